@@ -24,7 +24,7 @@ for target in build/fuzz/bin/fuzz_*; do
     tail -30 "build/fuzz/$name.log" >&2
     status=1
   else
-    grep -E '^#[0-9]+ +DONE' "build/fuzz/$name.log" | tail -1 >&2 || true
+    grep -E '^Done [0-9]+ runs' "build/fuzz/$name.log" | tail -1 >&2 || true
   fi
 done
 exit $status
