@@ -65,8 +65,10 @@ dp_error_prefix (dp_error_t *err, const char *format, ...)
     va_start (args, format);
     vsnprintf (prefix, sizeof prefix, format, args);
     va_end (args);
-    char joined [DP_ERROR_TEXT_MAX];
+    //  Twice the size so the compiler can see nothing is cut mid-format;
+    //  the copy back truncates to the error's capacity.
+    char joined [2 * DP_ERROR_TEXT_MAX + 3];
     snprintf (joined, sizeof joined, "%s: %s", prefix, err->text);
-    memcpy (err->text, joined, sizeof joined);
+    snprintf (err->text, sizeof err->text, "%s", joined);
     return err->code;
 }

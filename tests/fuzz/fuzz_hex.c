@@ -26,7 +26,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
             if ((text [i] | 0x20) != back [i] && text [i] != back [i])
                 abort ();
     }
-    (void) dp_hex_decode_0x (text, out, 32, NULL);
+    if (dp_hex_decode_0x (text, out, 32, NULL) == DP_OK && size < 64)
+        abort ();   //  32 bytes need at least 64 digits
     free (text);
     return 0;
 }
