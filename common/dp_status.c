@@ -69,6 +69,10 @@ dp_error_prefix (dp_error_t *err, const char *format, ...)
     //  the copy back truncates to the error's capacity.
     char joined [2 * DP_ERROR_TEXT_MAX + 3];
     snprintf (joined, sizeof joined, "%s: %s", prefix, err->text);
-    snprintf (err->text, sizeof err->text, "%s", joined);
+    size_t keep = strlen (joined);
+    if (keep >= sizeof err->text)
+        keep = sizeof err->text - 1;
+    memcpy (err->text, joined, keep);
+    err->text [keep] = '\0';
     return err->code;
 }
