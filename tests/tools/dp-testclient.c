@@ -267,6 +267,8 @@ s_watch (dp_client_t *client, s_args_t *a)
     dp_error_t err;
     if (dp_client_subscribe (client, (uint64_t) a->from, &err) != DP_OK)
         return fprintf (stderr, "%s\n", err.text), 3;
+    printf ("subscribed seq=%llu\n", (unsigned long long) dp_client_next_seq (client));
+    fflush (stdout);
     if (a->stall_ms)
         zclock_sleep ((int) a->stall_ms);
     zhashx_t *seen = zhashx_new ();
@@ -287,7 +289,9 @@ s_watch (dp_client_t *client, s_args_t *a)
             zhashx_insert (seen, event.deal_id, (void *) 1);
         }
     }
-    printf ("events=%ld seq=%llu\n", events, (unsigned long long) dp_client_next_seq (client));
+    printf ("events=%ld seq=%llu replayed=%llu\n", events,
+            (unsigned long long) dp_client_next_seq (client),
+            (unsigned long long) dp_client_replayed (client));
     int ok = (long) zhashx_size (seen) >= a->final;
     zhashx_destroy (&seen);
     return ok? 0: 1;
