@@ -335,6 +335,9 @@ dp_props_root (const uint8_t (*hashes) [32], size_t count, uint8_t root [32])
 //  ---------------------------------------------------------------------
 //  Prover
 
+//  Files are read with pread, not mmap: a file that shrinks while it is
+//  mapped kills the process with SIGBUS, whereas a short read is an error
+//  we can report; the extra copy from the page cache costs a few percent.
 //  Largest single read: big enough to amortise the system call, small
 //  enough that a thread's buffer stays in L2/L3 while it is hashed.
 #define S_READ_MAX ((size_t) 1 << 20)
