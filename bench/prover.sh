@@ -31,6 +31,7 @@ else
   head -c "$bytes" /dev/urandom >"$file"
 fi
 cat "$file" >/dev/null                         # warm the page cache once
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
 now() { date +%s.%N; }
 rate() { awk -v b="$bytes" -v s="$1" 'BEGIN { printf "%.1f", b / 1e6 / s }'; }
@@ -57,6 +58,7 @@ root_all=$(sed -n 's/.*root=\([0-9a-f]*\).*/\1/p' <<<"$all")
 
 echo
 echo "== Props prover vs sha256sum: $size_mb MiB, chunk 1 MiB, $reps reps, best of each, $cpus CPUs =="
+echo "load average before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews the figures)"
 printf '%-28s %10s MB/s\n' "sha256sum (1 core)" "$best"
 printf '%-28s %10s MB/s   %s x sha256sum\n' "prover, 1 thread" "$one_best" \
   "$(awk -v a="$one_best" -v b="$best" 'BEGIN { printf "%.2f", a / b }')"
