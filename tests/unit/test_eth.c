@@ -471,3 +471,100 @@ Test (eth, release_domain_is_the_vector_domain)
                                     want, 32, NULL), DP_OK);
     cr_assert_arr_eq (separator, want, 32);
 }
+
+//  ---------------------------------------------------------------------
+//  Properties over many keys, and concurrent use
+
+//  n/2, the largest s a strict verifier accepts.
+static const char *s_half_order =
+    "7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0";
+
+Test (eth, signatures_are_low_s_deterministic_and_recover)
+{
+    uint8_t half [32];
+    cr_assert_eq (dp_hex_decode (s_half_order, 64, half, 32, NULL), DP_OK);
+    int seen_v [2] = { 0, 0 };
+    for (int i = 0; i < 200; i++) {
+        uint8_t key [32], digest [32], addr [20], back [20], sig [65], again [65];
+        dp_keccak256 (&i, sizeof i, key);           //  valid with overwhelming odds
+        dp_keccak256 (key, 32, digest);
+        cr_assert_eq (dp_eth_address_from_key (key, addr, NULL), DP_OK);
+        cr_assert_eq (dp_eth_sign (key, digest, sig, NULL), DP_OK);
+        cr_assert (memcmp (sig + 32, half, 32) <= 0, "case %d: high s", i);
+        cr_assert_eq (dp_eth_sign (key, digest, again, NULL), DP_OK);
+        cr_assert_arr_eq (sig, again, 65, "RFC 6979: same key and digest, same signature");
+        cr_assert_eq (dp_eth_recover (digest, sig, back, NULL), DP_OK);
+        cr_assert_arr_eq (back, addr, 20);
+        seen_v [sig [64] - 27]++;
+        //  Flipping v recovers someone else (or nobody), never the signer.
+        sig [64] = sig [64] == 27? 28: 27;
+        if (dp_eth_recover (digest, sig, back, NULL) == DP_OK)
+            cr_assert (memcmp (back, addr, 20) != 0);
+    }
+    cr_assert (seen_v [0] > 0 && seen_v [1] > 0, "both recovery ids occur");
+}
+
+Test (eth, eip55_round_trip_and_single_flip)
+{
+    for (int i = 0; i < 200; i++) {
+        uint8_t seed [32], addr [20], back [20];
+        dp_keccak256 (&i, sizeof i, seed);
+        memcpy (addr, seed, 20);
+        char text [DP_ETH_ADDRESS_TEXT_SIZE];
+        dp_eth_address_eip55 (addr, text);
+        cr_assert_eq (dp_eth_address_parse (text, back, NULL), DP_OK);
+        cr_assert_arr_eq (back, addr, 20);
+        //  Flip the case of one letter: if the result is still mixed case it
+        //  must be refused (an all-lower/all-upper result is legitimately
+        //  unchecked).
+        for (int j = 2; j < 42; j++) {
+            char c = text [j];
+            if (!((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
+                continue;
+            text [j] = (char) (c ^ 0x20);
+            int lower = 0, upper = 0;
+            for (int k = 2; k < 42; k++) {
+                lower |= text [k] >= 'a' && text [k] <= 'f';
+                upper |= text [k] >= 'A' && text [k] <= 'F';
+            }
+            dp_status rc = dp_eth_address_parse (text, back, NULL);
+            cr_assert_eq (rc, lower && upper? DP_INVALID: DP_OK, "%s", text);
+            text [j] = c;
+            break;
+        }
+    }
+}
+
+#include <pthread.h>
+
+static void *
+s_sign_many (void *arg)
+{
+    int base = *(int *) arg;
+    for (int i = base; i < base + 50; i++) {
+        uint8_t key [32], digest [32], addr [20], back [20], sig [65];
+        dp_keccak256 (&i, sizeof i, key);
+        dp_keccak256 (key, 32, digest);
+        if (dp_eth_address_from_key (key, addr, NULL) != DP_OK
+        ||  dp_eth_sign (key, digest, sig, NULL) != DP_OK
+        ||  dp_eth_recover (digest, sig, back, NULL) != DP_OK
+        ||  memcmp (addr, back, 20) != 0)
+            return (void *) 1;
+    }
+    return NULL;
+}
+
+//  The shared library context is created once, by whichever thread comes
+//  first, and then used from all of them.
+Test (eth, concurrent_use)
+{
+    pthread_t threads [4];
+    int bases [4] = { 1000, 2000, 3000, 4000 };
+    for (int t = 0; t < 4; t++)
+        cr_assert_eq (pthread_create (&threads [t], NULL, s_sign_many, &bases [t]), 0);
+    for (int t = 0; t < 4; t++) {
+        void *failed = NULL;
+        pthread_join (threads [t], &failed);
+        cr_assert_null (failed, "thread %d failed", t);
+    }
+}
