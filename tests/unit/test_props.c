@@ -362,3 +362,36 @@ Test (props, prover_errors)
     unlink (path);
     rmdir (dir);
 }
+
+//  SPEC §1's limit exactly: 200,000 chunk hashes verify, one more does not.
+Test (props, spec_limit_of_200000, .timeout = 120)
+{
+    size_t count = DP_PROPS_MAX_CHUNKS;
+    uint8_t (*hashes) [32] = malloc ((count + 1) * 32);
+    cr_assert_not_null (hashes);
+    for (size_t i = 0; i <= count; i++)
+        dp_sha256 (&i, sizeof i, hashes [i]);
+    dp_props_proof_t *proof = dp_props_proof_from_hashes ((const uint8_t (*) [32]) hashes, count);
+    cr_assert_not_null (proof);
+    cr_assert_null (dp_props_proof_from_hashes ((const uint8_t (*) [32]) hashes, count + 1));
+    json_object *json = dp_props_proof_to_json (proof);
+    char data_hash [65];
+    dp_props_proof_data_hash (proof, data_hash);
+    dp_props_record_t record;
+    dp_error_t err;
+    cr_assert_eq (dp_props_verify (json, data_hash, &record, &err), DP_OK, "%s", err.text);
+    cr_assert_eq (record.chunk_count, count);
+    //  The last entry repeating the first is found among 200,000.
+    json_object *array = json_object_object_get (json, "chunk_hashes");
+    json_object_array_put_idx (array, count - 1, json_object_get (json_object_array_get_idx (array, 7)));
+    cr_assert_eq (dp_props_verify (json, data_hash, &record, &err), DP_CRYPTO);
+    cr_assert (strstr (err.text, "chunk 199999 repeats chunk 7"), "%s", err.text);
+    char text [65];
+    json_object_array_add (array, json_object_new_string (dp_hex_encode (hashes [count], 32, text)));
+    json_object_object_add (json, "chunk_count", json_object_new_int64 ((int64_t) count + 1));
+    cr_assert_eq (dp_props_verify (json, data_hash, &record, &err), DP_LIMIT);
+    cr_assert (strstr (err.text, "200001 entries exceed the limit of 200000"), "%s", err.text);
+    json_object_put (json);
+    dp_props_proof_destroy (&proof);
+    free (hashes);
+}
