@@ -15,6 +15,9 @@
     the field (`dp_error_prefix (err, "seller_address")`). No message ever
     contains key material.
 
+    Every function returning a dp_status may also return DP_NOMEM if the
+    libsecp256k1 context cannot be created (once, at first use).
+
     Threading: every function is thread-safe. The library context is created
     once (pthread_once), randomised against side channels, and only read
     afterwards. Private keys are borrowed and never copied except into stack
