@@ -127,7 +127,7 @@ s_use_endpoint (dp_tee_t *self, const char *endpoint, dp_tee_api_kind want, int 
     int delay = self->backoff_ms;
     for (int attempt = 1; attempt <= self->attempts; attempt++) {
         rc = dp_tee_api_probe (endpoint, timeout_ms, &kind, err);
-        if (rc == DP_OK || rc == DP_PROTO || attempt == self->attempts)
+        if (rc == DP_OK || rc == DP_UNSUPPORTED || attempt == self->attempts)
             break;
         s_sleep_ms (delay);
         delay = delay * 2 > S_MAX_BACKOFF_MS ? S_MAX_BACKOFF_MS : delay * 2;

@@ -61,8 +61,12 @@ s_on_data (char *data, size_t size, size_t count, void *arg)
 }
 
 static dp_status
-s_curl_error (CURLcode code, const char *detail, dp_error_t *err)
+s_curl_error (const dp_tee_api_t *self, CURLcode code, const char *detail, dp_error_t *err)
 {
+    //  curl names "localhost port 80" for a unix socket: name the socket.
+    if (!self->is_url && code == CURLE_COULDNT_CONNECT)
+        return dp_error_set (err, DP_UNREACHABLE, "cannot connect to the unix socket %s",
+                             self->endpoint);
     dp_status status = code == CURLE_OPERATION_TIMEDOUT ? DP_TIMEOUT
                      : code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_HOST
                        || code == CURLE_SEND_ERROR || code == CURLE_RECV_ERROR
@@ -144,7 +148,7 @@ s_post (dp_tee_api_t *self, const char *path, const char *json, s_buffer_t *body
                            DP_TEE_API_RESPONSE_MAX);
     else
     if (code != CURLE_OK)
-        rc = s_curl_error (code, errbuf, err);
+        rc = s_curl_error (self, code, errbuf, err);
     else
     if (*http != 200) {
         char excerpt [256];
@@ -212,7 +216,10 @@ s_hex_field (json_object *doc, const char *field, size_t min, size_t max, uint8_
     dp_status rc = dp_hex_decode (text, len, bytes, len / 2, err);
     if (rc != DP_OK) {
         free (bytes);
-        return dp_error_prefix (err, "answer: %s", field);
+        dp_error_prefix (err, "answer: %s", field);
+        if (err)
+            err->code = DP_PROTO;   //  the peer's mistake, not our input
+        return DP_PROTO;
     }
     *out = bytes;
     *out_len = len / 2;
@@ -439,13 +446,12 @@ dp_tee_api_derive_key (dp_tee_api_t *self, const char *path, uint8_t key [32], d
     return rc;
 }
 
-dp_status
-dp_tee_api_info (dp_tee_api_t *self, json_object **info, dp_error_t *err)
+static dp_status
+s_info (dp_tee_api_t *self, json_object **info, long *http, dp_error_t *err)
 {
     const char *method = self->kind == DP_TEE_API_DSTACK ? "/Info" : "/prpc/Tappd.Info";
     s_buffer_t body;
-    long http = 0;
-    dp_status rc = s_post (self, method, "{}", &body, &http, err);
+    dp_status rc = s_post (self, method, "{}", &body, http, err);
     if (rc != DP_OK)
         return rc;
     *info = s_parse_object (body.data, body.len, err);
@@ -453,6 +459,21 @@ dp_tee_api_info (dp_tee_api_t *self, json_object **info, dp_error_t *err)
     if (!*info)
         return dp_error_prefix (err, "%s", method);
     return DP_OK;
+}
+
+dp_status
+dp_tee_api_info (dp_tee_api_t *self, json_object **info, dp_error_t *err)
+{
+    long http = 0;
+    return s_info (self, info, &http, err);
+}
+
+//  A 4xx means "no such method here": the API is not this one. Anything
+//  else that is not a success (5xx, garbage, no answer) may pass.
+static int
+s_is_refusal (long http)
+{
+    return http >= 400 && http < 500;
 }
 
 dp_status
@@ -465,23 +486,31 @@ dp_tee_api_probe (const char *endpoint, int timeout_ms, dp_tee_api_kind *kind, d
     dp_error_clear (&dstack_err);
     dp_error_clear (&tappd_err);
     json_object *info = NULL;
-    dp_status rc = dp_tee_api_info (api, &info, &dstack_err);
+    long http = 0;
+    dp_status rc = s_info (api, &info, &http, &dstack_err);
     if (rc == DP_OK)
         *kind = DP_TEE_API_DSTACK;
     else
-    if (dstack_err.code != DP_UNREACHABLE && dstack_err.code != DP_TIMEOUT) {
+    if (s_is_refusal (http)) {
         //  Something answered, but not the dstack API: try tappd's Info,
         //  then a raw quote (the legacy tappd simulator has neither Info
         //  nor RawQuote).
         api->kind = DP_TEE_API_TAPPD;
-        rc = dp_tee_api_info (api, &info, &tappd_err);
-        if (rc != DP_OK) {
+        rc = s_info (api, &info, &http, &tappd_err);
+        if (rc != DP_OK && s_is_refusal (http)) {
             static const uint8_t zeros [64];
+            char json [200];
+            s_buffer_t body;
+            snprintf (json, sizeof json, "{\"report_data\":\"%0128d\",\"hash_algorithm\":\"raw\"}", 0);
+            rc = s_post (api, "/prpc/Tappd.TdxQuote", json, &body, &http, &tappd_err);
             uint8_t *quote = NULL;
             size_t len = 0;
-            atomic_store (&api->no_raw_quote, 1);
-            rc = dp_tee_api_quote (api, zeros, &quote, &len, NULL, &tappd_err);
+            if (rc == DP_OK)
+                rc = dp_tee_api_parse_quote (body.data, body.len, &quote, &len, NULL, &tappd_err);
+            if (rc == DP_OK)
+                rc = s_check_report_data (quote, len, zeros, &tappd_err);
             free (quote);
+            free (body.data);
         }
         if (rc == DP_OK)
             *kind = DP_TEE_API_TAPPD;
@@ -490,7 +519,9 @@ dp_tee_api_probe (const char *endpoint, int timeout_ms, dp_tee_api_kind *kind, d
     dp_tee_api_destroy (&api);
     if (rc == DP_OK)
         return DP_OK;
-    dp_status code = tappd_err.code != DP_OK ? tappd_err.code : dstack_err.code;
+    //  Refused by both APIs: definitive. Otherwise worth another try.
+    dp_status code = s_is_refusal (http) ? DP_UNSUPPORTED
+                   : tappd_err.code != DP_OK ? tappd_err.code : dstack_err.code;
     return dp_error_set (err, code, "%s answers neither the dstack API (%s) nor tappd's (%s)",
                          endpoint, dstack_err.text, *tappd_err.text ? tappd_err.text : "not tried");
 }

@@ -39,10 +39,12 @@ void dp_tee_api_destroy (dp_tee_api_t **self_p);
 const char *dp_tee_api_endpoint (const dp_tee_api_t *self);
 dp_tee_api_kind dp_tee_api_kind_of (const dp_tee_api_t *self);
 
-//  Which API answers at endpoint: POST /Info → dstack; else POST
-//  /prpc/Tappd.Info, else a raw Tappd.TdxQuote of zeros → tappd. DP_OK
-//  with *kind set; otherwise the error of the dstack attempt and the
-//  tappd attempt, both in err (DP_UNREACHABLE / DP_TIMEOUT / DP_PROTO).
+//  Which API answers at endpoint: POST /Info → dstack; when that is
+//  refused (HTTP 4xx), POST /prpc/Tappd.Info, else a raw Tappd.TdxQuote of
+//  zeros → tappd. DP_OK with *kind set. DP_UNSUPPORTED when every attempt
+//  was refused with a 4xx (definitive: neither API is there); otherwise
+//  DP_UNREACHABLE / DP_TIMEOUT / DP_PROTO (5xx, garbage), worth a retry;
+//  err names both attempts.
 dp_status dp_tee_api_probe (const char *endpoint, int timeout_ms, dp_tee_api_kind *kind,
                             dp_error_t *err) DP_MUST_CHECK;
 
