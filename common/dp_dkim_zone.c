@@ -194,8 +194,7 @@ dp_dkim_zone_txt (dp_dkim_zone_t *self, const char *name, char **txt, size_t *le
         if (strlen (rec->name) != name_len || strncasecmp (rec->name, name, name_len) != 0)
             continue;
         if (found)
-            return dp_error_set (err, DP_INVALID, "%.*s: more than one TXT record",
-                                 (int) name_len, name);
+            return dp_error_set (err, DP_INVALID, "more than one TXT record");
         found = rec;
     }
     if (!found)
