@@ -49,9 +49,10 @@ s_open_backend (dp_dkim_lookup_t *self, const dp_dkim_lookup_options_t *o, dp_er
     int timeout = o->timeout_ms > 0? o->timeout_ms: DP_DKIM_LOOKUP_TIMEOUT_MS;
     switch (o->path) {
         case DP_DKIM_PATH_FILE:
-            if (!o->zone_file)
+            if (!o->zone_file && !o->zone_text)
                 return dp_error_set (err, DP_INVALID, "keys: no zone file given");
-            self->zone = dp_dkim_zone_new (o->zone_file, err);
+            self->zone = o->zone_file? dp_dkim_zone_new (o->zone_file, err):
+                dp_dkim_zone_new_from_text (o->zone_text, o->zone_text_len, "keys", err);
             return self->zone? DP_OK: err? err->code: DP_INVALID;
         case DP_DKIM_PATH_DOH:
             self->doh = dp_dkim_doh_new (o->doh_url, o->ca_file, timeout, err);

@@ -44,6 +44,8 @@ typedef enum {
 typedef struct {
     dp_dkim_path_t path;
     const char *zone_file;          //  file: path of zone.txt
+    const char *zone_text;          //  file: or the zone.txt text itself (copied)
+    size_t zone_text_len;
     const char *doh_url;            //  doh: https:// URL of the resolver
     const char *ca_file;            //  doh: PEM CA bundle; NULL = system store
     const char *trust_anchor_file;  //  dnssec: DS/DNSKEY lines; NULL = DP_DKIM_ROOT_ANCHOR
