@@ -15,7 +15,8 @@ packages=(
   build-essential cmake pkg-config clang libclang-rt-14-dev
   libczmq-dev libzmq3-dev libmsgpack-dev liblmdb-dev lmdb-utils
   libssl-dev libcurl4-openssl-dev libsecp256k1-dev libjson-c-dev nettle-dev
-  libunbound-dev libcriterion-dev
+  libunbound-dev libevent-dev libcriterion-dev
+  nsd ldnsutils libopendkim-dev
   beanstalkd python3-dkim systemd
 )
 
