@@ -1,0 +1,334 @@
+/*  test_quote.c — DCAP quote parsing and verification against the shared
+    vectors: every row of SPEC §9's table, every quote without collateral,
+    tamper cases, hex/binary input forms, collateral errors, the cache. */
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dp_hex.h"
+#include "dp_quote.h"
+#include "dp_quote_collateral.h"
+#include "dp_quote_verify.h"
+
+#define VEC DP_SHARED_DIR "/vectors/tdx/"
+//  Inside every PCK certificate's validity in the vectors (2026-05-28).
+#define NOW_NO_COLLATERAL 1780000000
+
+static uint8_t *
+s_read (const char *path, size_t *size)
+{
+    FILE *file = fopen (path, "rb");
+    cr_assert (file, "cannot open %s", path);
+    fseek (file, 0, SEEK_END);
+    long len = ftell (file);
+    fseek (file, 0, SEEK_SET);
+    uint8_t *data = malloc ((size_t) len + 1);
+    cr_assert (fread (data, 1, (size_t) len, file) == (size_t) len);
+    fclose (file);
+    data [len] = 0;
+    *size = (size_t) len;
+    return data;
+}
+
+static dp_quote_t *
+s_quote (const char *name)
+{
+    dp_quote_t *quote = NULL;
+    dp_error_t err;
+    cr_assert_eq (dp_quote_load (name, &quote, &err), DP_OK, "%s: %s", name, err.text);
+    return quote;
+}
+
+static dp_quote_collateral_t *
+s_collateral (const char *name)
+{
+    dp_quote_collateral_t *collateral = NULL;
+    dp_error_t err;
+    cr_assert_eq (dp_quote_collateral_load (name, &collateral, &err), DP_OK, "%s: %s", name, err.text);
+    return collateral;
+}
+
+//  Verifies and returns the status; report filled.
+static dp_status
+s_verify (const char *quote_name, const char *collateral_name, int64_t now, dp_quote_report_t *report)
+{
+    dp_quote_t *quote = s_quote (quote_name);
+    dp_quote_collateral_t *collateral = collateral_name? s_collateral (collateral_name): NULL;
+    dp_error_t err;
+    dp_status rc = dp_quote_verify (quote, collateral, NULL, now, NULL, report, &err);
+    if (rc != DP_OK)
+        cr_assert_str_eq (err.text, report->error);
+    dp_quote_collateral_destroy (&collateral);
+    dp_quote_destroy (&quote);
+    return rc;
+}
+
+//  --- SPEC §9 table -------------------------------------------------------
+
+Test (quote_spec9, tdx_v4_up_to_date)
+{
+    dp_quote_report_t r;
+    cr_assert_eq (s_verify (VEC "dcap-qvl/tdx_quote_v4.bin", VEC "dcap-qvl/tdx_quote_v4.collateral.json",
+                            1752919234, &r), DP_OK, "%s", r.error);
+    cr_assert_eq (r.status, DP_QUOTE_VERIFIED);
+    cr_assert_str_eq (dp_quote_tcb_status_name (r.tcb.status), "UpToDate");
+    cr_assert_eq (r.tcb.advisory_count, 0);
+}
+
+Test (quote_spec9, sgx_v3_configuration_and_sw_hardening)
+{
+    dp_quote_report_t r;
+    cr_assert_eq (s_verify (VEC "dcap-qvl/sgx_quote_v3.bin", VEC "dcap-qvl/sgx_quote_v3.collateral.json",
+                            1752919277, &r), DP_OK, "%s", r.error);
+    cr_assert_eq (r.status, DP_QUOTE_VERIFIED);
+    cr_assert_str_eq (dp_quote_tcb_status_name (r.tcb.status), "ConfigurationAndSWHardeningNeeded");
+    cr_assert_eq (r.tcb.advisory_count, 2);
+    cr_assert_str_eq (r.tcb.advisories [0], "INTEL-SA-00289");
+    cr_assert_str_eq (r.tcb.advisories [1], "INTEL-SA-00615");
+}
+
+Test (quote_spec9, tdx_v4_near_up_to_date)
+{
+    dp_quote_report_t r;
+    cr_assert_eq (s_verify (VEC "dcap-qvl/tdx_quote_v4_near.hex", VEC "dcap-qvl/tdx_quote_v4_near.collateral.json",
+                            1759388630, &r), DP_OK, "%s", r.error);
+    cr_assert_eq (r.status, DP_QUOTE_VERIFIED);
+    cr_assert_str_eq (dp_quote_tcb_status_name (r.tcb.status), "UpToDate");
+}
+
+Test (quote_spec9, tdx_v5_td15_not_supported)
+{
+    dp_quote_report_t r;
+    cr_assert_eq (s_verify (VEC "dcap-qvl/tdx_quote_v5_td15.bin", VEC "dcap-qvl/tdx_quote_v5_td15.collateral.json",
+                            1774003274, &r), DP_CRYPTO);
+    cr_assert_eq (r.status, DP_QUOTE_INVALID);
+    cr_assert_str_eq (r.step, "tcb_level");
+    cr_assert_str_eq (dp_quote_tcb_status_name (r.tcb.status), "NotSupported");
+    cr_assert (strstr (r.error, "no matching TCB level"));
+}
+
+Test (quote_spec9, gtg_v5_sample_up_to_date)
+{
+    dp_quote_report_t r;
+    cr_assert_eq (s_verify (VEC "go-tdx-guest/quote_v5_sample.dat", VEC "dcap-qvl/tdx_quote_v5_td15.collateral.json",
+                            1774003274, &r), DP_OK, "%s", r.error);
+    cr_assert_eq (r.status, DP_QUOTE_VERIFIED);
+    cr_assert_str_eq (dp_quote_tcb_status_name (r.tcb.status), "UpToDate");
+}
+
+Test (quote_spec9, fmspc_mismatch)
+{
+    dp_quote_report_t r;
+    cr_assert_eq (s_verify (VEC "dcap-qvl/tdx_quote_v4.bin", VEC "dcap-qvl/tdx_quote_v5_td15.collateral.json",
+                            1774003274, &r), DP_CRYPTO);
+    cr_assert_eq (r.status, DP_QUOTE_INVALID);
+    cr_assert_str_eq (r.step, "tcb_level");
+    cr_assert (strstr (r.error, "FMSPC mismatch"), "%s", r.error);
+}
+
+Test (quote_spec9, collateral_expired)
+{
+    dp_quote_report_t r;
+    cr_assert_eq (s_verify (VEC "dcap-qvl/tdx_quote_v4.bin", VEC "dcap-qvl/tdx_quote_v4.collateral.json",
+                            2000000000, &r), DP_CRYPTO);
+    cr_assert_eq (r.status, DP_QUOTE_INVALID);
+    cr_assert_str_eq (r.step, "tcb_info");
+    cr_assert (strstr (r.error, "expired"), "%s", r.error);
+}
+
+//  --- Quotes without collateral -------------------------------------------
+
+static const char *s_no_collateral [] = {
+    "dcap-qvl/tdx_quote_v4_0xprefixed.hex", "dcap-qvl/tdx_quote_v4_from_tappd.hex",
+    "dstack/simulator_quote.hex", "dstack/guest_agent_fixture_attestation.quote.bin",
+    "dstack/ra_tls_assets_tdx_quote.bin", "go-tdx-guest/cos-113-tdx-quote.dat",
+    "go-tdx-guest/quote_v5_sample.dat", "dcap-qvl/tdx_quote_v4.bin", "dcap-qvl/sgx_quote_v3.bin",
+    "dcap-qvl/tdx_quote_v5_td15.bin", "dcap-qvl/tdx_quote_v4_near.hex"
+};
+
+Test (quote_no_collateral, every_vector)
+{
+    for (size_t i = 0; i < sizeof s_no_collateral / sizeof s_no_collateral [0]; i++) {
+        char path [512];
+        snprintf (path, sizeof path, VEC "%s", s_no_collateral [i]);
+        dp_quote_report_t r;
+        cr_assert_eq (s_verify (path, NULL, NOW_NO_COLLATERAL, &r), DP_OK, "%s: %s", path, r.error);
+        cr_assert_eq (r.status, DP_QUOTE_NO_COLLATERAL, "%s", path);
+        cr_assert_eq (r.tcb.status, DP_QUOTE_TCB_UNKNOWN);
+        cr_assert (r.has_pck);
+    }
+}
+
+Test (quote_no_collateral, spr_e4_refused_by_attribute_policy)
+{
+    dp_quote_report_t r;
+    cr_assert_eq (s_verify (VEC "go-tdx-guest/tdx_prod_quote_SPR_E4.dat", NULL, 1688169600, &r), DP_CRYPTO);
+    cr_assert_eq (r.status, DP_QUOTE_INVALID);
+    cr_assert_str_eq (r.step, "td_attributes");
+    cr_assert (strstr (r.error, "SEPT_VE_DISABLE"));
+}
+
+Test (quote_no_collateral, outside_pck_validity)
+{
+    dp_quote_report_t r;
+    //  tdx_quote_v4.bin's PCK leaf is valid from 2025-02-06.
+    cr_assert_eq (s_verify (VEC "dcap-qvl/tdx_quote_v4.bin", NULL, 1735689600, &r), DP_CRYPTO);
+    cr_assert_str_eq (r.step, "pck_chain");
+    cr_assert (strstr (r.error, "not yet valid"), "%s", r.error);
+    cr_assert_eq (s_verify (VEC "dcap-qvl/tdx_quote_v4.bin", NULL, 1990000000, &r), DP_CRYPTO);
+    cr_assert (strstr (r.error, "expired"), "%s", r.error);
+}
+
+//  --- Parsing ----------------------------------------------------------------
+
+Test (quote_parse, layouts)
+{
+    dp_quote_t *q = s_quote (VEC "dcap-qvl/tdx_quote_v4.bin");
+    cr_assert_eq (q->version, 4);
+    cr_assert_eq (q->body_type, DP_QUOTE_BODY_TD10);
+    cr_assert_eq (q->signed_size, 632);
+    cr_assert_eq (q->size, 4936);
+    cr_assert_eq (q->trailing, 70);
+    cr_assert_eq (q->report_data - q->data, 568);
+    cr_assert_eq (q->cert_type, 5);
+    cr_assert_eq (q->qe_auth_size, 32);
+    cr_assert_str_eq (dp_quote_tee_name (q), "TDX");
+    dp_quote_destroy (&q);
+    cr_assert_null (q);
+
+    q = s_quote (VEC "dcap-qvl/tdx_quote_v5_td15.bin");
+    cr_assert_eq (q->version, 5);
+    cr_assert_eq (q->body_type, DP_QUOTE_BODY_TD15);
+    cr_assert_eq (q->signed_size, 702);
+    cr_assert_eq (q->report_data - q->data, 574);
+    cr_assert_not_null (q->td.mrservicetd);
+    dp_quote_destroy (&q);
+
+    q = s_quote (VEC "dcap-qvl/sgx_quote_v3.bin");
+    cr_assert_eq (q->body_type, DP_QUOTE_BODY_SGX);
+    cr_assert_eq (q->signed_size, 432);
+    cr_assert_str_eq ((const char *) q->report_data, "Hello, world!");
+    cr_assert_str_eq (dp_quote_tee_name (q), "SGX");
+    dp_quote_destroy (&q);
+
+    q = s_quote (VEC "go-tdx-guest/tdx_prod_quote_SPR_E4.dat");
+    cr_assert_gt (q->trailing, 0, "text trailer tolerated");
+    dp_quote_destroy (&q);
+}
+
+Test (quote_parse, hex_forms_match_binary)
+{
+    size_t size;
+    uint8_t *bin = s_read (VEC "dcap-qvl/tdx_quote_v4.bin", &size);
+    char *hex = malloc (2 * size + 8);
+    dp_hex_encode (bin, size, hex + 2);
+    hex [0] = '0';
+    hex [1] = 'x';
+    const char *forms [] = { hex, hex + 2 };
+    for (int i = 0; i < 2; i++) {
+        char *text = strdup (forms [i]);
+        size_t len = strlen (text);
+        text = realloc (text, len + 2);
+        strcpy (text + len, "\n");
+        dp_quote_t *q = NULL;
+        cr_assert_eq (dp_quote_parse ((uint8_t *) text, len + 1, &q, NULL), DP_OK);
+        cr_assert_eq (q->size, 4936);
+        cr_assert_arr_eq (q->data, bin, q->size);
+        dp_quote_destroy (&q);
+        free (text);
+    }
+    //  Upper-case digits are hex too.
+    for (char *c = hex; *c; c++)
+        if (*c >= 'a' && *c <= 'f')
+            *c = (char) (*c - 32);
+    dp_quote_t *q = NULL;
+    cr_assert_eq (dp_quote_parse ((uint8_t *) hex + 2, strlen (hex + 2), &q, NULL), DP_OK);
+    dp_quote_destroy (&q);
+    //  Odd number of digits: not hex, and not a quote either.
+    dp_error_t err;
+    cr_assert_eq (dp_quote_parse ((uint8_t *) hex + 3, strlen (hex + 3), &q, &err), DP_INVALID);
+    cr_assert_null (q);
+    free (hex);
+    free (bin);
+}
+
+Test (quote_parse, every_truncation_refused)
+{
+    size_t size;
+    uint8_t *bin = s_read (VEC "dcap-qvl/tdx_quote_v4.bin", &size);
+    for (size_t len = 0; len < 4936; len++) {
+        dp_quote_t *q = NULL;
+        dp_error_t err;
+        cr_assert_eq (dp_quote_parse (bin, len, &q, &err), DP_INVALID, "length %zu", len);
+        cr_assert_null (q);
+        cr_assert (strncmp (err.text, "quote: ", 7) == 0, "%s", err.text);
+    }
+    free (bin);
+}
+
+static void
+s_put32 (uint8_t *p, uint32_t v)
+{
+    p [0] = (uint8_t) v;
+    p [1] = (uint8_t) (v >> 8);
+    p [2] = (uint8_t) (v >> 16);
+    p [3] = (uint8_t) (v >> 24);
+}
+
+Test (quote_parse, bad_lengths_and_kinds)
+{
+    size_t size;
+    uint8_t *bin = s_read (VEC "dcap-qvl/tdx_quote_v4.bin", &size);
+    dp_quote_t *q = NULL;
+    dp_error_t err;
+    uint8_t *copy = malloc (size);
+
+    memcpy (copy, bin, size);
+    s_put32 (copy + 632, 0xfffffff0u);
+    cr_assert_eq (dp_quote_parse (copy, size, &q, &err), DP_INVALID);
+    cr_assert (strstr (err.text, "sig_data_len"), "%s", err.text);
+
+    memcpy (copy, bin, size);
+    s_put32 (copy + 766, 5000);     //  type-6 block larger than the signature data
+    cr_assert_eq (dp_quote_parse (copy, size, &q, &err), DP_INVALID);
+    cr_assert (strstr (err.text, "QE report certification data"), "%s", err.text);
+
+    memcpy (copy, bin, size);
+    s_put32 (copy + 1254, 4000);    //  PEM block larger than the type-6 block
+    cr_assert_eq (dp_quote_parse (copy, size, &q, &err), DP_INVALID);
+    cr_assert (strstr (err.text, "certification data"), "%s", err.text);
+
+    memcpy (copy, bin, size);
+    copy [764] = 5;                 //  outer certification type must be 6
+    cr_assert_eq (dp_quote_parse (copy, size, &q, &err), DP_INVALID);
+    cr_assert (strstr (err.text, "is not 6"), "%s", err.text);
+
+    memcpy (copy, bin, size);
+    copy [0] = 9;
+    cr_assert_eq (dp_quote_parse (copy, size, &q, &err), DP_INVALID);
+    cr_assert (strstr (err.text, "version 9"), "%s", err.text);
+
+    memcpy (copy, bin, size);
+    copy [4] = 0x42;
+    cr_assert_eq (dp_quote_parse (copy, size, &q, &err), DP_INVALID);
+    cr_assert (strstr (err.text, "tee_type"), "%s", err.text);
+    free (copy);
+    free (bin);
+
+    bin = s_read (VEC "dcap-qvl/tdx_quote_v5_td15.bin", &size);
+    bin [50] = 0x49;                //  body size 584 + 1 for type 3
+    cr_assert_eq (dp_quote_parse (bin, size, &q, &err), DP_INVALID);
+    cr_assert (strstr (err.text, "body size"), "%s", err.text);
+    bin [50] = 0x88;
+    bin [48] = 1;                   //  SGX body in a TDX quote
+    cr_assert_eq (dp_quote_parse (bin, size, &q, &err), DP_INVALID);
+    free (bin);
+
+    uint8_t *huge = calloc (1, DP_QUOTE_MAX_SIZE + 1);
+    huge [0] = 4;
+    cr_assert_eq (dp_quote_parse (huge, DP_QUOTE_MAX_SIZE + 1, &q, &err), DP_LIMIT);
+    free (huge);
+    cr_assert_eq (dp_quote_load ("/nonexistent/quote", &q, &err), DP_IO);
+}
