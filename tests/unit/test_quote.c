@@ -332,3 +332,257 @@ Test (quote_parse, bad_lengths_and_kinds)
     free (huge);
     cr_assert_eq (dp_quote_load ("/nonexistent/quote", &q, &err), DP_IO);
 }
+
+//  --- Tamper cases -------------------------------------------------------------
+
+//  Verifies bytes as a quote (no collateral); returns the failed step or
+//  "parse" if it does not even parse, "" if it verified.
+static const char *
+s_step_of (const uint8_t *bytes, size_t size, dp_quote_report_t *r)
+{
+    dp_quote_t *q = NULL;
+    if (dp_quote_parse (bytes, size, &q, NULL) != DP_OK)
+        return "parse";
+    dp_status rc = dp_quote_verify (q, NULL, NULL, NOW_NO_COLLATERAL, NULL, r, NULL);
+    dp_quote_destroy (&q);
+    return rc == DP_OK? "": r->step;
+}
+
+static void
+s_flip_range (const char *name, size_t from, size_t to, const char *want)
+{
+    size_t size;
+    uint8_t *bin = s_read (name, &size);
+    dp_quote_report_t r;
+    cr_assert_str_eq (s_step_of (bin, size, &r), "", "untouched %s verifies", name);
+    for (size_t i = from; i < to; i++) {
+        bin [i] ^= 0x01;
+        const char *step = s_step_of (bin, size, &r);
+        bin [i] ^= 0x01;
+        if (want)
+            cr_assert_str_eq (step, want, "%s byte %zu: %s", name, i, r.error);
+        else
+            cr_assert_str_neq (step, "", "%s byte %zu accepted", name, i);
+    }
+    free (bin);
+}
+
+Test (quote_tamper, every_signed_byte_v4)
+{
+    //  Header bytes may fail earlier (parse, header); body bytes fail the
+    //  quote signature.
+    s_flip_range (VEC "dcap-qvl/tdx_quote_v4.bin", 0, 48, NULL);
+    s_flip_range (VEC "dcap-qvl/tdx_quote_v4.bin", 48, 632, "quote_signature");
+}
+
+Test (quote_tamper, every_signed_byte_v5_and_sgx)
+{
+    s_flip_range (VEC "dcap-qvl/tdx_quote_v5_td15.bin", 0, 54, NULL);
+    s_flip_range (VEC "dcap-qvl/tdx_quote_v5_td15.bin", 54, 702, "quote_signature");
+    s_flip_range (VEC "dcap-qvl/sgx_quote_v3.bin", 48, 432, "quote_signature");
+}
+
+Test (quote_tamper, signature_data_regions)
+{
+    const char *q = VEC "dcap-qvl/tdx_quote_v4.bin";
+    s_flip_range (q, 636, 700, "quote_signature");          //  r‖s
+    s_flip_range (q, 700, 764, "qe_report_data");           //  attestation key
+    s_flip_range (q, 770, 1154, "qe_report_signature");     //  QE report
+    s_flip_range (q, 1154, 1218, "qe_report_signature");    //  its signature
+    s_flip_range (q, 1220, 1252, "qe_report_data");         //  QE auth data
+    //  PEM chain: base64 bit flips break parsing or a signature.
+    s_flip_range (q, 1300, 1310, "pck_chain");
+}
+
+//  Replaces the PEM chain of a v4 quote (lengths fixed up).
+static uint8_t *
+s_splice_chain (const dp_quote_t *q, const uint8_t *pem, size_t pem_len, size_t *size)
+{
+    size_t head = (size_t) (q->cert_data - q->data);
+    *size = head + pem_len;
+    uint8_t *out = malloc (*size);
+    memcpy (out, q->data, head);
+    memcpy (out + head, pem, pem_len);
+    size_t sig_start = q->signed_size + 4;
+    s_put32 (out + q->signed_size, (uint32_t) (*size - sig_start));
+    s_put32 (out + sig_start + 130, (uint32_t) (*size - (sig_start + 134)));
+    s_put32 (out + head - 4, (uint32_t) pem_len);
+    return out;
+}
+
+Test (quote_tamper, swapped_pck_chain)
+{
+    dp_quote_t *victim = s_quote (VEC "dcap-qvl/tdx_quote_v4.bin");
+    dp_quote_t *donor = s_quote (VEC "dcap-qvl/tdx_quote_v4_from_tappd.hex");
+    size_t size;
+    uint8_t *spliced = s_splice_chain (victim, donor->cert_data, donor->cert_size, &size);
+    dp_quote_report_t r;
+    cr_assert_str_eq (s_step_of (spliced, size, &r), "qe_report_signature", "%s", r.error);
+    free (spliced);
+    //  The same chain spliced back verifies: the splice itself is sound.
+    spliced = s_splice_chain (victim, victim->cert_data, victim->cert_size, &size);
+    cr_assert_str_eq (s_step_of (spliced, size, &r), "", "%s", r.error);
+    //  A chain without the intermediate does not reach the root.
+    const char *second = strstr ((const char *) victim->cert_data + 10, "-----BEGIN");
+    const char *third = strstr (second + 10, "-----BEGIN");
+    size_t leaf_len = (size_t) (second - (const char *) victim->cert_data);
+    size_t root_len = victim->cert_size - (size_t) (third - (const char *) victim->cert_data);
+    uint8_t *pem = malloc (leaf_len + root_len);
+    memcpy (pem, victim->cert_data, leaf_len);
+    memcpy (pem + leaf_len, third, root_len);
+    free (spliced);
+    spliced = s_splice_chain (victim, pem, leaf_len + root_len, &size);
+    cr_assert_str_eq (s_step_of (spliced, size, &r), "pck_chain", "%s", r.error);
+    cr_assert (strstr (r.error, "does not chain to the trusted root"), "%s", r.error);
+    free (pem);
+    free (spliced);
+    dp_quote_destroy (&victim);
+    dp_quote_destroy (&donor);
+}
+
+Test (quote_tamper, header_fields)
+{
+    size_t size;
+    uint8_t *bin = s_read (VEC "dcap-qvl/tdx_quote_v4.bin", &size);
+    dp_quote_report_t r;
+    bin [2] = 3;                    //  P-384 key type
+    cr_assert_str_eq (s_step_of (bin, size, &r), "header");
+    bin [2] = 2;
+    bin [12] ^= 1;                  //  vendor ID
+    cr_assert_str_eq (s_step_of (bin, size, &r), "header");
+    free (bin);
+}
+
+//  --- Collateral tampering ---------------------------------------------------
+
+//  The v4 collateral with one field replaced by value (a string).
+static dp_status
+s_tampered_collateral (const char *field, const char *value, dp_quote_report_t *r, dp_error_t *err)
+{
+    size_t size;
+    char *text = (char *) s_read (VEC "dcap-qvl/tdx_quote_v4.collateral.json", &size);
+    json_object *obj = json_tokener_parse (text);
+    free (text);
+    if (value)
+        json_object_object_add (obj, field, json_object_new_string (value));
+    else
+        json_object_object_del (obj, field);
+    const char *json = json_object_to_json_string (obj);
+    dp_quote_collateral_t *collateral = NULL;
+    dp_status rc = dp_quote_collateral_from_json (json, strlen (json), &collateral, err);
+    json_object_put (obj);
+    if (rc != DP_OK)
+        return rc;
+    dp_quote_t *q = s_quote (VEC "dcap-qvl/tdx_quote_v4.bin");
+    rc = dp_quote_verify (q, collateral, NULL, 1752919234, NULL, r, err);
+    dp_quote_destroy (&q);
+    dp_quote_collateral_destroy (&collateral);
+    return rc;
+}
+
+//  A field of the v4 collateral (malloc'd copy).
+static char *
+s_field_of (const char *field)
+{
+    size_t size;
+    char *text = (char *) s_read (VEC "dcap-qvl/tdx_quote_v4.collateral.json", &size);
+    json_object *obj = json_tokener_parse (text);
+    free (text);
+    json_object *value = NULL;
+    json_object_object_get_ex (obj, field, &value);
+    char *copy = strdup (json_object_get_string (value));
+    json_object_put (obj);
+    return copy;
+}
+
+Test (quote_collateral, broken_signatures)
+{
+    dp_quote_report_t r;
+    dp_error_t err;
+    char *tcb = s_field_of ("tcb_info");
+    char *at = strstr (tcb, "\"tcbEvaluationDataNumber\":17");
+    cr_assert (at);
+    at [strlen ("\"tcbEvaluationDataNumber\":1")] = '8';
+    cr_assert_eq (s_tampered_collateral ("tcb_info", tcb, &r, &err), DP_CRYPTO);
+    cr_assert_str_eq (r.step, "tcb_info");
+    cr_assert (strstr (r.error, "signature"), "%s", r.error);
+    free (tcb);
+
+    char *sig = s_field_of ("qe_identity_signature");
+    sig [10] = sig [10] == '0'? '1': '0';
+    cr_assert_eq (s_tampered_collateral ("qe_identity_signature", sig, &r, &err), DP_CRYPTO);
+    cr_assert_str_eq (r.step, "qe_identity");
+    free (sig);
+
+    //  TCB info signed by the PCK CA instead of the TCB signing key.
+    char *chain = s_field_of ("pck_crl_issuer_chain");
+    cr_assert_eq (s_tampered_collateral ("tcb_info_issuer_chain", chain, &r, &err), DP_CRYPTO);
+    cr_assert_str_eq (r.step, "tcb_info");
+    free (chain);
+
+    //  Root CA CRL swapped for the PCK CRL: wrong issuer.
+    char *crl = s_field_of ("pck_crl");
+    cr_assert_eq (s_tampered_collateral ("root_ca_crl", crl, &r, &err), DP_CRYPTO);
+    cr_assert_str_eq (r.step, "crl");
+    free (crl);
+}
+
+Test (quote_collateral, malformed_fields_named)
+{
+    dp_quote_report_t r;
+    dp_error_t err;
+    cr_assert_eq (s_tampered_collateral ("pck_crl", NULL, &r, &err), DP_INVALID);
+    cr_assert (strstr (err.text, "collateral.pck_crl: missing"), "%s", err.text);
+    cr_assert_eq (s_tampered_collateral ("tcb_info_signature", "abcd", &r, &err), DP_INVALID);
+    cr_assert (strstr (err.text, "tcb_info_signature"), "%s", err.text);
+    cr_assert_eq (s_tampered_collateral ("tcb_info", "{\"id\":\"TDX\"}", &r, &err), DP_INVALID);
+    cr_assert (strstr (err.text, "tcb_info."), "%s", err.text);
+    cr_assert_eq (s_tampered_collateral ("qe_identity", "[1,2]", &r, &err), DP_INVALID);
+    cr_assert_eq (s_tampered_collateral ("tcb_info_issuer_chain", "no pem here", &r, &err), DP_INVALID);
+    cr_assert (strstr (err.text, "no PEM certificate"), "%s", err.text);
+    cr_assert_eq (s_tampered_collateral ("root_ca_crl", "3030", &r, &err), DP_INVALID);
+    cr_assert (strstr (err.text, "root_ca_crl"), "%s", err.text);
+    dp_quote_collateral_t *c = NULL;
+    cr_assert_eq (dp_quote_collateral_from_json ("[]", 2, &c, &err), DP_INVALID);
+    cr_assert_eq (dp_quote_collateral_load ("/nonexistent", &c, &err), DP_IO);
+}
+
+Test (quote_collateral, windows)
+{
+    dp_quote_report_t r;
+    //  Before the TCB info was issued.
+    cr_assert_eq (s_verify (VEC "dcap-qvl/tdx_quote_v4.bin", VEC "dcap-qvl/tdx_quote_v4.collateral.json",
+                            1750000000, &r), DP_CRYPTO);
+    cr_assert_str_eq (r.step, "tcb_info");
+    cr_assert (strstr (r.error, "future"), "%s", r.error);
+    //  After the PCK CRL's nextUpdate but inside the TCB info's window:
+    //  the CRL window closes 10:00:35, the TCB info's 10:16:03.
+    cr_assert_eq (s_verify (VEC "dcap-qvl/tdx_quote_v4.bin", VEC "dcap-qvl/tdx_quote_v4.collateral.json",
+                            1752919300, &r), DP_CRYPTO);
+    cr_assert_str_eq (r.step, "crl", "%s", r.error);
+}
+
+Test (quote_collateral, cache_respects_window_and_root)
+{
+    dp_quote_t *q = s_quote (VEC "dcap-qvl/tdx_quote_v4.bin");
+    dp_quote_collateral_t *c = s_collateral (VEC "dcap-qvl/tdx_quote_v4.collateral.json");
+    dp_quote_collateral_set_cache (c, 1);
+    dp_quote_report_t r;
+    for (int i = 0; i < 3; i++) {
+        cr_assert_eq (dp_quote_verify (q, c, NULL, 1752919234, NULL, &r, NULL), DP_OK, "%s", r.error);
+        cr_assert_eq (r.status, DP_QUOTE_VERIFIED);
+        cr_assert_str_eq (dp_quote_tcb_status_name (r.tcb.status), "UpToDate");
+    }
+    cr_assert_eq (dp_quote_verify (q, c, NULL, 2000000000, NULL, &r, NULL), DP_CRYPTO);
+    cr_assert_str_eq (r.step, "tcb_info");
+    //  A cached PCK chain does not rescue a tampered quote.
+    dp_quote_t *bad = s_quote (VEC "dcap-qvl/tdx_quote_v4.bin");
+    bad->data [100] ^= 1;
+    cr_assert_eq (dp_quote_verify (bad, c, NULL, 1752919234, NULL, &r, NULL), DP_CRYPTO);
+    cr_assert_str_eq (r.step, "quote_signature");
+    dp_quote_collateral_set_cache (c, 0);
+    cr_assert_eq (dp_quote_verify (q, c, NULL, 1752919234, NULL, &r, NULL), DP_OK);
+    dp_quote_destroy (&bad);
+    dp_quote_destroy (&q);
+    dp_quote_collateral_destroy (&c);
+}
