@@ -586,3 +586,172 @@ Test (quote_collateral, cache_respects_window_and_root)
     dp_quote_destroy (&q);
     dp_quote_collateral_destroy (&c);
 }
+
+//  --- Roots --------------------------------------------------------------------
+
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+//  A self-signed P-256 CA carrying the Intel root's subject but another key
+//  (what Intel's own sample data ships). PEM text, malloc'd.
+static char *
+s_fake_intel_root (void)
+{
+    EVP_PKEY *key = EVP_PKEY_Q_keygen (NULL, NULL, "EC", "P-256");
+    X509 *cert = X509_new ();
+    X509_set_version (cert, 2);
+    ASN1_INTEGER_set (X509_get_serialNumber (cert), 7);
+    X509_gmtime_adj (X509_getm_notBefore (cert), -86400L * 365 * 10);
+    X509_gmtime_adj (X509_getm_notAfter (cert), 86400L * 365 * 20);
+    X509_NAME *name = X509_get_subject_name (cert);
+    X509_NAME_add_entry_by_txt (name, "CN", MBSTRING_ASC, (const unsigned char *) "Intel SGX Root CA", -1, -1, 0);
+    X509_NAME_add_entry_by_txt (name, "O", MBSTRING_ASC, (const unsigned char *) "Intel Corporation", -1, -1, 0);
+    X509_NAME_add_entry_by_txt (name, "L", MBSTRING_ASC, (const unsigned char *) "Santa Clara", -1, -1, 0);
+    X509_NAME_add_entry_by_txt (name, "ST", MBSTRING_ASC, (const unsigned char *) "CA", -1, -1, 0);
+    X509_NAME_add_entry_by_txt (name, "C", MBSTRING_ASC, (const unsigned char *) "US", -1, -1, 0);
+    X509_set_issuer_name (cert, name);
+    X509_set_pubkey (cert, key);
+    X509V3_CTX ctx;
+    X509V3_set_ctx (&ctx, cert, cert, NULL, NULL, 0);
+    X509_EXTENSION *ext = X509V3_EXT_conf_nid (NULL, &ctx, NID_basic_constraints, "critical,CA:TRUE,pathlen:1");
+    X509_add_ext (cert, ext, -1);
+    X509_EXTENSION_free (ext);
+    X509_sign (cert, key, EVP_sha256 ());
+    BIO *bio = BIO_new (BIO_s_mem ());
+    PEM_write_bio_X509 (bio, cert);
+    char *data;
+    long len = BIO_get_mem_data (bio, &data);
+    char *pem = strndup (data, (size_t) len);
+    BIO_free (bio);
+    X509_free (cert);
+    EVP_PKEY_free (key);
+    return pem;
+}
+
+Test (quote_root, pinned_by_key_not_name)
+{
+    dp_quote_root_t *root = NULL;
+    dp_error_t err;
+    cr_assert_eq (dp_quote_root_load (VEC "intel-root/Intel_SGX_Root_CA.pem", &root, &err), DP_OK, "%s", err.text);
+    cr_assert (dp_quote_root_is_intel (root));
+    uint8_t digest [32];
+    char hex [65];
+    dp_quote_root_sha256 (root, digest);
+    cr_assert_str_eq (dp_hex_encode (digest, 32, hex),
+                      "44a0196b2b99f889b8e149e95b807a350e7424964399e885a7cbb8ccfab674d3");
+    dp_quote_root_destroy (&root);
+    cr_assert_null (root);
+
+    char *fake = s_fake_intel_root ();
+    cr_assert_eq (dp_quote_root_from_pem (fake, strlen (fake), &root, &err), DP_OK, "%s", err.text);
+    cr_assert_not (dp_quote_root_is_intel (root));
+    dp_quote_t *q = s_quote (VEC "dcap-qvl/tdx_quote_v4.bin");
+    dp_quote_collateral_t *c = s_collateral (VEC "dcap-qvl/tdx_quote_v4.collateral.json");
+    dp_quote_report_t r;
+    cr_assert_eq (dp_quote_verify (q, NULL, root, NOW_NO_COLLATERAL, NULL, &r, NULL), DP_CRYPTO);
+    cr_assert_str_eq (r.step, "pck_chain", "%s", r.error);
+    cr_assert_eq (dp_quote_verify (q, c, root, 1752919234, NULL, &r, NULL), DP_CRYPTO);
+    cr_assert_str_eq (r.step, "crl", "%s", r.error);
+    cr_assert (r.simulation);
+    dp_quote_collateral_destroy (&c);
+    dp_quote_destroy (&q);
+    dp_quote_root_destroy (&root);
+    free (fake);
+}
+
+Test (quote_root, refuses_non_roots)
+{
+    dp_quote_t *q = s_quote (VEC "dcap-qvl/tdx_quote_v4.bin");
+    dp_quote_root_t *root = NULL;
+    dp_error_t err;
+    //  The PCK leaf is not self-signed.
+    cr_assert_eq (dp_quote_root_from_pem ((const char *) q->cert_data, q->cert_size, &root, &err), DP_INVALID);
+    cr_assert (strstr (err.text, "not self-signed"), "%s", err.text);
+    cr_assert_eq (dp_quote_root_from_pem ("junk", 4, &root, &err), DP_INVALID);
+    cr_assert_eq (dp_quote_root_load ("/nonexistent.pem", &root, &err), DP_IO);
+    cr_assert_null (root);
+    dp_quote_destroy (&q);
+}
+
+//  --- Policy -----------------------------------------------------------------
+
+Test (quote_policy, statuses_measurements_report_data)
+{
+    dp_quote_t *q = s_quote (VEC "dcap-qvl/sgx_quote_v3.bin");
+    dp_quote_collateral_t *c = s_collateral (VEC "dcap-qvl/sgx_quote_v3.collateral.json");
+    dp_quote_report_t r;
+    const char *only_up_to_date [] = { "UpToDate" };
+    dp_quote_policy_t policy = { .tcb_statuses = only_up_to_date, .tcb_status_count = 1 };
+    cr_assert_eq (dp_quote_verify (q, c, NULL, 1752919277, &policy, &r, NULL), DP_CRYPTO);
+    cr_assert_str_eq (r.step, "policy");
+    cr_assert (strstr (r.error, "ConfigurationAndSWHardeningNeeded"), "%s", r.error);
+    const char *both [] = { "UpToDate", "ConfigurationAndSWHardeningNeeded" };
+    policy.tcb_statuses = both;
+    policy.tcb_status_count = 2;
+    cr_assert_eq (dp_quote_verify (q, c, NULL, 1752919277, &policy, &r, NULL), DP_OK, "%s", r.error);
+    dp_quote_collateral_destroy (&c);
+    dp_quote_destroy (&q);
+
+    q = s_quote (VEC "dcap-qvl/tdx_quote_v4.bin");
+    uint8_t mrtd [48], other [48];
+    memcpy (mrtd, q->td.mrtd, 48);
+    memset (other, 0x5a, 48);
+    dp_quote_measurement_t allowed [2] = { { other, { NULL } }, { mrtd, { NULL, NULL, NULL, q->td.rtmr [3] } } };
+    dp_quote_policy_t measure = { .measurements = allowed, .measurement_count = 2,
+                                  .report_data = q->report_data };
+    cr_assert_eq (dp_quote_verify (q, NULL, NULL, NOW_NO_COLLATERAL, &measure, &r, NULL), DP_OK, "%s", r.error);
+    measure.measurement_count = 1;
+    cr_assert_eq (dp_quote_verify (q, NULL, NULL, NOW_NO_COLLATERAL, &measure, &r, NULL), DP_CRYPTO);
+    cr_assert_str_eq (r.step, "policy");
+    measure.measurement_count = 2;
+    uint8_t expected [64];
+    memset (expected, 0, 64);
+    measure.report_data = expected;
+    cr_assert_eq (dp_quote_verify (q, NULL, NULL, NOW_NO_COLLATERAL, &measure, &r, NULL), DP_CRYPTO);
+    cr_assert (strstr (r.error, "report data"), "%s", r.error);
+    dp_quote_destroy (&q);
+}
+
+//  --- JSON ---------------------------------------------------------------------
+
+Test (quote_json, seed_fields_and_measurements)
+{
+    dp_quote_report_t r;
+    cr_assert_eq (s_verify (VEC "dcap-qvl/tdx_quote_v4.bin", VEC "dcap-qvl/tdx_quote_v4.collateral.json",
+                            1752919234, &r), DP_OK);
+    json_object *j = dp_quote_report_to_json (&r);
+    json_object *v;
+    const char *expect [][2] = {
+        { "mode", "hardware" }, { "verification_status", "verified" }, { "tee_type", "TDX" },
+        { "qe_vendor_id", "939a7233f79c4ca9940a0db3957f0607" },
+        { "mrtd", "91eb2b44d141d4ece09f0c75c2c53d247a3c68edd7fafe8a3520c942a604a407de03ae6dc5f87f27428b2538873118b7" },
+        { "deal_terms_hash", "9a9d48e7f6799642d3d1b34e1e5e1742d4bb02dd6ddd551862c1211d35c304f9" },
+        { "td_attributes", "0000001000000000" }, { "xfam", "e702060000000000" }, { "tcb_status", "UpToDate" },
+    };
+    for (size_t i = 0; i < sizeof expect / sizeof expect [0]; i++) {
+        cr_assert (json_object_object_get_ex (j, expect [i][0], &v), "%s", expect [i][0]);
+        cr_assert_str_eq (json_object_get_string (v), expect [i][1]);
+    }
+    const char *present [] = { "version", "report_data_hex", "error", "simulation_only", "rtmr0", "rtmr1",
+                               "rtmr2", "rtmr3", "mrconfigid", "mrowner", "mrownerconfig", "advisory_ids",
+                               "collateral", "platform", "failed_step" };
+    for (size_t i = 0; i < sizeof present / sizeof present [0]; i++)
+        cr_assert (json_object_object_get_ex (j, present [i], &v), "%s", present [i]);
+    json_object_object_get_ex (j, "simulation_only", &v);
+    cr_assert_not (json_object_get_boolean (v));
+    json_object_object_get_ex (j, "collateral", &v);
+    json_object *date;
+    cr_assert (json_object_object_get_ex (v, "tcb_info_next_update", &date));
+    cr_assert_str_eq (json_object_get_string (date), "2025-07-19T10:16:03Z");
+    json_object_put (j);
+
+    cr_assert_eq (s_verify (VEC "go-tdx-guest/tdx_prod_quote_SPR_E4.dat", NULL, 1688169600, &r), DP_CRYPTO);
+    j = dp_quote_report_to_json (&r);
+    json_object_object_get_ex (j, "verification_status", &v);
+    cr_assert_str_eq (json_object_get_string (v), "invalid_quote");
+    json_object_object_get_ex (j, "error", &v);
+    cr_assert (strstr (json_object_get_string (v), "SEPT_VE_DISABLE"));
+    json_object_object_get_ex (j, "tcb_status", &v);
+    cr_assert_null (v);
+    json_object_put (j);
+}
