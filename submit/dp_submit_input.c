@@ -362,7 +362,7 @@ s_next_element (dp_submit_input_t *self, dp_submit_record_t *record, dp_error_t 
     self->array_state = S_EXPECT_SEP;
     record->line = line;
     record->index = self->index++;
-    if (too_long) {
+    if (too_long || self->pos - self->keep > self->record_max) {
         self->keep = self->pos;
         return dp_error_set (err, DP_LIMIT, "element longer than the limit of %zu bytes",
                              self->record_max);
