@@ -255,12 +255,14 @@ s_skip_blanks (dp_submit_input_t *self)
 }
 
 static dp_status
-s_array_broken (dp_submit_input_t *self, dp_error_t *err, const char *reason)
+s_array_broken (dp_submit_input_t *self, dp_submit_record_t *record, dp_error_t *err,
+                const char *reason)
 {
     self->broken = 1;
+    record->line = self->line;
     if (self->io_error)
         return s_io_status (self, err);
-    return dp_error_set (err, DP_INVALID, "line %zu: JSON array: %s", self->line, reason);
+    return dp_error_set (err, DP_INVALID, "JSON array: %s", reason);
 }
 
 //  Scans one element starting at buf[pos]: an object, array, string or
@@ -332,7 +334,7 @@ s_next_element (dp_submit_input_t *self, dp_submit_record_t *record, dp_error_t 
     if (self->array_state == S_EXPECT_END) {
         if (c < 0)
             return self->io_error? s_io_status (self, err): DP_NOTFOUND;
-        return s_array_broken (self, err, "text after the closing ]");
+        return s_array_broken (self, record, err, "text after the closing ]");
     }
     if (self->array_state == S_EXPECT_SEP) {
         if (c == ']') {
@@ -341,12 +343,12 @@ s_next_element (dp_submit_input_t *self, dp_submit_record_t *record, dp_error_t 
             return s_next_element (self, record, err);
         }
         if (c != ',')
-            return s_array_broken (self, err, c < 0? "unexpected end of input (missing ])"
+            return s_array_broken (self, record, err, c < 0? "unexpected end of input (missing ])"
                                                    : "expected , or ] after an element");
         self->pos++;
         c = s_skip_blanks (self);
         if (c == ']')
-            return s_array_broken (self, err, "trailing comma before ]");
+            return s_array_broken (self, record, err, "trailing comma before ]");
     }
     else if (self->array_state == S_EXPECT_FIRST && c == ']') {
         self->pos++;
@@ -354,11 +356,11 @@ s_next_element (dp_submit_input_t *self, dp_submit_record_t *record, dp_error_t 
         return s_next_element (self, record, err);
     }
     if (c < 0)
-        return s_array_broken (self, err, "unexpected end of input (missing ])");
+        return s_array_broken (self, record, err, "unexpected end of input (missing ])");
     size_t line = self->line;
     int too_long = 0;
     if (s_scan_element (self, &too_long) < 0)
-        return s_array_broken (self, err, "unexpected end of input inside an element");
+        return s_array_broken (self, record, err, "unexpected end of input inside an element");
     self->array_state = S_EXPECT_SEP;
     record->line = line;
     record->index = self->index++;

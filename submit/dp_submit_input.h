@@ -54,7 +54,7 @@ dp_submit_input_t *dp_submit_input_from_stream (FILE *stream, const char *name,
 //    DP_NOTFOUND end of input (no record);
 //    DP_LIMIT    the record at err's line is too long; it was skipped and the
 //                next call continues after it; *record has line set;
-//    DP_INVALID  the JSON array is malformed at the named line (e.g. a
+//    DP_INVALID  the JSON array is malformed at record->line (e.g. a
 //                missing comma); nothing more can be read;
 //    DP_IO       read error.
 //  err->text names the reason without the file name; the caller prefixes

@@ -101,11 +101,11 @@ Test (submit_input, empty_array)
 Test (submit_input, malformed_arrays_name_the_line)
 {
     const char *cases [][2] = {
-        { "[{\"a\":1}\n{\"b\":2}]", "1:{\"a\":1}|!0:invalid|" },
-        { "[{\"a\":1},]", "1:{\"a\":1}|!0:invalid|" },
-        { "[{\"a\":1}", "1:{\"a\":1}|!0:invalid|" },
-        { "[{\"a\":1", "!0:invalid|" },
-        { "[{\"a\":1}] x", "1:{\"a\":1}|!0:invalid|" },
+        { "[{\"a\":1}\n{\"b\":2}]", "1:{\"a\":1}|!2:invalid|" },
+        { "[{\"a\":1},]", "1:{\"a\":1}|!1:invalid|" },
+        { "[{\"a\":1}", "1:{\"a\":1}|!1:invalid|" },
+        { "[{\"a\":1", "!1:invalid|" },
+        { "[{\"a\":1}] x", "1:{\"a\":1}|!1:invalid|" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases [0]; i++) {
         char *got = s_read_all (cases [i][0], 0);
@@ -124,7 +124,8 @@ Test (submit_input, malformed_array_message)
     cr_assert_eq (dp_submit_input_next (input, &record, &err), DP_OK);
     cr_assert (dp_submit_input_is_array (input));
     cr_assert_eq (dp_submit_input_next (input, &record, &err), DP_INVALID);
-    cr_assert_str_eq (err.text, "line 3: JSON array: expected , or ] after an element");
+    cr_assert_str_eq (err.text, "JSON array: expected , or ] after an element");
+    cr_assert_eq (record.line, 3);
     cr_assert_eq (dp_submit_input_next (input, &record, &err), DP_NOTFOUND);
     cr_assert_str_eq (dp_submit_input_name (input), "x.json");
     dp_submit_input_destroy (&input);
