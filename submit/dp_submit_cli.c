@@ -4,7 +4,6 @@
 #include "dp_submit.h"
 
 #include <errno.h>
-#include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,26 +55,6 @@ dp_submit_cli_int (dp_config_t *config, const char *command, const char *name,
     dp_submit_report (command, &err);
     *exit_code = DP_SUBMIT_EXIT_USAGE;
     return 0;
-}
-
-dp_status
-dp_submit_uuid4 (char out [37], dp_error_t *err)
-{
-    uint8_t bytes [16];
-    if (RAND_bytes (bytes, sizeof bytes) != 1)
-        return dp_error_set (err, DP_CRYPTO, "deal_id: random source failed");
-    bytes [6] = (uint8_t) ((bytes [6] & 0x0f) | 0x40);     //  version 4
-    bytes [8] = (uint8_t) ((bytes [8] & 0x3f) | 0x80);     //  RFC 4122 variant
-    static const char digits [] = "0123456789abcdef";
-    char *p = out;
-    for (int i = 0; i < 16; i++) {
-        if (i == 4 || i == 6 || i == 8 || i == 10)
-            *p++ = '-';
-        *p++ = digits [bytes [i] >> 4];
-        *p++ = digits [bytes [i] & 15];
-    }
-    *p = '\0';
-    return DP_OK;
 }
 
 FILE *

@@ -39,10 +39,6 @@ dp_config_t *dp_submit_cli_parse (const char *command, const char *usage,
 int dp_submit_cli_int (dp_config_t *config, const char *command, const char *name,
                        long long min, long long max, long long *out, int *exit_code);
 
-//  Writes a fresh random UUIDv4 ("xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx")
-//  to out[37]. DP_CRYPTO if the system's random source fails.
-dp_status dp_submit_uuid4 (char out [37], dp_error_t *err) DP_MUST_CHECK;
-
 //  Opens a file for appending results or ids ("-" = stdout, borrowed).
 //  NULL with DP_IO named in err.
 FILE *dp_submit_cli_open_output (const char *path, dp_error_t *err);
