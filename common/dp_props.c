@@ -60,9 +60,9 @@ s_member (json_object *proof, const char *key, json_type type, json_object **val
     static const char *type_names [] = {
         [json_type_string] = "a string", [json_type_array] = "an array"
     };
-    if (!json_object_object_get_ex (proof, key, value) || !*value)
+    if (!json_object_object_get_ex (proof, key, value))
         return s_fail (record, err, DP_INVALID, "seller_proof.%s: missing", key);
-    if (!json_object_is_type (*value, type))
+    if (!*value || !json_object_is_type (*value, type))      //  null too
         return s_fail (record, err, DP_INVALID, "seller_proof.%s: must be %s", key, type_names [type]);
     return DP_OK;
 }
@@ -73,7 +73,7 @@ static dp_status
 s_count (json_object *proof, int64_t *count, dp_props_record_t *record, dp_error_t *err)
 {
     json_object *value = NULL;
-    if (!json_object_object_get_ex (proof, "chunk_count", &value) || !value)
+    if (!json_object_object_get_ex (proof, "chunk_count", &value))
         return s_fail (record, err, DP_INVALID, "seller_proof.chunk_count: missing");
     if (json_object_is_type (value, json_type_int))
         *count = json_object_get_int64 (value);

@@ -130,6 +130,9 @@ s_mutate (int which, char data_hash [65])
             data_hash [0] = data_hash [0] == '0'? '1': '0';
             break;
         case 21: json_object_put (p); return NULL;
+        case 22: json_object_object_add (p, "root_hash", NULL); break;
+        case 23: json_object_object_add (p, "chunk_count", NULL); break;
+        case 24: json_object_object_add (p, "chunk_count", json_object_new_boolean (1)); break;
     }
     return p;
 }
@@ -157,6 +160,9 @@ static const rule_case_t s_rules [] = {
     { "root mismatch",        DP_CRYPTO,  "seller_proof.root_hash: does not match the root computed" },
     { "root not data_hash",   DP_CRYPTO,  "seller_proof.root_hash: does not equal data_hash" },
     { "null proof",           DP_INVALID, "seller_proof: must be an object" },
+    { "root_hash null",       DP_INVALID, "seller_proof.root_hash: must be a string" },
+    { "count null",           DP_INVALID, "seller_proof.chunk_count: must be an integer" },
+    { "count boolean",        DP_INVALID, "seller_proof.chunk_count: must be an integer" },
 };
 
 Test (props, each_rule_has_its_reason)
