@@ -198,8 +198,9 @@ s_on_committer (zloop_t *loop, zsock_t *reader, void *arg)
     dp_reactor_t *self = arg;
     char *command = NULL;
     void *pointer = NULL;
-    if (zsock_recv (self->committer, "sp", &command, &pointer) != 0)
-        return -1;
+    while (zsock_recv (self->committer, "sp", &command, &pointer) != 0)
+        if (errno != EINTR)
+            return -1;
     zstr_free (&command);
     dp_group_t *group = pointer;
     if (group != self->inflight)
@@ -299,6 +300,7 @@ s_reactor (zsock_t *pipe, void *arg)
     dp_reactor_t *self = arg;
     self->pipe = pipe;
     self->loop = zloop_new ();
+    zloop_set_nonstop (self->loop, true);   //  signals are the owner's business
     zloop_reader (self->loop, pipe, s_on_pipe, self);
     zloop_reader (self->loop, self->router, s_on_router, self);
     zloop_reader (self->loop, zactor_sock (self->committer), s_on_committer, self);

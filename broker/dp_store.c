@@ -545,8 +545,11 @@ dp_store_committer (zsock_t *pipe, void *arg)
     while (true) {
         char *command = NULL;
         void *pointer = NULL;
-        if (zsock_recv (pipe, "sp", &command, &pointer) != 0)
-            break;              //  interrupted
+        if (zsock_recv (pipe, "sp", &command, &pointer) != 0) {
+            if (errno == EINTR)
+                continue;       //  a signal for the process, not for us
+            break;
+        }
         int stop = !command || strcmp (command, "$TERM") == 0;
         if (!stop && pointer) {
             s_commit_group (self, (dp_group_t *) pointer);
