@@ -14,23 +14,23 @@
 #define ALPHA_ONE INT64_C(1000000)
 
 const dp_engine_params_t dp_engine_builtin_default = {
-    "builtin", DP_STRATEGY_TIMEDEP, DP_CURVE_CONCEDER, 50, 40, 1, 1, 0 };
+    "builtin", DP_STRATEGY_TIMEDEP, DP_CURVE_CONCEDER, 0, 40, 1, 1, 0, 1 };
 const dp_engine_params_t dp_engine_hardliner = {
-    "hardliner", DP_STRATEGY_TIMEDEP, DP_CURVE_HARDLINER, 0, 40, 0, 0, 0 };
+    "hardliner", DP_STRATEGY_TIMEDEP, DP_CURVE_HARDLINER, 0, 40, 0, 0, 0, 0 };
 const dp_engine_params_t dp_engine_boulware = {
-    "boulware", DP_STRATEGY_TIMEDEP, DP_CURVE_BOULWARE, 0, 40, 1, 0, 0 };
+    "boulware", DP_STRATEGY_TIMEDEP, DP_CURVE_BOULWARE, 0, 40, 1, 0, 0, 0 };
 const dp_engine_params_t dp_engine_linear = {
-    "linear", DP_STRATEGY_TIMEDEP, DP_CURVE_LINEAR, 0, 40, 1, 0, 0 };
+    "linear", DP_STRATEGY_TIMEDEP, DP_CURVE_LINEAR, 0, 40, 1, 0, 0, 0 };
 const dp_engine_params_t dp_engine_conceder = {
-    "conceder", DP_STRATEGY_TIMEDEP, DP_CURVE_CONCEDER, 0, 40, 1, 0, 0 };
+    "conceder", DP_STRATEGY_TIMEDEP, DP_CURVE_CONCEDER, 0, 40, 1, 0, 0, 0 };
 const dp_engine_params_t dp_engine_prompt_rules = {
-    "prompt", DP_STRATEGY_PROMPT, DP_CURVE_LINEAR, 0, 40, 0, 0, 0 };
+    "prompt", DP_STRATEGY_PROMPT, DP_CURVE_LINEAR, 0, 40, 0, 0, 0, 0 };
 const dp_engine_params_t dp_engine_prompt_additive = {
-    "prompt-additive", DP_STRATEGY_PROMPT, DP_CURVE_LINEAR, 0, 40, 0, 0, 1 };
+    "prompt-additive", DP_STRATEGY_PROMPT, DP_CURVE_LINEAR, 0, 40, 0, 0, 1, 0 };
 const dp_engine_params_t dp_engine_random = {
-    "random", DP_STRATEGY_RANDOM, DP_CURVE_LINEAR, 0, 40, 0, 1, 0 };
+    "random", DP_STRATEGY_RANDOM, DP_CURVE_LINEAR, 0, 40, 0, 1, 0, 0 };
 const dp_engine_params_t dp_engine_chaos = {
-    "chaos", DP_STRATEGY_CHAOS, DP_CURVE_LINEAR, 0, 40, 0, 1, 0 };
+    "chaos", DP_STRATEGY_CHAOS, DP_CURVE_LINEAR, 0, 40, 0, 1, 0, 0 };
 
 static const dp_engine_params_t *s_presets [] = {
     &dp_engine_builtin_default, &dp_engine_hardliner, &dp_engine_boulware,
@@ -54,8 +54,12 @@ typedef struct {
     int64_t last_price;
     int last_package;
     int order [DP_NEGOTIATE_PACKAGES_MAX];      //  my packages, best first
-    int64_t opp_price [DP_NEGOTIATE_PACKAGES_MAX];
+    int64_t opp_price [DP_NEGOTIATE_PACKAGES_MAX];      //  latest offer per package
+    int64_t opp_first [DP_NEGOTIATE_PACKAGES_MAX];      //  first offer per package
+    int opp_first_at [DP_NEGOTIATE_PACKAGES_MAX];       //  the other's move index then
     uint8_t opp_seen [DP_NEGOTIATE_PACKAGES_MAX];
+    int opp_moves;                                      //  the other's offers so far
+    int64_t opp_margin;                                 //  estimated opening margin; -1 none
     uint64_t rng;
 } s_ctx_t;
 
@@ -175,11 +179,18 @@ s_scan_history (s_ctx_t *c)
             c->u_last = dp_nego_utility (c->side, m->package, m->price);
         }
         else {
+            if (!c->opp_seen [m->package]) {
+                c->opp_first [m->package] = m->price;
+                c->opp_first_at [m->package] = c->opp_moves;
+            }
             c->opp_price [m->package] = m->price;
             c->opp_seen [m->package] = 1;
+            c->opp_moves++;
         }
     }
 }
+
+static void s_estimate_margin (s_ctx_t *c);
 
 static void
 s_ctx_init (s_ctx_t *c, const dp_engine_params_t *p, const dp_nego_side_t *side,
@@ -197,6 +208,7 @@ s_ctx_init (s_ctx_t *c, const dp_engine_params_t *p, const dp_nego_side_t *side,
     if (c->standing)
         c->u_standing = dp_nego_utility (side, c->standing->package, c->standing->price);
     s_sort_packages (c);
+    c->opp_moves = 0;
     s_scan_history (c);
     int64_t ref = side->limits [c->order [0]];
     if (side->role == DP_ROLE_BUYER) {
@@ -205,8 +217,47 @@ s_ctx_init (s_ctx_t *c, const dp_engine_params_t *p, const dp_nego_side_t *side,
     }
     else
         c->u0 = (ref * p->anchor_pct + 99) / 100;
+    s_estimate_margin (c);
     c->rng = seed ^ ((uint64_t) pub->move_count * UINT64_C(0x9E3779B97F4A7C15))
                   ^ ((uint64_t) side->role << 56);
+}
+
+//  The other side's opening margin, assuming it anchors like this engine
+//  (anchor_pct above its floor / below its budget on its best package).
+static void
+s_estimate_margin (s_ctx_t *c)
+{
+    c->opp_margin = -1;
+    const dp_nego_move_t *open = NULL;
+    for (size_t i = 0; i < c->pub->move_count && !open; i++)
+        if (c->pub->moves [i].role != c->side->role)
+            open = &c->pub->moves [i];
+    if (!open || !c->p->fair_target)
+        return;
+    int64_t a = c->p->anchor_pct, price = open->price;
+    if (c->side->role == DP_ROLE_BUYER)       //  the other is the seller
+        c->opp_margin = price - (int64_t) ((__int128) price * 100 / (100 + a));
+    else
+        c->opp_margin = (int64_t) ((__int128) price * 100 / (100 - a)) - price;
+}
+
+//  Estimated joint surplus on package k from the other side's first offer
+//  on it, if that offer was part of its opening exploration. 0 = none.
+static int
+s_joint_estimate (const s_ctx_t *c, int k, int64_t *joint)
+{
+    if (c->opp_margin < 0 || !c->opp_seen [k])
+        return 0;
+    int P = (int) c->side->package_count;
+    int n_eff_opp = c->side->role == DP_ROLE_BUYER ? c->pub->max_rounds : c->pub->max_rounds - 1;
+    int e_opp = P == 1 ? 1 : (n_eff_opp / 2 < P ? n_eff_opp / 2 : P);
+    if (c->opp_first_at [k] >= (e_opp < 1 ? 1 : e_opp))
+        return 0;
+    int64_t opp_limit = c->side->role == DP_ROLE_BUYER ? c->opp_first [k] - c->opp_margin
+                                                       : c->opp_first [k] + c->opp_margin;
+    int64_t mine = c->side->limits [k];
+    *joint = c->side->role == DP_ROLE_BUYER ? mine - opp_limit : opp_limit - mine;
+    return 1;
 }
 
 //  Exploration: my packages (best first) that can carry the opening
@@ -226,15 +277,21 @@ s_explore_list (const s_ctx_t *c, int *list)
 }
 
 static int64_t
-s_aspiration (const s_ctx_t *c, int explore)
+s_aspiration (const s_ctx_t *c, int explore, int64_t u_fair)
 {
+    //  From the opening aspiration down to the fair target (0 without an
+    //  estimate), reached one move before the last effective move when a
+    //  fair target is used (so both sides can meet there before the
+    //  deadline), at the last effective move otherwise.
     int i = c->own_index;
     if (c->p->deadline && i >= c->n_eff - 1)
         return 0;
     if (i < explore)
         return c->u0;
-    int64_t alpha = s_alpha (c->p->curve, i - explore + 1, c->n_eff - explore);
-    int64_t u = (int64_t) ((__int128) c->u0 * (ALPHA_ONE - alpha) / ALPHA_ONE);
+    int64_t den = c->n_eff - explore - (c->p->fair_target ? 1 : 0);
+    int64_t alpha = s_alpha (c->p->curve, i - explore + 1, den < 1 ? 1 : den);
+    int64_t target = u_fair < c->u0 ? u_fair : c->u0;
+    int64_t u = target + (int64_t) ((__int128) (c->u0 - target) * (ALPHA_ONE - alpha) / ALPHA_ONE);
     if (c->p->gap_cap_pct && c->standing && c->have_last) {
         int64_t gap = c->u_last - c->u_standing;
         if (gap > 0) {
@@ -243,6 +300,8 @@ s_aspiration (const s_ctx_t *c, int explore)
                 u = cap;
         }
     }
+    if (u < u_fair)
+        u = u_fair;
     if (c->have_last && u > c->u_last)
         u = c->u_last;
     return u < 0 ? 0 : u;
@@ -259,6 +318,18 @@ s_pick_package (const s_ctx_t *c, int64_t u, int explore, const int *list)
     if (c->own_index < explore && !deadline)
         return list [c->own_index];
     int best = -1;
+    int64_t best_j = 0;
+    for (size_t i = 0; c->side->role == DP_ROLE_SELLER && i < c->side->package_count; i++) {
+        int k = c->order [i];
+        int64_t j;
+        if (s_joint_estimate (c, k, &j) && s_valid_at (c, k, u) && (best < 0 || j > best_j)) {
+            best = k;
+            best_j = j;
+        }
+    }
+    if (best >= 0 && best_j >= 0)
+        return best;
+    best = -1;
     int64_t best_u = 0;
     for (size_t i = 0; i < c->side->package_count; i++) {
         int k = c->order [i];
@@ -320,8 +391,10 @@ s_move_timedep (const s_ctx_t *c, dp_nego_proposal_t *out)
 {
     int list [DP_NEGOTIATE_PACKAGES_MAX];
     int explore = s_explore_list (c, list);
-    int64_t u = s_aspiration (c, explore);
+    int64_t u = s_aspiration (c, explore, 0), joint;
     int k = s_pick_package (c, u, explore, list);
+    if (s_joint_estimate (c, k, &joint) && joint > 0)
+        u = s_aspiration (c, explore, joint / 2);
     if (!s_valid_at (c, k, u))
         u = dp_nego_utility (c->side, k, 1);   //  only when the limit is tiny
     char why [DP_NEGO_REASONING_MAX + 1];

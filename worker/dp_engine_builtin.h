@@ -11,12 +11,16 @@
         agreement certain whenever the package it offers has a zone;
       - AC_next acceptance: accept the standing offer when it gives me at
         least what my next offer would;
+      - a fair target: from the other side's opening offers (assuming the
+        same 40 % anchors) a side estimates the other's limit, and does not
+        concede below half the estimated joint surplus before its last
+        effective move; in self-play both aim at the Nash price (B+F)/2;
       - trade-offs across terms: with several packages a side first offers
         its own best packages at its opening aspiration (so the other side
-        learns exact differences of its limits), then offers, at its
-        current aspiration, the package whose standing offers from the
-        other side are best for it: that is the package with the largest
-        joint surplus among those the other side has shown.
+        learns exact differences of its limits). Then the seller leads: it
+        offers the package with the largest estimated joint surplus among
+        those the buyer explored; the buyer follows the package whose
+        latest seller offer is best for it.
     Everything is integer arithmetic: the same deal gives byte-identical
     moves on every platform and build.
 
@@ -57,6 +61,7 @@ struct dp_engine_params_t {
     int deadline;               //  1: reservation value on the last effective move
     int trade_off;              //  1: explore and trade across packages
     int prompt_additive;        //  prompt rules: steps as % of own limit, not of price
+    int fair_target;            //  1: hold at half the estimated joint surplus
 };
 
 extern const dp_engine_params_t dp_engine_builtin_default;
