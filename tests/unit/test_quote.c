@@ -138,6 +138,18 @@ Test (quote_spec9, collateral_expired)
     cr_assert (strstr (r.error, "expired"), "%s", r.error);
 }
 
+Test (quote_spec9, same_outcome_without_decode_memo)
+{
+    dp_quote_pki_set_decode_cache (0);
+    dp_quote_report_t r;
+    cr_assert_eq (s_verify (VEC "dcap-qvl/sgx_quote_v3.bin", VEC "dcap-qvl/sgx_quote_v3.collateral.json",
+                            1752919277, &r), DP_OK, "%s", r.error);
+    cr_assert_str_eq (dp_quote_tcb_status_name (r.tcb.status), "ConfigurationAndSWHardeningNeeded");
+    cr_assert_eq (s_verify (VEC "dcap-qvl/tdx_quote_v4.bin", VEC "dcap-qvl/tdx_quote_v5_td15.collateral.json",
+                            1774003274, &r), DP_CRYPTO);
+    dp_quote_pki_set_decode_cache (1);
+}
+
 //  --- Quotes without collateral -------------------------------------------
 
 static const char *s_no_collateral [] = {
