@@ -1,0 +1,515 @@
+/*  dp_broker.c — broker lifecycle: store, sockets, the reactor loop.
+
+    dp_broker_new opens the store and binds the sockets on the caller's
+    thread (so every start-up error reaches the caller), then hands the
+    state to a zactor that runs the reactor (zloop) until $TERM. The
+    committer is a second actor owned by the reactor. */
+
+#include "dp_broker_int.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "dp_log.h"
+
+struct dp_broker_t {
+    zactor_t *actor;
+    char endpoint [256];
+    char events_endpoint [256];
+    uint64_t recovered;
+};
+
+void
+dp_broker_options_default (dp_broker_options_t *o)
+{
+    memset (o, 0, sizeof *o);
+    o->listen = "tcp://127.0.0.1:5570";
+    o->lease_ms = 30000;
+    o->heartbeat_ms = 1000;
+    o->liveness = 3;
+    o->max_attempts = 3;
+    o->map_size = 1ull << 30;
+    o->map_max = 64ull << 30;
+    o->frame_max = DP_WIRE_FRAME_MAX;
+    o->batch_max = DP_WIRE_BATCH_MAX;
+    o->event_window = 1000000;
+    o->release_delay_ms = 1000;
+}
+
+//  --------------------------------------------------------------------------
+//  Intrusive lists of deals
+
+void
+dp_qlist_push (dp_qlist_t *list, dp_qdeal_t *deal)
+{
+    deal->list = list;
+    deal->next = NULL;
+    deal->prev = list->tail;
+    if (list->tail)
+        list->tail->next = deal;
+    else
+        list->head = deal;
+    list->tail = deal;
+    list->count++;
+}
+
+//  Keeps FIFO by submit order: a requeued deal goes back to its place.
+//  Requeued deals are old, so the walk from the head is short.
+void
+dp_qlist_insert_ordered (dp_qlist_t *list, dp_qdeal_t *deal)
+{
+    dp_qdeal_t *at = list->head;
+    while (at && at->order < deal->order)
+        at = at->next;
+    if (!at) {
+        dp_qlist_push (list, deal);
+        return;
+    }
+    deal->list = list;
+    deal->next = at;
+    deal->prev = at->prev;
+    if (at->prev)
+        at->prev->next = deal;
+    else
+        list->head = deal;
+    at->prev = deal;
+    list->count++;
+}
+
+void
+dp_qlist_remove (dp_qdeal_t *deal)
+{
+    dp_qlist_t *list = deal->list;
+    if (!list)
+        return;
+    if (deal->prev)
+        deal->prev->next = deal->next;
+    else
+        list->head = deal->next;
+    if (deal->next)
+        deal->next->prev = deal->prev;
+    else
+        list->tail = deal->prev;
+    list->count--;
+    deal->list = NULL;
+    deal->prev = deal->next = NULL;
+}
+
+//  --------------------------------------------------------------------------
+//  Sending and flushing
+
+//  Sends without ever blocking the reactor: a peer that is gone
+//  (ROUTER_MANDATORY: EHOSTUNREACH) or whose queue is full loses the message.
+int
+dp_broker_send (dp_reactor_t *self, const uint8_t *id, size_t id_len, const dp_wire_msg_t *msg)
+{
+    uint8_t *frame;
+    size_t len;
+    dp_error_t err;
+    if (dp_wire_encode (msg, &frame, &len, &err) != DP_OK) {
+        dp_log_error ("broker: cannot encode %s: %s", dp_wire_kind_name (msg->kind), err.text);
+        return -1;
+    }
+    int rc = zmq_send (self->router_raw, id, id_len, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+    if (rc >= 0)
+        rc = zmq_send (self->router_raw, frame, len, ZMQ_DONTWAIT);
+    free (frame);
+    if (rc < 0 && errno != EHOSTUNREACH)
+        dp_log_warn ("broker: %s dropped: %s", dp_wire_kind_name (msg->kind), zmq_strerror (errno));
+    return rc < 0? -1: 0;
+}
+
+//  Hands the accumulated ops to the committer unless a commit is running;
+//  the ops that arrive meanwhile form the next group (group commit).
+void
+dp_broker_flush (dp_reactor_t *self)
+{
+    if (self->inflight || self->failed)
+        return;
+    if (self->accum->count == 0 && !self->accum->replies)
+        return;
+    self->accum->last_seq = self->seq;
+    self->accum->order = self->order;
+    self->inflight = self->accum;
+    self->accum = dp_group_new ();
+    if (!self->accum) {
+        dp_log_error ("broker: out of memory");
+        self->failed = true;
+        return;
+    }
+    zsock_send (self->committer, "sp", "COMMIT", self->inflight);
+}
+
+//  --------------------------------------------------------------------------
+//  Reactor handlers
+
+static int
+s_on_router (zloop_t *loop, zsock_t *reader, void *arg)
+{
+    dp_reactor_t *self = arg;
+    for (int n = 0; n < 1000; n++) {
+        zmq_msg_t id, frame;
+        zmq_msg_init (&id);
+        if (zmq_msg_recv (&id, self->router_raw, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close (&id);
+            break;
+        }
+        zmq_msg_init (&frame);
+        int more = zmq_msg_more (&id);
+        if (more)
+            zmq_msg_recv (&frame, self->router_raw, 0);
+        int extra = 0;
+        while (zmq_msg_more (&frame)) {     //  a well-formed message has one frame
+            zmq_msg_t skip;
+            zmq_msg_init (&skip);
+            zmq_msg_recv (&skip, self->router_raw, 0);
+            extra = 1;
+            int skip_more = zmq_msg_more (&skip);
+            zmq_msg_close (&skip);
+            if (!skip_more)
+                break;
+        }
+        if (zmq_msg_size (&id) <= DP_IDENTITY_MAX) {
+            if (extra || !more) {
+                dp_wire_msg_t reply;
+                dp_wire_msg_init (&reply, DP_WIRE_ERROR, 0);
+                reply.code = DP_PROTO;
+                snprintf (reply.text, sizeof reply.text,
+                          "frame: a message is exactly one frame (msgpack array)");
+                dp_broker_send (self, zmq_msg_data (&id), zmq_msg_size (&id), &reply);
+            }
+            else
+                dp_broker_handle (self, zmq_msg_data (&id), zmq_msg_size (&id),
+                                  zmq_msg_data (&frame), zmq_msg_size (&frame));
+        }
+        zmq_msg_close (&frame);
+        zmq_msg_close (&id);
+    }
+    dp_broker_dispatch (self);
+    dp_broker_flush (self);
+    return 0;
+}
+
+static int
+s_on_committer (zloop_t *loop, zsock_t *reader, void *arg)
+{
+    dp_reactor_t *self = arg;
+    char *command = NULL;
+    void *pointer = NULL;
+    while (zsock_recv (self->committer, "sp", &command, &pointer) != 0)
+        if (errno != EINTR)
+            return -1;
+    zstr_free (&command);
+    dp_group_t *group = pointer;
+    if (group != self->inflight)
+        return 0;
+    self->inflight = NULL;
+    if (group->status != DP_OK) {
+        //  The store cannot write: nothing can be acknowledged any more.
+        dp_log_error ("broker: store failed, stopping: %s", group->error);
+        self->failed = true;
+        zstr_send (self->pipe, "FAILED");
+        dp_group_destroy (&group);
+        return -1;
+    }
+    self->commits++;
+    self->commit_ms_total += group->commit_ms;
+    dp_broker_committed (self, group);
+    dp_group_destroy (&group);
+    dp_broker_dispatch (self);
+    dp_broker_flush (self);
+    if (self->draining && !self->inflight && self->accum->count == 0)
+        return -1;              //  drained: leave the loop
+    return 0;
+}
+
+static int
+s_on_monitor (zloop_t *loop, zsock_t *reader, void *arg)
+{
+    dp_reactor_t *self = arg;
+    zmsg_t *msg = zmsg_recv (self->monitor);
+    zmsg_destroy (&msg);
+    //  A connection went away: find out at once which worker it was,
+    //  rather than waiting for its heartbeats to stop.
+    dp_broker_probe_workers (self);
+    dp_broker_dispatch (self);
+    dp_broker_flush (self);
+    return 0;
+}
+
+static int
+s_on_pipe (zloop_t *loop, zsock_t *reader, void *arg)
+{
+    dp_reactor_t *self = arg;
+    char *command = zstr_recv (self->pipe);
+    int stop = !command || strcmp (command, "$TERM") == 0;
+    zstr_free (&command);
+    if (!stop)
+        return 0;
+    self->draining = true;
+    dp_broker_flush (self);
+    return self->inflight || self->failed? 0: -1;
+}
+
+static int
+s_on_timer (zloop_t *loop, int timer_id, void *arg)
+{
+    dp_reactor_t *self = arg;
+    dp_broker_tick (self);
+    dp_broker_dispatch (self);
+    dp_broker_flush (self);
+    return 0;
+}
+
+static void
+s_reactor_destroy (dp_reactor_t **self_p)
+{
+    dp_reactor_t *self = *self_p;
+    if (!self)
+        return;
+    zloop_destroy (&self->loop);
+    zactor_destroy (&self->monitor);
+    zactor_destroy (&self->committer);
+    zsock_destroy (&self->router);
+    zsock_destroy (&self->pub);
+    if (self->deals) {
+        for (dp_qdeal_t *deal = zhashx_first (self->deals); deal; deal = zhashx_next (self->deals)) {
+            free (deal->batch);
+            free (deal);
+        }
+        zhashx_destroy (&self->deals);
+    }
+    if (self->workers) {
+        for (dp_qworker_t *w = zhashx_first (self->workers); w; w = zhashx_next (self->workers))
+            free (w);
+        zhashx_destroy (&self->workers);
+    }
+    free (self->ring);
+    dp_group_destroy (&self->accum);
+    dp_group_destroy (&self->inflight);
+    dp_store_close (&self->store);
+    free (self);
+    *self_p = NULL;
+}
+
+static void
+s_reactor (zsock_t *pipe, void *arg)
+{
+    dp_reactor_t *self = arg;
+    self->pipe = pipe;
+    self->loop = zloop_new ();
+    zloop_set_nonstop (self->loop, true);   //  signals are the owner's business
+    zloop_reader (self->loop, pipe, s_on_pipe, self);
+    zloop_reader (self->loop, self->router, s_on_router, self);
+    zloop_reader (self->loop, zactor_sock (self->committer), s_on_committer, self);
+    if (self->monitor)
+        zloop_reader (self->loop, zactor_sock (self->monitor), s_on_monitor, self);
+    size_t tick = self->opt.heartbeat_ms / 4;
+    zloop_timer (self->loop, tick < 10? 10: tick > 250? 250: tick, 0, s_on_timer, self);
+    zsock_signal (pipe, 0);
+    dp_broker_dispatch (self);
+    zloop_start (self->loop);
+    //  Finish what the committer holds so every acknowledgement it owes is sent.
+    while (self->inflight && !self->failed)
+        if (s_on_committer (self->loop, NULL, self) == -1 && self->failed)
+            break;
+    dp_log_info ("broker: stopped epoch=%llu seq=%llu", (unsigned long long) self->epoch,
+                 (unsigned long long) self->published_seq);
+    s_reactor_destroy (&self);
+}
+
+//  --------------------------------------------------------------------------
+//  Construction
+
+//  Default events endpoint: tcp port + 1; inproc/ipc name + "-events".
+static dp_status
+s_events_endpoint (const char *listen, char *out, size_t size, dp_error_t *err)
+{
+    if (strncmp (listen, "tcp://", 6) != 0) {
+        snprintf (out, size, "%s-events", listen);
+        return DP_OK;
+    }
+    const char *colon = strrchr (listen, ':');
+    if (!colon || colon < listen + 6)
+        return dp_error_set (err, DP_INVALID, "listen: %s has no port", listen);
+    if (strcmp (colon + 1, "*") == 0) {
+        snprintf (out, size, "%s", listen);
+        return DP_OK;
+    }
+    char *end;
+    long port = strtol (colon + 1, &end, 10);
+    if (*end || port <= 0 || port >= 65535)
+        return dp_error_set (err, DP_INVALID, "listen: %s: port must be 1..65534", listen);
+    snprintf (out, size, "%.*s:%ld", (int) (colon - listen), listen, port + 1);
+    return DP_OK;
+}
+
+static dp_status
+s_bind (dp_reactor_t *self, dp_error_t *err)
+{
+    self->router = zsock_new (ZMQ_ROUTER);
+    self->pub = zsock_new (ZMQ_PUB);
+    if (!self->router || !self->pub)
+        return dp_error_set (err, DP_NOMEM, "cannot create sockets");
+    self->router_raw = zsock_resolve (self->router);
+    zsock_set_router_mandatory (self->router, 1);
+    zsock_set_sndhwm (self->router, 200000);
+    zsock_set_rcvhwm (self->router, 200000);
+    zsock_set_linger (self->router, 0);
+    zsock_set_linger (self->pub, 0);
+    //  Anything far beyond a frame's limit is cut off by ZeroMQ before it
+    //  is buffered; frames between the limit and this get an error reply.
+    zsock_set_maxmsgsize (self->router, (int64_t) (self->opt.frame_max * 2 + 4096));
+    if (zsock_bind (self->router, "%s", self->opt.listen) < 0)
+        return dp_error_set (err, DP_UNREACHABLE, "listen: cannot bind %s: %s", self->opt.listen,
+                             zmq_strerror (errno));
+    char events [256];
+    if (self->opt.events)
+        snprintf (events, sizeof events, "%s", self->opt.events);
+    else if (s_events_endpoint (self->opt.listen, events, sizeof events, err) != DP_OK)
+        return err? err->code: DP_INVALID;
+    if (zsock_bind (self->pub, "%s", events) < 0)
+        return dp_error_set (err, DP_UNREACHABLE, "events: cannot bind %s: %s", events,
+                             zmq_strerror (errno));
+    snprintf (self->endpoint, sizeof self->endpoint, "%s", zsock_endpoint (self->router));
+    snprintf (self->events_endpoint, sizeof self->events_endpoint, "%s", zsock_endpoint (self->pub));
+    if (strncmp (self->endpoint, "tcp://", 6) == 0) {
+        self->monitor = zactor_new (zmonitor, self->router);
+        if (self->monitor) {
+            zstr_sendx (self->monitor, "LISTEN", "DISCONNECTED", NULL);
+            zstr_send (self->monitor, "START");
+            zsock_wait (self->monitor);
+        }
+    }
+    return DP_OK;
+}
+
+static void
+s_recover_one (void *arg, const char *deal_id, const dp_store_active_t *rec, const char *batch)
+{
+    dp_broker_recover ((dp_reactor_t *) arg, deal_id, rec, batch);
+}
+
+static dp_status
+s_check_options (const dp_broker_options_t *o, dp_error_t *err)
+{
+    if (!o->data_dir || !*o->data_dir)
+        return dp_error_set (err, DP_INVALID, "data: a data directory is required");
+    if (!o->listen || !*o->listen)
+        return dp_error_set (err, DP_INVALID, "listen: an endpoint is required");
+    if (o->lease_ms < 100 || o->heartbeat_ms < 10 || o->liveness < 1)
+        return dp_error_set (err, DP_INVALID, "lease_ms >= 100, heartbeat_ms >= 10, liveness >= 1");
+    if (o->max_attempts < 1)
+        return dp_error_set (err, DP_INVALID, "max_attempts: must be at least 1");
+    if (o->map_size < (1u << 20) || o->frame_max < 1024 || o->batch_max < 1 || o->event_window < 1)
+        return dp_error_set (err, DP_INVALID, "map_size >= 1 MiB, frame_max >= 1024, "
+                             "batch_max >= 1, event_window >= 1");
+    return DP_OK;
+}
+
+static dp_reactor_t *
+s_reactor_new (const dp_broker_options_t *options, dp_error_t *err)
+{
+    dp_reactor_t *self = calloc (1, sizeof *self);
+    if (!self) {
+        dp_error_set (err, DP_NOMEM, "out of memory");
+        return NULL;
+    }
+    self->opt = *options;
+    snprintf (self->data_dir, sizeof self->data_dir, "%s", options->data_dir);
+    self->opt.data_dir = self->data_dir;
+    self->deals = zhashx_new ();
+    self->workers = zhashx_new ();
+    self->accum = dp_group_new ();
+    self->store = dp_store_open (self->data_dir, self->opt.map_size, self->opt.map_max,
+                                 self->opt.event_window, err);
+    if (!self->deals || !self->workers || !self->accum || !self->store) {
+        if (self->store)
+            dp_error_set (err, DP_NOMEM, "out of memory");
+        s_reactor_destroy (&self);
+        return NULL;
+    }
+    self->epoch = dp_store_epoch (self->store);
+    self->seq = self->published_seq = dp_store_last_seq (self->store);
+    self->order = dp_store_order (self->store);
+    return self;
+}
+
+static int
+s_compare_order (const void *a, const void *b)
+{
+    const dp_qdeal_t *x = *(dp_qdeal_t *const *) a, *y = *(dp_qdeal_t *const *) b;
+    return x->order < y->order? -1: x->order > y->order;
+}
+
+//  Recovered pending deals come out of LMDB in deal id order; the ready
+//  lists must be in submit order.
+static void
+s_sort_ready (dp_reactor_t *self)
+{
+    for (int p = 0; p < DP_PRIORITIES; p++) {
+        dp_qlist_t *list = &self->ready [p];
+        if (list->count < 2)
+            continue;
+        dp_qdeal_t **all = malloc (list->count * sizeof *all);
+        if (!all)
+            continue;               //  unsorted still works, just not FIFO
+        size_t n = 0;
+        while (list->head) {
+            all [n++] = list->head;
+            dp_qlist_remove (list->head);
+        }
+        qsort (all, n, sizeof *all, s_compare_order);
+        for (size_t i = 0; i < n; i++)
+            dp_qlist_push (list, all [i]);
+        free (all);
+    }
+}
+
+dp_broker_t *
+dp_broker_new (const dp_broker_options_t *options, dp_error_t *err)
+{
+    if (s_check_options (options, err) != DP_OK)
+        return NULL;
+    dp_broker_t *broker = calloc (1, sizeof *broker);
+    dp_reactor_t *self = broker? s_reactor_new (options, err): NULL;
+    if (!self) {
+        free (broker);
+        return NULL;
+    }
+    int64_t start = zclock_usecs ();
+    if (dp_store_scan_active (self->store, s_recover_one, self, err) != DP_OK
+        || s_bind (self, err) != DP_OK) {
+        s_reactor_destroy (&self);
+        free (broker);
+        return NULL;
+    }
+    s_sort_ready (self);
+    self->committer = zactor_new (dp_store_committer, self->store);
+    dp_log_info ("broker: epoch=%llu recovered=%llu in %.1f ms listen=%s events=%s",
+                 (unsigned long long) self->epoch, (unsigned long long) self->recovered,
+                 (double) (zclock_usecs () - start) / 1000.0, self->endpoint,
+                 self->events_endpoint);
+    snprintf (broker->endpoint, sizeof broker->endpoint, "%s", self->endpoint);
+    snprintf (broker->events_endpoint, sizeof broker->events_endpoint, "%s", self->events_endpoint);
+    broker->recovered = self->recovered;
+    broker->actor = zactor_new (s_reactor, self);
+    return broker;
+}
+
+const char *dp_broker_endpoint (dp_broker_t *self) { return self->endpoint; }
+const char *dp_broker_events_endpoint (dp_broker_t *self) { return self->events_endpoint; }
+uint64_t dp_broker_recovered (dp_broker_t *self) { return self->recovered; }
+void *dp_broker_socket (dp_broker_t *self) { return zactor_sock (self->actor); }
+
+void
+dp_broker_destroy (dp_broker_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    zactor_destroy (&(*self_p)->actor);     //  $TERM: the reactor drains, then exits
+    free (*self_p);
+    *self_p = NULL;
+}

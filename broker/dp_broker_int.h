@@ -1,0 +1,117 @@
+/*  dp_broker_int.h — state shared by the broker's reactor modules.
+
+    Internal. The reactor thread alone touches everything here:
+    dp_broker.c (lifecycle, sockets, timers), dp_broker_ops.c (the protocol
+    handlers and the deal state machine). */
+
+#ifndef DP_BROKER_INT_H_INCLUDED
+#define DP_BROKER_INT_H_INCLUDED
+
+#include <czmq.h>
+
+#include "dp_broker.h"
+#include "dp_store.h"
+#include "dp_wire.h"
+
+#define DP_PRIORITIES 10
+#define DP_IDENTITY_MAX 256
+
+//  In-memory state of a deal that is not final yet.
+enum { S_COMMITTING = 0, S_PENDING, S_LEASED, S_FINISHING };
+
+typedef struct dp_qdeal dp_qdeal_t;
+typedef struct dp_qworker dp_qworker_t;
+
+typedef struct {
+    dp_qdeal_t *head, *tail;
+    size_t count;
+} dp_qlist_t;
+
+struct dp_qdeal {
+    char id [DP_DEAL_ID_MAX + 1];
+    uint8_t state;
+    uint8_t priority;
+    uint32_t attempts;
+    uint64_t order;
+    uint64_t token;
+    int64_t deadline_ms;            //  lease deadline as persisted
+    int64_t queued_at_ms;           //  when it became pending (queue age)
+    int64_t not_before_ms;          //  released deals wait until then
+    int64_t submitted_at_ms;
+    uint8_t body_sha256 [32];
+    char *batch;
+    dp_qworker_t *worker;
+    dp_qlist_t *list;                 //  the list it is on (ready, delayed, orphans, a worker's)
+    dp_qdeal_t *prev, *next;
+};
+
+struct dp_qworker {
+    char key [2 * DP_IDENTITY_MAX + 1];     //  hex of the routing id
+    uint8_t id [DP_IDENTITY_MAX];
+    size_t id_len;
+    char name [DP_WIRE_NAME_MAX + 1];
+    uint32_t capacity;
+    uint64_t done;
+    int64_t last_seen_ms;
+    dp_qlist_t leases;
+};
+
+//  A reply that waits for a group commit.
+typedef struct dp_qreply {
+    uint8_t id [DP_IDENTITY_MAX];
+    size_t id_len;
+    dp_wire_msg_t msg;              //  acks owned here
+    struct dp_qreply *next;
+} dp_qreply_t;
+
+typedef struct {
+    dp_broker_options_t opt;
+    char data_dir [1024];
+    char endpoint [256];
+    char events_endpoint [256];
+    zsock_t *pipe;
+    zsock_t *router;
+    void *router_raw;
+    zsock_t *pub;
+    zactor_t *committer;
+    zactor_t *monitor;
+    zloop_t *loop;
+    dp_store_t *store;
+    zhashx_t *deals;                //  id → dp_qdeal_t (non-final deals only)
+    zhashx_t *workers;              //  routing id hex → dp_qworker_t
+    dp_qworker_t **ring;              //  round-robin order for fair dispatch
+    size_t ring_count, ring_next;
+    dp_qlist_t ready [DP_PRIORITIES];
+    dp_qlist_t delayed;
+    dp_qlist_t orphans;               //  leased before a restart, no worker yet
+    dp_group_t *accum;              //  ops waiting for the next commit
+    dp_group_t *inflight;           //  the group at the committer
+    uint64_t epoch, seq, published_seq, order, tokens;
+    uint64_t submitted_total, completed_total, commits;
+    double commit_ms_total;
+    uint64_t rate_submit [10], rate_done [10];      //  per-second buckets
+    int64_t rate_second;
+    uint64_t recovered;
+    int64_t last_heartbeat_ms, last_tick_pub_ms;
+    bool draining;
+    bool failed;
+} dp_reactor_t;
+
+//  Lists
+void dp_qlist_push (dp_qlist_t *list, dp_qdeal_t *deal);
+void dp_qlist_insert_ordered (dp_qlist_t *list, dp_qdeal_t *deal);
+void dp_qlist_remove (dp_qdeal_t *deal);
+
+//  dp_broker_ops.c
+void dp_broker_handle (dp_reactor_t *self, const uint8_t *id, size_t id_len,
+                       const uint8_t *frame, size_t len);
+void dp_broker_committed (dp_reactor_t *self, dp_group_t *group);
+void dp_broker_dispatch (dp_reactor_t *self);
+void dp_broker_tick (dp_reactor_t *self);
+void dp_broker_probe_workers (dp_reactor_t *self);
+void dp_broker_recover (dp_reactor_t *self, const char *deal_id, const dp_store_active_t *rec,
+                        const char *batch);
+int dp_broker_send (dp_reactor_t *self, const uint8_t *id, size_t id_len, const dp_wire_msg_t *msg);
+void dp_broker_flush (dp_reactor_t *self);
+
+#endif

@@ -1,0 +1,1135 @@
+/*  dp_broker_ops.c — the broker's protocol handlers and deal state machine.
+
+    A deal's life in memory: COMMITTING (its submit is in a group not yet
+    committed) → PENDING (on a ready list) → LEASED (on a worker's list, or
+    on the orphan list after a restart) → FINISHING (its result is being
+    committed) → gone from memory (final deals live only in LMDB).
+
+    Every change that matters is an op in the next group; its event is
+    stored in the same transaction and published only after the commit, so
+    no subscriber ever sees a state the store could lose. Leases are sent
+    before their op commits (dispatch never waits for fsync): if the broker
+    dies first, the lease is simply unknown after the restart and the
+    worker's result is refused as stale; the deal runs again. */
+
+#include "dp_broker_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "dp_hex.h"
+#include "dp_log.h"
+#include "dp_sha256.h"
+
+#define DP_BODY_MAX (16u << 20)         //  SPEC §1: deal body 16 MiB
+
+static int64_t
+s_now (void)
+{
+    return zclock_time ();
+}
+
+static void
+s_reply_error (dp_reactor_t *self, const uint8_t *id, size_t id_len, uint64_t request_id,
+               dp_status code, const char *text)
+{
+    dp_wire_msg_t reply;
+    dp_wire_msg_init (&reply, DP_WIRE_ERROR, request_id);
+    reply.code = code;
+    snprintf (reply.text, sizeof reply.text, "%s", text);
+    dp_broker_send (self, id, id_len, &reply);
+}
+
+//  A reply that goes out when the next group has committed.
+static dp_qreply_t *
+s_reply_later (dp_reactor_t *self, const uint8_t *id, size_t id_len, int kind, uint64_t request_id)
+{
+    dp_qreply_t *reply = calloc (1, sizeof *reply);
+    if (!reply)
+        return NULL;
+    memcpy (reply->id, id, id_len);
+    reply->id_len = id_len;
+    dp_wire_msg_init (&reply->msg, kind, request_id);
+    //  Appended at the tail so replies leave in the order they were made.
+    dp_qreply_t **tail = (dp_qreply_t **) &self->accum->replies;
+    while (*tail)
+        tail = &(*tail)->next;
+    *tail = reply;
+    return reply;
+}
+
+static const char *
+s_state_status (const dp_qdeal_t *deal)
+{
+    return dp_store_status_name (deal->state == S_LEASED || deal->state == S_FINISHING
+                                 ? DP_ST_NEGOTIATING: DP_ST_PENDING);
+}
+
+//  Builds the durable event of an op (stored with it, published after it).
+static void
+s_op_event (dp_reactor_t *self, dp_op_t *op, const char *type, const char *status,
+            const char *reason, const char *batch, uint32_t attempt,
+            const uint8_t *data, size_t data_len)
+{
+    dp_wire_msg_t msg;
+    dp_wire_msg_init (&msg, DP_WIRE_EVENT, 0);
+    dp_wire_event_t *e = &msg.event;
+    e->epoch = self->epoch;
+    e->seq = ++self->seq;
+    snprintf (e->type, sizeof e->type, "%s", type);
+    snprintf (e->deal_id, sizeof e->deal_id, "%s", op->deal_id);
+    snprintf (e->status, sizeof e->status, "%s", status);
+    snprintf (e->reason, sizeof e->reason, "%s", reason);
+    snprintf (e->batch, sizeof e->batch, "%s", batch? batch: "");
+    e->time_ms = s_now ();
+    e->attempt = attempt;
+    e->data = data;
+    e->data_len = data_len;
+    op->seq = e->seq;
+    if (dp_wire_encode (&msg, &op->event, &op->event_len, NULL) != DP_OK)
+        op->event = NULL;
+}
+
+static dp_op_t *
+s_op (dp_reactor_t *self, dp_op_type type, const char *deal_id)
+{
+    dp_op_t *op = dp_group_add (self->accum);
+    if (!op) {
+        dp_log_error ("broker: out of memory for an op: stopping");
+        self->failed = true;
+        return NULL;
+    }
+    op->type = type;
+    snprintf (op->deal_id, sizeof op->deal_id, "%s", deal_id);
+    return op;
+}
+
+static void
+s_fill_active (dp_op_t *op, const dp_qdeal_t *deal, int status)
+{
+    op->active.version = 1;
+    op->active.status = (uint8_t) status;
+    op->active.priority = deal->priority;
+    op->active.attempts = deal->attempts;
+    op->active.order = deal->order;
+    op->active.token = status == DP_ST_NEGOTIATING? deal->token: 0;
+    op->active.deadline_ms = status == DP_ST_NEGOTIATING? deal->deadline_ms: 0;
+    op->active.submitted_at_ms = deal->submitted_at_ms;
+    memcpy (op->active.body_sha256, deal->body_sha256, 32);
+    snprintf (op->batch, sizeof op->batch, "%s", deal->batch);
+}
+
+static void
+s_deal_free (dp_reactor_t *self, dp_qdeal_t *deal)
+{
+    dp_qlist_remove (deal);
+    zhashx_delete (self->deals, deal->id);
+    free (deal->batch);
+    free (deal);
+}
+
+//  --------------------------------------------------------------------------
+//  Workers
+
+static void
+s_hex_key (const uint8_t *id, size_t id_len, char *key)
+{
+    dp_hex_encode (id, id_len, key);
+}
+
+static dp_qworker_t *
+s_worker_lookup (dp_reactor_t *self, const uint8_t *id, size_t id_len)
+{
+    char key [2 * DP_IDENTITY_MAX + 1];
+    s_hex_key (id, id_len, key);
+    return zhashx_lookup (self->workers, key);
+}
+
+static void s_lease_lost (dp_reactor_t *self, dp_qdeal_t *deal, const char *why);
+
+static void
+s_worker_remove (dp_reactor_t *self, dp_qworker_t *worker, const char *why)
+{
+    dp_log_info ("broker: worker gone worker=%s leases=%zu reason=%s", worker->name,
+                 worker->leases.count, why);
+    while (worker->leases.head)
+        s_lease_lost (self, worker->leases.head, why);
+    for (size_t i = 0; i < self->ring_count; i++)
+        if (self->ring [i] == worker) {
+            memmove (&self->ring [i], &self->ring [i + 1],
+                     (self->ring_count - i - 1) * sizeof *self->ring);
+            self->ring_count--;
+            break;
+        }
+    zhashx_delete (self->workers, worker->key);
+    free (worker);
+}
+
+static dp_qworker_t *
+s_worker_add (dp_reactor_t *self, const uint8_t *id, size_t id_len)
+{
+    dp_qworker_t *worker = calloc (1, sizeof *worker);
+    dp_qworker_t **ring = realloc (self->ring, (self->ring_count + 1) * sizeof *ring);
+    if (!worker || !ring) {
+        free (worker);
+        if (ring)
+            self->ring = ring;
+        return NULL;
+    }
+    self->ring = ring;
+    memcpy (worker->id, id, id_len);
+    worker->id_len = id_len;
+    s_hex_key (id, id_len, worker->key);
+    zhashx_insert (self->workers, worker->key, worker);
+    self->ring [self->ring_count++] = worker;
+    return worker;
+}
+
+//  Sends a heartbeat to every worker; ROUTER_MANDATORY makes a send to a
+//  vanished connection fail, which tells us at once who disconnected.
+void
+dp_broker_probe_workers (dp_reactor_t *self)
+{
+    dp_wire_msg_t beat;
+    dp_wire_msg_init (&beat, DP_WIRE_HEARTBEAT, 0);
+    beat.epoch = self->epoch;
+    for (size_t i = 0; i < self->ring_count;) {
+        dp_qworker_t *worker = self->ring [i];
+        if (dp_broker_send (self, worker->id, worker->id_len, &beat) != 0)
+            s_worker_remove (self, worker, "worker vanished");
+        else
+            i++;
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  Leases
+
+static void
+s_make_ready (dp_reactor_t *self, dp_qdeal_t *deal)
+{
+    deal->state = S_PENDING;
+    deal->worker = NULL;
+    deal->token = 0;
+    deal->queued_at_ms = s_now ();
+    dp_qlist_insert_ordered (&self->ready [deal->priority % DP_PRIORITIES], deal);
+}
+
+//  The broker's own result for a deal that exhausted its attempts (SPEC §3).
+static void
+s_poison (dp_reactor_t *self, dp_qdeal_t *deal)
+{
+    char reason [64], json [1024];
+    snprintf (reason, sizeof reason, "poison: %u attempts", deal->attempts);
+    //  deal ids are [A-Za-z0-9._:-] only, so they need no JSON escaping.
+    int len = snprintf (json, sizeof json,
+        "{\"agreed\":false,\"attestation\":null,\"completion_tx\":null,"
+        "\"data_verification_attestation\":null,\"deal_id\":\"%s\",\"dkim_verification\":null,"
+        "\"escrow_tx\":null,\"final_price\":null,\"reason\":\"%s\",\"signature\":null,"
+        "\"signer\":null,\"status\":\"failed\",\"terms\":null,\"transcript\":[]}",
+        deal->id, reason);
+    dp_op_t *op = s_op (self, DP_OP_FINAL, deal->id);
+    if (!op)
+        return;
+    op->old_status = DP_ST_NEGOTIATING;
+    op->new_status = DP_ST_FAILED;
+    op->attempts = deal->attempts;
+    snprintf (op->reason, sizeof op->reason, "%s", reason);
+    op->data = malloc ((size_t) len);
+    if (op->data) {
+        memcpy (op->data, json, (size_t) len);
+        op->data_len = (size_t) len;
+    }
+    s_op_event (self, op, "result", "failed", reason, deal->batch, deal->attempts,
+                NULL, 0);
+    op->ctx = deal;
+    dp_qlist_remove (deal);
+    deal->state = S_FINISHING;
+    deal->worker = NULL;
+    dp_log_warn ("broker: poison deal=%s attempts=%u", deal->id, deal->attempts);
+}
+
+//  A lease whose worker vanished or whose deadline passed: it counts as an
+//  attempt (SPEC §2); the deal goes back to the queue or is poisoned.
+static void
+s_lease_lost (dp_reactor_t *self, dp_qdeal_t *deal, const char *why)
+{
+    dp_qlist_remove (deal);
+    deal->attempts++;
+    if (deal->attempts >= self->opt.max_attempts) {
+        s_poison (self, deal);
+        return;
+    }
+    s_make_ready (self, deal);
+    dp_op_t *op = s_op (self, DP_OP_ACTIVE, deal->id);
+    if (!op)
+        return;
+    s_fill_active (op, deal, DP_ST_PENDING);
+    op->old_status = DP_ST_NEGOTIATING;
+    op->new_status = DP_ST_PENDING;
+    s_op_event (self, op, "status", "pending", why, deal->batch, deal->attempts, NULL, 0);
+}
+
+static dp_qdeal_t *
+s_next_ready (dp_reactor_t *self)
+{
+    for (int p = DP_PRIORITIES - 1; p >= 0; p--)
+        if (self->ready [p].head)
+            return self->ready [p].head;
+    return NULL;
+}
+
+static dp_qworker_t *
+s_next_worker (dp_reactor_t *self)
+{
+    for (size_t n = 0; n < self->ring_count; n++) {
+        dp_qworker_t *worker = self->ring [(self->ring_next + n) % self->ring_count];
+        if (worker->leases.count < worker->capacity) {
+            self->ring_next = (self->ring_next + n + 1) % self->ring_count;
+            return worker;
+        }
+    }
+    return NULL;
+}
+
+//  Reads envelope and body from the store and sends the job.
+static int
+s_send_job (dp_reactor_t *self, MDB_txn *txn, dp_qdeal_t *deal, dp_qworker_t *worker)
+{
+    const uint8_t *record, *body;
+    size_t record_len, body_len;
+    dp_wire_msg_t stored, job;
+    if (dp_store_get (self->store, txn, "deals", deal->id, &record, &record_len) != DP_OK
+        || dp_store_get (self->store, txn, "bodies", deal->id, &body, &body_len) != DP_OK
+        || dp_wire_decode (record, record_len, 0, 0, &stored, NULL) != DP_OK) {
+        dp_log_error ("broker: deal=%s: record or body unreadable", deal->id);
+        return -1;
+    }
+    dp_wire_msg_init (&job, DP_WIRE_JOB, 0);
+    job.envelope = stored.envelope;
+    job.body = body;
+    job.body_len = body_len;
+    job.token = deal->token;
+    job.attempt = deal->attempts + 1;
+    job.lease_ms = self->opt.lease_ms;
+    dp_wire_msg_clear (&stored);
+    return dp_broker_send (self, worker->id, worker->id_len, &job);
+}
+
+static void
+s_lease (dp_reactor_t *self, MDB_txn *txn, dp_qdeal_t *deal, dp_qworker_t *worker)
+{
+    dp_qlist_remove (deal);
+    deal->state = S_LEASED;
+    deal->worker = worker;
+    deal->token = (self->epoch << 40) | (++self->tokens & ((1ull << 40) - 1));
+    deal->deadline_ms = s_now () + self->opt.lease_ms;
+    dp_qlist_push (&worker->leases, deal);
+    if (s_send_job (self, txn, deal, worker) != 0) {
+        //  The worker is gone (its heartbeat will tell) or the record is
+        //  unreadable; the lease op below still records the delivery.
+        dp_log_debug ("broker: job not delivered deal=%s worker=%s", deal->id, worker->name);
+    }
+    dp_op_t *op = s_op (self, DP_OP_ACTIVE, deal->id);
+    if (!op)
+        return;
+    s_fill_active (op, deal, DP_ST_NEGOTIATING);
+    op->old_status = DP_ST_PENDING;
+    op->new_status = DP_ST_NEGOTIATING;
+    s_op_event (self, op, "status", "negotiating", "", deal->batch, deal->attempts + 1, NULL, 0);
+}
+
+void
+dp_broker_dispatch (dp_reactor_t *self)
+{
+    if (self->failed || !s_next_ready (self))
+        return;
+    MDB_txn *txn = NULL;
+    dp_qdeal_t *deal;
+    dp_qworker_t *worker;
+    while ((deal = s_next_ready (self)) && (worker = s_next_worker (self))) {
+        if (!txn && !(txn = dp_store_read_begin (self->store)))
+            return;
+        s_lease (self, txn, deal, worker);
+    }
+    dp_store_read_end (self->store, &txn);
+}
+
+//  --------------------------------------------------------------------------
+//  Recovery
+
+void
+dp_broker_recover (dp_reactor_t *self, const char *deal_id, const dp_store_active_t *rec,
+                   const char *batch)
+{
+    dp_qdeal_t *deal = calloc (1, sizeof *deal);
+    char *copy = strdup (batch);
+    if (!deal || !copy || !dp_wire_deal_id_valid (deal_id)) {
+        free (deal);
+        free (copy);
+        return;
+    }
+    snprintf (deal->id, sizeof deal->id, "%s", deal_id);
+    deal->batch = copy;
+    deal->priority = rec->priority % DP_PRIORITIES;
+    deal->attempts = rec->attempts;
+    deal->order = rec->order;
+    deal->submitted_at_ms = rec->submitted_at_ms;
+    memcpy (deal->body_sha256, rec->body_sha256, 32);
+    zhashx_insert (self->deals, deal->id, deal);
+    self->recovered++;
+    if (rec->status == DP_ST_NEGOTIATING) {
+        //  SPEC §2: a lease stays valid until its deadline after a restart.
+        deal->state = S_LEASED;
+        deal->token = rec->token;
+        deal->deadline_ms = rec->deadline_ms;
+        dp_qlist_push (&self->orphans, deal);
+    }
+    else {
+        deal->state = S_PENDING;
+        deal->queued_at_ms = rec->submitted_at_ms;
+        dp_qlist_push (&self->ready [deal->priority], deal);
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  Submit
+
+//  The existing deal's body hash, from memory or the store. 0 if unknown.
+static int
+s_existing (dp_reactor_t *self, MDB_txn *txn, const char *deal_id, uint8_t sha [32],
+            char status [DP_WIRE_STATUS_MAX + 1])
+{
+    dp_qdeal_t *deal = zhashx_lookup (self->deals, deal_id);
+    if (deal) {
+        memcpy (sha, deal->body_sha256, 32);
+        snprintf (status, DP_WIRE_STATUS_MAX + 1, "%s", s_state_status (deal));
+        return 1;
+    }
+    const uint8_t *record;
+    size_t len;
+    dp_wire_msg_t stored;
+    if (!txn || dp_store_get (self->store, txn, "deals", deal_id, &record, &len) != DP_OK
+        || dp_wire_decode (record, len, 0, 0, &stored, NULL) != DP_OK)
+        return 0;
+    memcpy (sha, stored.envelope.body_sha256, 32);
+    snprintf (status, DP_WIRE_STATUS_MAX + 1, "%s", stored.status);
+    dp_wire_msg_clear (&stored);
+    return 1;
+}
+
+static dp_status
+s_check_item (const dp_wire_item_t *item, dp_error_t *err)
+{
+    if (item->body_len > DP_BODY_MAX)
+        return dp_error_set (err, DP_LIMIT, "body: %zu bytes, the limit is %u", item->body_len,
+                             DP_BODY_MAX);
+    if (item->body_len != item->envelope.body_size)
+        return dp_error_set (err, DP_INVALID, "body_size: %llu, but the body has %zu bytes",
+                             (unsigned long long) item->envelope.body_size, item->body_len);
+    uint8_t sha [32];
+    dp_sha256 (item->body, item->body_len, sha);
+    if (memcmp (sha, item->envelope.body_sha256, 32) != 0)
+        return dp_error_set (err, DP_INVALID, "body_sha256: does not match the body");
+    return DP_OK;
+}
+
+static void
+s_submit_new (dp_reactor_t *self, const dp_wire_item_t *item, dp_qreply_t *reply, size_t index)
+{
+    dp_wire_ack_t *ack = &reply->msg.acks [index];
+    dp_qdeal_t *deal = calloc (1, sizeof *deal);
+    uint8_t *body = malloc (item->body_len? item->body_len: 1);
+    char *batch = strdup (item->envelope.batch);
+    dp_op_t *op = deal && body && batch? s_op (self, DP_OP_SUBMIT, item->envelope.deal_id): NULL;
+    if (!op) {
+        free (deal), free (body), free (batch);
+        ack->code = DP_NOMEM;
+        snprintf (ack->text, sizeof ack->text, "out of memory");
+        return;
+    }
+    snprintf (deal->id, sizeof deal->id, "%s", item->envelope.deal_id);
+    deal->state = S_COMMITTING;
+    deal->priority = item->envelope.priority % DP_PRIORITIES;
+    deal->order = ++self->order;
+    deal->submitted_at_ms = s_now ();
+    deal->batch = batch;
+    memcpy (deal->body_sha256, item->envelope.body_sha256, 32);
+    zhashx_insert (self->deals, deal->id, deal);
+    memcpy (body, item->body, item->body_len);
+    op->envelope = item->envelope;
+    op->envelope.submitted_at_ms = deal->submitted_at_ms;
+    op->data = body;
+    op->data_len = item->body_len;
+    op->new_status = DP_ST_PENDING;
+    s_fill_active (op, deal, DP_ST_PENDING);
+    s_op_event (self, op, "status", "pending", "", batch, 0, NULL, 0);
+    op->ctx = reply;
+    op->tag = index;
+    snprintf (ack->status, sizeof ack->status, "pending");
+}
+
+static void
+s_submit_item (dp_reactor_t *self, MDB_txn *txn, const dp_wire_item_t *item,
+               dp_qreply_t *reply, size_t index)
+{
+    dp_wire_ack_t *ack = &reply->msg.acks [index];
+    snprintf (ack->deal_id, sizeof ack->deal_id, "%s", item->envelope.deal_id);
+    dp_error_t err;
+    ack->code = DP_OK;
+    if (self->draining) {
+        ack->code = DP_FULL;
+        snprintf (ack->text, sizeof ack->text, "broker is shutting down: not accepted");
+        return;
+    }
+    if (s_check_item (item, &err) != DP_OK) {
+        ack->code = err.code;
+        snprintf (ack->text, sizeof ack->text, "%s", err.text);
+        return;
+    }
+    uint8_t sha [32];
+    if (s_existing (self, txn, item->envelope.deal_id, sha, ack->status)) {
+        if (memcmp (sha, item->envelope.body_sha256, 32) != 0) {
+            ack->code = DP_EXISTS;
+            snprintf (ack->text, sizeof ack->text, "deal_id exists with different content");
+        }
+        return;                 //  idempotent: acknowledged with the next commit
+    }
+    s_submit_new (self, item, reply, index);
+}
+
+static void
+s_on_submit (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg_t *msg)
+{
+    dp_qreply_t *reply = s_reply_later (self, id, id_len, DP_WIRE_SUBMIT_ACK, msg->request_id);
+    dp_wire_ack_t *acks = msg->count? calloc (msg->count, sizeof *acks): NULL;
+    if (!reply || (msg->count && !acks)) {
+        free (acks);
+        if (reply)
+            reply->msg.kind = DP_WIRE_ERROR, reply->msg.code = DP_NOMEM;
+        return;
+    }
+    reply->msg.acks = acks;
+    reply->msg.count = msg->count;
+    MDB_txn *txn = dp_store_read_begin (self->store);
+    for (size_t i = 0; i < msg->count; i++)
+        s_submit_item (self, txn, &msg->items [i], reply, i);
+    dp_store_read_end (self->store, &txn);
+    self->submitted_total += msg->count;
+}
+
+//  --------------------------------------------------------------------------
+//  Worker messages
+
+static void
+s_on_hello_worker (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg_t *msg)
+{
+    dp_qworker_t *worker = s_worker_lookup (self, id, id_len);
+    if (!worker && !(worker = s_worker_add (self, id, id_len))) {
+        s_reply_error (self, id, id_len, msg->request_id, DP_NOMEM, "out of memory");
+        return;
+    }
+    snprintf (worker->name, sizeof worker->name, "%s", msg->name);
+    worker->capacity = self->draining? 0: msg->capacity;
+    worker->last_seen_ms = s_now ();
+    //  A reconnecting worker names the leases it still holds: those still
+    //  valid are renewed under it (after a restart they are orphans).
+    for (size_t i = 0; i < msg->lease_count; i++) {
+        dp_qdeal_t *deal = zhashx_lookup (self->deals, msg->leases [i].deal_id);
+        if (!deal || deal->state != S_LEASED || deal->token != msg->leases [i].token)
+            continue;
+        dp_qlist_remove (deal);
+        deal->worker = worker;
+        dp_qlist_push (&worker->leases, deal);
+    }
+    dp_log_info ("broker: worker ready worker=%s capacity=%u leases=%zu", worker->name,
+                 worker->capacity, worker->leases.count);
+}
+
+static void
+s_on_hello (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg_t *msg)
+{
+    if (strcmp (msg->role, "worker") == 0)
+        s_on_hello_worker (self, id, id_len, msg);
+    else if (strcmp (msg->role, "client") != 0) {
+        s_reply_error (self, id, id_len, msg->request_id, DP_INVALID,
+                       "role: must be \"client\" or \"worker\"");
+        return;
+    }
+    dp_wire_msg_t reply;
+    dp_wire_msg_init (&reply, DP_WIRE_WELCOME, msg->request_id);
+    reply.epoch = self->epoch;
+    snprintf (reply.endpoint, sizeof reply.endpoint, "%s", self->events_endpoint);
+    reply.heartbeat_ms = self->opt.heartbeat_ms;
+    reply.lease_ms = self->opt.lease_ms;
+    reply.frame_max = self->opt.frame_max;
+    reply.batch_max = self->opt.batch_max;
+    dp_broker_send (self, id, id_len, &reply);
+}
+
+//  The lease a worker message refers to, or NULL after replying why not.
+static dp_qdeal_t *
+s_current_lease (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg_t *msg,
+                 int reply_kind)
+{
+    dp_qdeal_t *deal = zhashx_lookup (self->deals, msg->deal_id);
+    dp_status code = DP_OK;
+    const char *text = "";
+    if (deal && deal->state == S_FINISHING && deal->token == msg->token)
+        return NULL;            //  a resend while its result commits: that commit answers
+    if (!deal) {
+        MDB_txn *txn = dp_store_read_begin (self->store);
+        const uint8_t *data;
+        size_t len;
+        int known = txn && dp_store_get (self->store, txn, "deals", msg->deal_id, &data, &len) == DP_OK;
+        dp_store_read_end (self->store, &txn);
+        code = known? DP_STALE: DP_NOTFOUND;
+        text = known? "stale lease: the deal already has a result": "unknown deal";
+    }
+    else if (deal->state != S_LEASED || deal->token != msg->token) {
+        code = DP_STALE;
+        text = "stale lease: the lease token is not current";
+    }
+    if (code == DP_OK)
+        return deal;
+    if (reply_kind == DP_WIRE_DONE_ACK) {
+        dp_wire_msg_t reply;
+        dp_wire_msg_init (&reply, DP_WIRE_DONE_ACK, msg->request_id);
+        snprintf (reply.deal_id, sizeof reply.deal_id, "%s", msg->deal_id);
+        reply.token = msg->token;
+        reply.code = code;
+        snprintf (reply.text, sizeof reply.text, "%s", text);
+        dp_broker_send (self, id, id_len, &reply);
+        dp_log_info ("broker: result refused deal=%s reason=%s", msg->deal_id, text);
+    }
+    else if (reply_kind)
+        s_reply_error (self, id, id_len, msg->request_id, code, text);
+    return NULL;
+}
+
+static void
+s_on_done (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg_t *msg)
+{
+    int status = dp_store_status_parse (msg->status);
+    if (!dp_store_status_final (status)) {
+        s_reply_error (self, id, id_len, msg->request_id, DP_PROTO,
+                       "status: a result must be agreed, failed or verification_failed");
+        return;
+    }
+    dp_qdeal_t *deal = s_current_lease (self, id, id_len, msg, DP_WIRE_DONE_ACK);
+    if (!deal)
+        return;
+    dp_op_t *op = s_op (self, DP_OP_FINAL, deal->id);
+    uint8_t *data = malloc (msg->data_len? msg->data_len: 1);
+    dp_qreply_t *reply = s_reply_later (self, id, id_len, DP_WIRE_DONE_ACK, msg->request_id);
+    if (!op || !data || !reply) {
+        free (data);
+        return;
+    }
+    memcpy (data, msg->data, msg->data_len);
+    op->data = data;
+    op->data_len = msg->data_len;
+    op->old_status = DP_ST_NEGOTIATING;
+    op->new_status = status;
+    op->attempts = deal->attempts + 1;
+    snprintf (op->reason, sizeof op->reason, "%s", msg->reason);
+    s_op_event (self, op, "result", msg->status, msg->reason, deal->batch, deal->attempts + 1,
+                NULL, 0);
+    op->ctx = deal;
+    snprintf (reply->msg.deal_id, sizeof reply->msg.deal_id, "%s", deal->id);
+    reply->msg.token = msg->token;
+    reply->msg.code = DP_OK;
+    if (deal->worker)
+        deal->worker->done++;
+    dp_qlist_remove (deal);         //  the worker's credit returns now
+    deal->state = S_FINISHING;
+    deal->worker = NULL;
+}
+
+static void
+s_on_release (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg_t *msg)
+{
+    dp_qdeal_t *deal = s_current_lease (self, id, id_len, msg, 0);
+    if (!deal)
+        return;
+    dp_qlist_remove (deal);
+    deal->state = S_PENDING;
+    deal->worker = NULL;
+    deal->token = 0;
+    //  Not an attempt (SPEC §2), but not at once either: a worker whose
+    //  backend is down would otherwise spin on the same deal.
+    deal->not_before_ms = s_now () + self->opt.release_delay_ms;
+    dp_qlist_push (&self->delayed, deal);
+    dp_op_t *op = s_op (self, DP_OP_ACTIVE, deal->id);
+    if (!op)
+        return;
+    s_fill_active (op, deal, DP_ST_PENDING);
+    op->old_status = DP_ST_NEGOTIATING;
+    op->new_status = DP_ST_PENDING;
+    char why [DP_WIRE_TEXT_MAX + 1];
+    snprintf (why, sizeof why, "released: %.400s", msg->reason);
+    s_op_event (self, op, "status", "pending", why, deal->batch, deal->attempts, NULL, 0);
+}
+
+static void
+s_on_progress (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg_t *msg)
+{
+    dp_qdeal_t *deal = s_current_lease (self, id, id_len, msg, 0);
+    if (!deal)
+        return;
+    dp_wire_msg_t event;
+    dp_wire_msg_init (&event, DP_WIRE_EVENT, 0);
+    dp_wire_event_t *e = &event.event;
+    e->epoch = self->epoch;
+    snprintf (e->type, sizeof e->type, "progress");
+    snprintf (e->deal_id, sizeof e->deal_id, "%s", deal->id);
+    snprintf (e->status, sizeof e->status, "negotiating");
+    snprintf (e->batch, sizeof e->batch, "%s", deal->batch);
+    e->time_ms = s_now ();
+    e->attempt = deal->attempts + 1;
+    e->data = msg->data;
+    e->data_len = msg->data_len;
+    uint8_t *frame;
+    size_t len;
+    if (dp_wire_encode (&event, &frame, &len, NULL) == DP_OK) {
+        zsock_send (self->pub, "sb", "P", frame, len);
+        free (frame);
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  Queries
+
+static int
+s_status_of (void *arg, MDB_txn *txn, const char *deal_id)
+{
+    dp_reactor_t *self = arg;
+    dp_qdeal_t *deal = zhashx_lookup (self->deals, deal_id);
+    if (deal)
+        return dp_store_status_parse (s_state_status (deal));
+    const uint8_t *record;
+    size_t len;
+    dp_wire_msg_t stored;
+    if (dp_store_get (self->store, txn, "deals", deal_id, &record, &len) != DP_OK
+        || dp_wire_decode (record, len, 0, 0, &stored, NULL) != DP_OK)
+        return DP_ST_NONE;
+    int status = dp_store_status_parse (stored.status);
+    dp_wire_msg_clear (&stored);
+    return status;
+}
+
+static void
+s_on_status (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg_t *msg, int result)
+{
+    MDB_txn *txn = dp_store_read_begin (self->store);
+    const uint8_t *record, *data = NULL;
+    size_t len, data_len = 0;
+    dp_wire_msg_t reply;
+    dp_qdeal_t *deal = zhashx_lookup (self->deals, msg->deal_id);
+    if (!txn || (deal && deal->state == S_COMMITTING)
+        || dp_store_get (self->store, txn, "deals", msg->deal_id, &record, &len) != DP_OK
+        || dp_wire_decode (record, len, 0, 0, &reply, NULL) != DP_OK) {
+        dp_store_read_end (self->store, &txn);
+        s_reply_error (self, id, id_len, msg->request_id, DP_NOTFOUND, "deal_id: no such deal");
+        return;
+    }
+    if (deal) {
+        snprintf (reply.status, sizeof reply.status, "%s", s_state_status (deal));
+        reply.attempts = deal->attempts;
+    }
+    if (result && reply.has_result)
+        dp_store_get (self->store, txn, "results", msg->deal_id, &data, &data_len);
+    reply.kind = result? DP_WIRE_RESULT_REPLY: DP_WIRE_STATUS_REPLY;
+    reply.request_id = msg->request_id;
+    snprintf (reply.deal_id, sizeof reply.deal_id, "%s", msg->deal_id);
+    reply.data = data;
+    reply.data_len = data_len;
+    dp_broker_send (self, id, id_len, &reply);
+    dp_wire_msg_clear (&reply);
+    dp_store_read_end (self->store, &txn);
+}
+
+static void
+s_on_list (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg_t *msg)
+{
+    int status = *msg->status? dp_store_status_parse (msg->status): DP_ST_NONE;
+    if (*msg->status && status == DP_ST_NONE) {
+        s_reply_error (self, id, id_len, msg->request_id, DP_INVALID, "status: unknown status");
+        return;
+    }
+    uint32_t limit = msg->limit == 0 || msg->limit > DP_WIRE_LIST_MAX? DP_WIRE_LIST_MAX: msg->limit;
+    dp_wire_msg_t reply;
+    dp_wire_msg_init (&reply, DP_WIRE_LIST_REPLY, msg->request_id);
+    reply.entries = calloc (limit, sizeof *reply.entries);
+    MDB_txn *txn = dp_store_read_begin (self->store);
+    if (!reply.entries || !txn) {
+        free (reply.entries);
+        dp_store_read_end (self->store, &txn);
+        s_reply_error (self, id, id_len, msg->request_id, DP_NOMEM, "out of memory");
+        return;
+    }
+    dp_store_list (self->store, txn, status, msg->batch, msg->after, limit, s_status_of, self,
+                   reply.entries, &reply.count, reply.after);
+    dp_store_read_end (self->store, &txn);
+    dp_broker_send (self, id, id_len, &reply);
+    free (reply.entries);
+}
+
+static double
+s_rate (const uint64_t buckets [10])
+{
+    uint64_t sum = 0;
+    for (int i = 0; i < 10; i++)
+        sum += buckets [i];
+    return (double) sum / 10.0;
+}
+
+static void
+s_on_stats (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg_t *msg)
+{
+    dp_wire_msg_t reply;
+    dp_wire_msg_init (&reply, DP_WIRE_STATS_REPLY, msg->request_id);
+    dp_wire_stats_t *s = &reply.stats;
+    s->epoch = self->epoch;
+    s->last_seq = self->published_seq;
+    for (int p = 0; p < DP_PRIORITIES; p++)
+        s->pending += self->ready [p].count;
+    s->pending += self->delayed.count;
+    s->negotiating = zhashx_size (self->deals) - s->pending;
+    s->agreed = dp_store_count (self->store, DP_ST_AGREED);
+    s->failed = dp_store_count (self->store, DP_ST_FAILED);
+    s->verification_failed = dp_store_count (self->store, DP_ST_VERIFICATION_FAILED);
+    s->submitted_total = self->submitted_total;
+    s->completed_total = self->completed_total;
+    s->submit_rate = s_rate (self->rate_submit);
+    s->complete_rate = s_rate (self->rate_done);
+    int64_t oldest = 0;
+    for (int p = 0; p < DP_PRIORITIES; p++)
+        if (self->ready [p].head && (!oldest || self->ready [p].head->queued_at_ms < oldest))
+            oldest = self->ready [p].head->queued_at_ms;
+    s->oldest_pending_ms = oldest? s_now () - oldest: 0;
+    dp_store_map_info (self->store, &s->map_size, &s->map_used);
+    s->commits = self->commits;
+    s->commit_avg_ms = self->commits? self->commit_ms_total / (double) self->commits: 0;
+    s->workers = calloc (self->ring_count + 1, sizeof *s->workers);
+    for (size_t i = 0; s->workers && i < self->ring_count; i++) {
+        dp_qworker_t *w = self->ring [i];
+        snprintf (s->workers [i].name, sizeof s->workers [i].name, "%s", w->name);
+        s->workers [i].capacity = w->capacity;
+        s->workers [i].leased = (uint32_t) w->leases.count;
+        s->workers [i].done = w->done;
+        s->worker_count++;
+    }
+    dp_broker_send (self, id, id_len, &reply);
+    free (s->workers);
+}
+
+static void
+s_on_annotate (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg_t *msg)
+{
+    if (strcmp (msg->key, "escrow_tx") != 0 && strcmp (msg->key, "completion_tx") != 0) {
+        s_reply_error (self, id, id_len, msg->request_id, DP_INVALID,
+                       "key: must be escrow_tx or completion_tx");
+        return;
+    }
+    for (const char *c = msg->value; *c; c++)
+        if (*c == '"' || *c == '\\' || (unsigned char) *c < 0x20) {
+            s_reply_error (self, id, id_len, msg->request_id, DP_INVALID,
+                           "value: quotes, backslashes and control characters are not allowed");
+            return;
+        }
+    char batch [DP_BATCH_MAX + 1] = "", json [DP_WIRE_TX_MAX + 64];
+    dp_qdeal_t *deal = zhashx_lookup (self->deals, msg->deal_id);
+    if (deal)
+        snprintf (batch, sizeof batch, "%s", deal->batch);
+    dp_op_t *op = s_op (self, DP_OP_ANNOTATE, msg->deal_id);
+    dp_qreply_t *reply = s_reply_later (self, id, id_len, DP_WIRE_OK, msg->request_id);
+    if (!op || !reply)
+        return;
+    snprintf (op->key, sizeof op->key, "%s", msg->key);
+    snprintf (op->value, sizeof op->value, "%s", msg->value);
+    int len = snprintf (json, sizeof json, "{\"%s\":\"%s\"}", msg->key, msg->value);
+    s_op_event (self, op, "annotation", "", "", batch, 0, (uint8_t *) json, (size_t) len);
+    op->ctx = reply;
+}
+
+//  Replay: events from the store, result events with their result attached.
+typedef struct {
+    dp_reactor_t *self;
+    MDB_txn *txn;
+    dp_wire_msg_t *reply;
+    dp_wire_msg_t *decoded;         //  one per event: their views stay valid
+    size_t bytes;
+} s_replay_t;
+
+static dp_status
+s_replay_one (void *arg, uint64_t seq, const uint8_t *frame, size_t len)
+{
+    s_replay_t *r = arg;
+    if (r->bytes > (r->self->opt.frame_max / 2))
+        return DP_LIMIT;        //  the rest in the next request
+    dp_wire_msg_t *decoded = &r->decoded [r->reply->count];
+    if (dp_wire_decode (frame, len, 0, 0, decoded, NULL) != DP_OK || decoded->kind != DP_WIRE_EVENT)
+        return DP_OK;
+    dp_wire_event_t *e = &r->reply->events [r->reply->count++];
+    *e = decoded->event;
+    if (strcmp (e->type, "result") == 0)
+        dp_store_get (r->self->store, r->txn, "results", e->deal_id, &e->data, &e->data_len);
+    r->bytes += len + e->data_len;
+    return DP_OK;
+}
+
+static void
+s_on_replay (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg_t *msg)
+{
+    uint32_t limit = msg->limit == 0 || msg->limit > DP_WIRE_REPLAY_MAX? DP_WIRE_REPLAY_MAX: msg->limit;
+    dp_wire_msg_t reply;
+    dp_wire_msg_init (&reply, DP_WIRE_REPLAY_REPLY, msg->request_id);
+    reply.oldest_seq = dp_store_oldest_seq (self->store);
+    reply.last_seq = self->published_seq;
+    s_replay_t r = { self, dp_store_read_begin (self->store), &reply, NULL, 0 };
+    reply.events = calloc (limit, sizeof *reply.events);
+    r.decoded = calloc (limit, sizeof *r.decoded);
+    uint64_t upto = self->published_seq;
+    if (r.txn && reply.events && r.decoded && msg->from_seq <= upto) {
+        uint64_t span = upto - msg->from_seq + 1;
+        dp_store_events (self->store, r.txn, msg->from_seq, span < limit? (uint32_t) span: limit,
+                         s_replay_one, &r);
+    }
+    if (!r.txn || !reply.events || !r.decoded)
+        s_reply_error (self, id, id_len, msg->request_id, DP_NOMEM, "out of memory");
+    else
+        dp_broker_send (self, id, id_len, &reply);
+    for (size_t i = 0; r.decoded && i < limit; i++)
+        dp_wire_msg_clear (&r.decoded [i]);
+    free (r.decoded);
+    free (reply.events);
+    dp_store_read_end (self->store, &r.txn);
+}
+
+//  --------------------------------------------------------------------------
+//  Entry points
+
+static void
+s_on_worker_msg (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg_t *msg)
+{
+    dp_qworker_t *worker = s_worker_lookup (self, id, id_len);
+    if (worker)
+        worker->last_seen_ms = s_now ();
+    switch (msg->kind) {
+        case DP_WIRE_DONE:      s_on_done (self, id, id_len, msg); return;
+        case DP_WIRE_RELEASE:   s_on_release (self, id, id_len, msg); return;
+        case DP_WIRE_PROGRESS:  s_on_progress (self, id, id_len, msg); return;
+        default: break;
+    }
+    if (!worker) {
+        //  A worker this broker does not know (it restarted, or declared
+        //  the worker gone): it must say hello again, naming its leases.
+        s_reply_error (self, id, id_len, msg->request_id, DP_NOTFOUND,
+                       "worker: not known to this broker, send hello");
+        return;
+    }
+    if (msg->kind == DP_WIRE_CREDIT)
+        worker->capacity = self->draining? 0: msg->capacity;
+}
+
+void
+dp_broker_handle (dp_reactor_t *self, const uint8_t *id, size_t id_len,
+                  const uint8_t *frame, size_t len)
+{
+    dp_wire_msg_t msg;
+    dp_error_t err;
+    dp_status rc = dp_wire_decode (frame, len, self->opt.frame_max, self->opt.batch_max, &msg, &err);
+    if (rc != DP_OK) {
+        dp_log_info ("broker: bad frame kind=%s: %s", dp_wire_kind_name (msg.kind), err.text);
+        s_reply_error (self, id, id_len, msg.request_id, rc, err.text);
+        return;
+    }
+    switch (msg.kind) {
+        case DP_WIRE_HELLO:     s_on_hello (self, id, id_len, &msg); break;
+        case DP_WIRE_SUBMIT:    s_on_submit (self, id, id_len, &msg); break;
+        case DP_WIRE_STATUS:    s_on_status (self, id, id_len, &msg, 0); break;
+        case DP_WIRE_RESULT:    s_on_status (self, id, id_len, &msg, 1); break;
+        case DP_WIRE_LIST:      s_on_list (self, id, id_len, &msg); break;
+        case DP_WIRE_STATS:     s_on_stats (self, id, id_len, &msg); break;
+        case DP_WIRE_ANNOTATE:  s_on_annotate (self, id, id_len, &msg); break;
+        case DP_WIRE_REPLAY:    s_on_replay (self, id, id_len, &msg); break;
+        case DP_WIRE_DONE:
+        case DP_WIRE_RELEASE:
+        case DP_WIRE_PROGRESS:
+        case DP_WIRE_HEARTBEAT:
+        case DP_WIRE_CREDIT:    s_on_worker_msg (self, id, id_len, &msg); break;
+        default:
+            s_reply_error (self, id, id_len, msg.request_id, DP_UNSUPPORTED,
+                           "kind: not a request a broker accepts");
+    }
+    dp_wire_msg_clear (&msg);
+}
+
+//  --------------------------------------------------------------------------
+//  After a commit: acknowledge, publish, queue
+
+static void
+s_publish (dp_reactor_t *self, dp_op_t *op)
+{
+    if (!op->event || op->result != DP_OK)
+        return;
+    if (op->type == DP_OP_FINAL && op->data_len) {
+        //  The live event carries the result itself; the stored one does
+        //  not (replay attaches it from the results database).
+        dp_wire_msg_t msg;
+        if (dp_wire_decode (op->event, op->event_len, 0, 0, &msg, NULL) == DP_OK) {
+            msg.event.data = op->data;
+            msg.event.data_len = op->data_len;
+            uint8_t *frame;
+            size_t len;
+            if (dp_wire_encode (&msg, &frame, &len, NULL) == DP_OK) {
+                zsock_send (self->pub, "sb", "E", frame, len);
+                free (frame);
+                self->published_seq = op->seq;
+                return;
+            }
+        }
+    }
+    zsock_send (self->pub, "sb", "E", op->event, op->event_len);
+    self->published_seq = op->seq;
+}
+
+static void
+s_committed_op (dp_reactor_t *self, dp_op_t *op)
+{
+    if (op->type == DP_OP_SUBMIT) {
+        dp_qdeal_t *deal = zhashx_lookup (self->deals, op->deal_id);
+        dp_qreply_t *reply = op->ctx;
+        if (op->result != DP_OK) {
+            reply->msg.acks [op->tag].code = op->result;
+            snprintf (reply->msg.acks [op->tag].text, sizeof reply->msg.acks [op->tag].text,
+                      "queue full: the store is at its size limit");
+            if (deal)
+                s_deal_free (self, deal);
+        }
+        else if (deal && deal->state == S_COMMITTING)
+            s_make_ready (self, deal);
+    }
+    else if (op->type == DP_OP_FINAL) {
+        dp_qdeal_t *deal = op->ctx;
+        s_deal_free (self, deal);
+        self->completed_total++;
+        self->rate_done [self->rate_second % 10]++;
+    }
+    else if (op->type == DP_OP_ANNOTATE && op->result != DP_OK) {
+        dp_qreply_t *reply = op->ctx;
+        reply->msg.kind = DP_WIRE_ERROR;
+        reply->msg.code = op->result;
+        snprintf (reply->msg.text, sizeof reply->msg.text, "deal_id: no such deal");
+    }
+    s_publish (self, op);
+}
+
+void
+dp_broker_committed (dp_reactor_t *self, dp_group_t *group)
+{
+    for (size_t i = 0; i < group->count; i++)
+        s_committed_op (self, &group->ops [i]);
+    dp_qreply_t *reply = group->replies;
+    while (reply) {
+        dp_qreply_t *next = reply->next;
+        if (reply->msg.kind == DP_WIRE_SUBMIT_ACK)
+            self->rate_submit [self->rate_second % 10] += reply->msg.count;
+        dp_broker_send (self, reply->id, reply->id_len, &reply->msg);
+        dp_wire_msg_clear (&reply->msg);
+        free (reply);
+        reply = next;
+    }
+    group->replies = NULL;
+}
+
+//  --------------------------------------------------------------------------
+//  Timers
+
+//  Renews the persisted deadline of live workers' leases when half of it
+//  has passed, so a restart finds them still valid (SPEC §2).
+static void
+s_renew (dp_reactor_t *self, dp_qworker_t *worker, int64_t now)
+{
+    for (dp_qdeal_t *deal = worker->leases.head; deal; deal = deal->next) {
+        if (deal->deadline_ms - now > (int64_t) self->opt.lease_ms / 2)
+            continue;
+        deal->deadline_ms = now + self->opt.lease_ms;
+        dp_op_t *op = s_op (self, DP_OP_ACTIVE, deal->id);
+        if (!op)
+            return;
+        s_fill_active (op, deal, DP_ST_NEGOTIATING);
+        op->old_status = op->new_status = DP_ST_NEGOTIATING;
+    }
+}
+
+static void
+s_check_workers (dp_reactor_t *self, int64_t now, int send_beats)
+{
+    int64_t silence = (int64_t) self->opt.heartbeat_ms * self->opt.liveness;
+    for (size_t i = 0; i < self->ring_count;) {
+        dp_qworker_t *worker = self->ring [i];
+        if (now - worker->last_seen_ms > silence) {
+            s_worker_remove (self, worker, "worker vanished");
+            continue;
+        }
+        s_renew (self, worker, now);
+        i++;
+    }
+    if (send_beats)
+        dp_broker_probe_workers (self);
+}
+
+static void
+s_check_orphans (dp_reactor_t *self, int64_t now)
+{
+    dp_qdeal_t *deal = self->orphans.head;
+    while (deal) {
+        dp_qdeal_t *next = deal->next;
+        if (now > deal->deadline_ms)
+            s_lease_lost (self, deal, "lease expired");
+        deal = next;
+    }
+    deal = self->delayed.head;
+    while (deal) {
+        dp_qdeal_t *next = deal->next;
+        if (now >= deal->not_before_ms) {
+            dp_qlist_remove (deal);
+            s_make_ready (self, deal);
+        }
+        deal = next;
+    }
+}
+
+void
+dp_broker_tick (dp_reactor_t *self)
+{
+    int64_t now = s_now ();
+    int64_t second = now / 1000;
+    while (self->rate_second < second) {
+        self->rate_second++;
+        self->rate_submit [self->rate_second % 10] = 0;
+        self->rate_done [self->rate_second % 10] = 0;
+        if (second - self->rate_second > 10)
+            self->rate_second = second - 10;
+    }
+    int beat = now - self->last_heartbeat_ms >= (int64_t) self->opt.heartbeat_ms;
+    if (beat)
+        self->last_heartbeat_ms = now;
+    s_check_workers (self, now, beat);
+    s_check_orphans (self, now);
+    if (now - self->last_tick_pub_ms >= 1000) {
+        self->last_tick_pub_ms = now;
+        dp_wire_msg_t tick;
+        dp_wire_msg_init (&tick, DP_WIRE_TICK, 0);
+        tick.epoch = self->epoch;
+        tick.last_seq = self->published_seq;
+        uint8_t *frame;
+        size_t len;
+        if (dp_wire_encode (&tick, &frame, &len, NULL) == DP_OK) {
+            zsock_send (self->pub, "sb", "T", frame, len);
+            free (frame);
+        }
+    }
+}

@@ -1,0 +1,109 @@
+/*  dp-testworker — a worker on the real runtime whose handler makes a
+    synthetic result at once (or after --delay-ms), for broker tests and
+    the benchmark.
+
+    dp-testworker --broker ENDPOINT [--capacity N] [--delay-ms MS]
+                  [--crash-on DEAL_ID] [--name NAME] [--progress]
+                  [--results FILE] [--heartbeat-ms MS]
+
+    --crash-on: the process kills itself (SIGKILL) when it is handed that
+    deal (poison tests). --results: append "deal_id token-less status" lines
+    for each result the handler produced (what the worker sent, not what
+    the broker accepted). SIGTERM drains (5 s) and exits 0. */
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <pthread.h>
+
+#include "dp_log.h"
+#include "dp_worker.h"
+
+static const char *s_crash_on;
+static int s_delay_ms;
+static int s_progress;
+static const char *s_name = "testworker";
+static FILE *s_results;
+static pthread_mutex_t s_results_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static dp_status
+s_handler (void *arg, const dp_job_t *job, dp_progress_fn *progress, void *progress_arg,
+           dp_job_outcome_t *outcome)
+{
+    if (s_crash_on && strcmp (job->envelope->deal_id, s_crash_on) == 0) {
+        fprintf (stderr, "dp-testworker: crashing on deal %s as told\n", s_crash_on);
+        kill (getpid (), SIGKILL);
+    }
+    if (s_progress && progress) {
+        const char *move = "{\"round\":1,\"role\":\"seller\",\"action\":\"offer\"}";
+        progress (progress_arg, move, strlen (move));
+    }
+    if (s_delay_ms > 0) {
+        struct timespec ts = { s_delay_ms / 1000, (long) (s_delay_ms % 1000) * 1000000L };
+        nanosleep (&ts, NULL);
+    }
+    snprintf (outcome->status, sizeof outcome->status, "agreed");
+    outcome->reason [0] = '\0';
+    char json [512];
+    int len = snprintf (json, sizeof json,
+                        "{\"agreed\":true,\"attempt\":%u,\"deal_id\":\"%s\",\"status\":\"agreed\","
+                        "\"worker\":\"%s\"}", job->attempt, job->envelope->deal_id, s_name);
+    outcome->result_json = malloc ((size_t) len);
+    if (!outcome->result_json)
+        return DP_NOMEM;
+    memcpy (outcome->result_json, json, (size_t) len);
+    outcome->result_len = (size_t) len;
+    if (s_results) {
+        pthread_mutex_lock (&s_results_lock);
+        fprintf (s_results, "%s %s\n", job->envelope->deal_id, s_name);
+        fflush (s_results);
+        pthread_mutex_unlock (&s_results_lock);
+    }
+    return DP_OK;
+}
+
+int
+main (int argc, char **argv)
+{
+    dp_log_set_program ("dp-testworker");
+    dp_log_init_from_env ();
+    dp_worker_options_t options;
+    dp_worker_options_default (&options);
+    for (int i = 1; i + 1 < argc; i += 2) {
+        const char *flag = argv [i], *value = argv [i + 1];
+        if (strcmp (flag, "--broker") == 0) options.broker = value;
+        else if (strcmp (flag, "--capacity") == 0) options.capacity = (uint32_t) atoi (value);
+        else if (strcmp (flag, "--heartbeat-ms") == 0) options.heartbeat_ms = (uint32_t) atoi (value);
+        else if (strcmp (flag, "--delay-ms") == 0) s_delay_ms = atoi (value);
+        else if (strcmp (flag, "--crash-on") == 0) s_crash_on = value;
+        else if (strcmp (flag, "--name") == 0) s_name = value;
+        else if (strcmp (flag, "--progress") == 0) s_progress = atoi (value);
+        else if (strcmp (flag, "--results") == 0) s_results = fopen (value, "a");
+        else {
+            fprintf (stderr, "dp-testworker: unknown flag %s\n", flag);
+            return 2;
+        }
+    }
+    options.name = s_name;
+    sigset_t signals;
+    sigemptyset (&signals);
+    sigaddset (&signals, SIGTERM);
+    sigaddset (&signals, SIGINT);
+    pthread_sigmask (SIG_BLOCK, &signals, NULL);
+    dp_error_t err;
+    dp_worker_t *worker = dp_worker_new (&options, s_handler, NULL, &err);
+    if (!worker) {
+        fprintf (stderr, "dp-testworker: %s\n", err.text);
+        return err.code == DP_UNREACHABLE? 3: 2;
+    }
+    int sig = 0;
+    sigwait (&signals, &sig);
+    dp_status rc = dp_worker_drain (worker, 5000);
+    dp_worker_destroy (&worker);
+    if (s_results)
+        fclose (s_results);
+    return rc == DP_OK? 0: 1;
+}

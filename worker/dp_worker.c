@@ -1,0 +1,585 @@
+/*  dp_worker.c — worker runtime: one I/O actor, a pool of job threads.
+
+    The actor owns the DEALER to the broker and every job record. Pool
+    threads take jobs from a bounded queue, run the handler, and report
+    back over their own PUSH socket to the actor's PULL (inproc), so no
+    ZeroMQ socket is ever shared between threads. A job record lives from
+    its JOB message until the broker acknowledges its result (or refuses
+    it as stale), so a reconnect can name it and resend its result. */
+
+#include "dp_worker.h"
+
+#include <czmq.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dp_log.h"
+#include "dp_wire.h"
+
+enum { J_QUEUED, J_RUNNING, J_DONE, J_RELEASED };
+
+typedef struct {
+    char deal_id [DP_DEAL_ID_MAX + 1];
+    dp_envelope_t envelope;
+    uint8_t *body;
+    size_t body_len;
+    uint64_t token;
+    uint32_t attempt;
+    int state;
+    dp_status handler_status;
+    dp_job_outcome_t outcome;
+} s_job_t;
+
+struct dp_worker_t {
+    dp_worker_options_t opt;
+    char broker [256];
+    char name [DP_WIRE_NAME_MAX + 1];
+    char inbox [64];                    //  inproc endpoint of the actor's PULL
+    dp_job_handler_fn *handler;
+    void *handler_arg;
+    //  the pool
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    s_job_t **queue;
+    size_t queue_head, queue_count;
+    bool stop;
+    pthread_t *threads;
+    uint32_t thread_count;
+    atomic_uint running;
+    atomic_ullong done;
+    zactor_t *actor;
+};
+
+void
+dp_worker_options_default (dp_worker_options_t *o)
+{
+    memset (o, 0, sizeof *o);
+    o->capacity = 64;
+    o->heartbeat_ms = 1000;
+    o->liveness = 3;
+}
+
+//  --------------------------------------------------------------------------
+//  Pool threads
+
+typedef struct {
+    zsock_t *push;
+    s_job_t *job;
+} s_progress_t;
+
+static void
+s_progress (void *arg, const char *event_json, size_t len)
+{
+    s_progress_t *p = arg;
+    zsock_send (p->push, "spb", "P", p->job, event_json, len);
+}
+
+static void
+s_run_job (dp_worker_t *self, zsock_t *push, s_job_t *job)
+{
+    dp_job_t view = { &job->envelope, job->body, job->body_len, job->attempt };
+    s_progress_t progress = { push, job };
+    memset (&job->outcome, 0, sizeof job->outcome);
+    atomic_fetch_add (&self->running, 1);
+    job->handler_status = self->handler (self->handler_arg, &view, s_progress, &progress,
+                                         &job->outcome);
+    atomic_fetch_sub (&self->running, 1);
+    zsock_send (push, "sp", "D", job);
+}
+
+static void *
+s_pool_thread (void *arg)
+{
+    dp_worker_t *self = arg;
+    zsock_t *push = zsock_new_push (self->inbox);
+    if (!push)
+        return NULL;
+    zsock_set_sndhwm (push, 0);         //  never drop a result on the way to the actor
+    pthread_mutex_lock (&self->lock);
+    while (!self->stop) {
+        if (self->queue_count == 0) {
+            pthread_cond_wait (&self->cond, &self->lock);
+            continue;
+        }
+        s_job_t *job = self->queue [self->queue_head];
+        self->queue_head = (self->queue_head + 1) % self->opt.capacity;
+        self->queue_count--;
+        pthread_mutex_unlock (&self->lock);
+        s_run_job (self, push, job);
+        pthread_mutex_lock (&self->lock);
+    }
+    pthread_mutex_unlock (&self->lock);
+    zsock_destroy (&push);
+    return NULL;
+}
+
+//  Returns 0, or -1 if the queue is full (the broker sent beyond our credit).
+static int
+s_pool_put (dp_worker_t *self, s_job_t *job)
+{
+    pthread_mutex_lock (&self->lock);
+    int rc = -1;
+    if (self->queue_count < self->opt.capacity) {
+        self->queue [(self->queue_head + self->queue_count) % self->opt.capacity] = job;
+        self->queue_count++;
+        pthread_cond_signal (&self->cond);
+        rc = 0;
+    }
+    pthread_mutex_unlock (&self->lock);
+    return rc;
+}
+
+//  --------------------------------------------------------------------------
+//  The actor
+
+typedef struct {
+    dp_worker_t *w;
+    zsock_t *pipe;
+    zsock_t *dealer;
+    zsock_t *pull;
+    zhashx_t *jobs;                     //  deal id → s_job_t
+    bool welcomed, draining, drain_waiting;
+    uint64_t epoch;
+    uint64_t next_request;
+    int64_t broker_seen_ms, last_beat_ms, last_hello_ms, drain_deadline_ms;
+} s_actor_t;
+
+static int
+s_send (s_actor_t *a, dp_wire_msg_t *msg)
+{
+    uint8_t *frame;
+    size_t len;
+    if (!msg->request_id && msg->kind != DP_WIRE_HEARTBEAT && msg->kind != DP_WIRE_PROGRESS)
+        msg->request_id = ++a->next_request;
+    if (dp_wire_encode (msg, &frame, &len, NULL) != DP_OK)
+        return -1;
+    zframe_t *z = zframe_new (frame, len);
+    free (frame);
+    return z? zframe_send (&z, a->dealer, ZFRAME_DONTWAIT): -1;
+}
+
+static void
+s_send_hello (s_actor_t *a)
+{
+    dp_wire_msg_t hello;
+    dp_wire_msg_init (&hello, DP_WIRE_HELLO, 0);
+    snprintf (hello.role, sizeof hello.role, "worker");
+    snprintf (hello.name, sizeof hello.name, "%s", a->w->name);
+    hello.capacity = a->draining? 0: a->w->opt.capacity;
+    size_t n = zhashx_size (a->jobs);
+    if (n > DP_WIRE_LEASES_MAX)
+        n = DP_WIRE_LEASES_MAX;
+    hello.leases = calloc (n + 1, sizeof *hello.leases);
+    for (s_job_t *job = zhashx_first (a->jobs); hello.leases && job && hello.lease_count < n;
+         job = zhashx_next (a->jobs)) {
+        if (job->state == J_RELEASED)
+            continue;
+        dp_wire_lease_t *lease = &hello.leases [hello.lease_count++];
+        snprintf (lease->deal_id, sizeof lease->deal_id, "%s", job->deal_id);
+        lease->token = job->token;
+    }
+    s_send (a, &hello);
+    free (hello.leases);
+    a->last_hello_ms = zclock_mono ();
+}
+
+static void
+s_send_done (s_actor_t *a, s_job_t *job)
+{
+    dp_wire_msg_t done;
+    dp_wire_msg_init (&done, DP_WIRE_DONE, 0);
+    snprintf (done.deal_id, sizeof done.deal_id, "%s", job->deal_id);
+    done.token = job->token;
+    snprintf (done.status, sizeof done.status, "%s", job->outcome.status);
+    snprintf (done.reason, sizeof done.reason, "%s", job->outcome.reason);
+    done.data = (const uint8_t *) job->outcome.result_json;
+    done.data_len = job->outcome.result_len;
+    s_send (a, &done);
+}
+
+static void
+s_send_release (s_actor_t *a, s_job_t *job, const char *reason)
+{
+    dp_wire_msg_t release;
+    dp_wire_msg_init (&release, DP_WIRE_RELEASE, 0);
+    snprintf (release.deal_id, sizeof release.deal_id, "%s", job->deal_id);
+    release.token = job->token;
+    snprintf (release.reason, sizeof release.reason, "%s", reason);
+    s_send (a, &release);
+}
+
+static void
+s_job_free (s_actor_t *a, s_job_t *job)
+{
+    zhashx_delete (a->jobs, job->deal_id);
+    free (job->outcome.result_json);
+    free (job->body);
+    free (job);
+}
+
+static void
+s_reconnect (s_actor_t *a)
+{
+    zsock_destroy (&a->dealer);
+    a->dealer = zsock_new (ZMQ_DEALER);
+    if (!a->dealer)
+        return;
+    zsock_set_linger (a->dealer, 0);
+    zsock_set_sndhwm (a->dealer, 100000);
+    zsock_connect (a->dealer, "%s", a->w->broker);
+    a->welcomed = false;
+    a->broker_seen_ms = zclock_mono ();
+    s_send_hello (a);
+}
+
+//  After a welcome: the broker may have missed results (restart, lost
+//  connection); they go again under their tokens, idempotent at the broker.
+static void
+s_on_welcome (s_actor_t *a, dp_wire_msg_t *msg)
+{
+    if (a->welcomed && msg->epoch == a->epoch)
+        return;
+    a->welcomed = true;
+    a->epoch = msg->epoch;
+    dp_log_info ("worker: connected broker=%s epoch=%llu jobs=%zu", a->w->broker,
+                 (unsigned long long) msg->epoch, zhashx_size (a->jobs));
+    for (s_job_t *job = zhashx_first (a->jobs); job; job = zhashx_next (a->jobs))
+        if (job->state == J_DONE)
+            s_send_done (a, job);
+}
+
+static void
+s_on_job (s_actor_t *a, dp_wire_msg_t *msg)
+{
+    s_job_t *job = zhashx_lookup (a->jobs, msg->envelope.deal_id);
+    if (job) {
+        //  Delivered again under a new lease (the old one was lost): the
+        //  work in hand carries on under the new token.
+        job->token = msg->token;
+        if (job->state == J_DONE)
+            s_send_done (a, job);
+        return;
+    }
+    job = calloc (1, sizeof *job);
+    uint8_t *body = malloc (msg->body_len? msg->body_len: 1);
+    if (!job || !body) {
+        free (job), free (body);
+        return;                 //  the lease expires; the broker redelivers
+    }
+    snprintf (job->deal_id, sizeof job->deal_id, "%s", msg->envelope.deal_id);
+    job->envelope = msg->envelope;
+    memcpy (body, msg->body, msg->body_len);
+    job->body = body;
+    job->body_len = msg->body_len;
+    job->token = msg->token;
+    job->attempt = msg->attempt;
+    zhashx_insert (a->jobs, job->deal_id, job);
+    if (a->draining) {
+        s_send_release (a, job, "worker draining");
+        s_job_free (a, job);
+        return;
+    }
+    job->state = J_RUNNING;
+    if (s_pool_put (a->w, job) != 0) {
+        s_send_release (a, job, "worker over capacity");
+        s_job_free (a, job);
+    }
+}
+
+static void
+s_on_done_ack (s_actor_t *a, dp_wire_msg_t *msg)
+{
+    s_job_t *job = zhashx_lookup (a->jobs, msg->deal_id);
+    if (!job || job->token != msg->token || job->state != J_DONE)
+        return;
+    if (msg->code == DP_OK)
+        atomic_fetch_add (&a->w->done, 1);
+    else
+        dp_log_info ("worker: result not taken deal=%s: %s", job->deal_id, msg->text);
+    s_job_free (a, job);
+}
+
+static void
+s_on_broker (s_actor_t *a)
+{
+    zframe_t *frame = zframe_recv (a->dealer);
+    if (!frame)
+        return;
+    dp_wire_msg_t msg;
+    dp_error_t err;
+    if (dp_wire_decode (zframe_data (frame), zframe_size (frame), 0, 0, &msg, &err) != DP_OK) {
+        dp_log_warn ("worker: bad frame from broker: %s", err.text);
+        zframe_destroy (&frame);
+        return;
+    }
+    a->broker_seen_ms = zclock_mono ();
+    switch (msg.kind) {
+        case DP_WIRE_WELCOME:  s_on_welcome (a, &msg); break;
+        case DP_WIRE_JOB:      s_on_job (a, &msg); break;
+        case DP_WIRE_DONE_ACK: s_on_done_ack (a, &msg); break;
+        case DP_WIRE_HEARTBEAT:
+            if (msg.epoch != a->epoch || !a->welcomed)
+                s_send_hello (a);       //  a restarted broker: introduce ourselves again
+            break;
+        case DP_WIRE_ERROR:
+            if (msg.code == DP_NOTFOUND && strstr (msg.text, "hello"))
+                s_send_hello (a);
+            else
+                dp_log_warn ("worker: broker error: %s: %s", dp_status_name (msg.code), msg.text);
+            break;
+        default:
+            break;
+    }
+    dp_wire_msg_clear (&msg);
+    zframe_destroy (&frame);
+}
+
+//  A report from a pool thread: a finished job or a progress event.
+static void
+s_on_pool (s_actor_t *a)
+{
+    char *kind = NULL;
+    void *pointer = NULL;
+    zframe_t *data = NULL;
+    zmsg_t *msg = zmsg_recv (a->pull);
+    if (!msg)
+        return;
+    kind = zmsg_popstr (msg);
+    zframe_t *ptr = zmsg_pop (msg);
+    if (ptr && zframe_size (ptr) == sizeof pointer)
+        memcpy (&pointer, zframe_data (ptr), sizeof pointer);
+    zframe_destroy (&ptr);
+    s_job_t *job = pointer;
+    if (kind && job && strcmp (kind, "P") == 0 && (data = zmsg_pop (msg))) {
+        dp_wire_msg_t progress;
+        dp_wire_msg_init (&progress, DP_WIRE_PROGRESS, 0);
+        snprintf (progress.deal_id, sizeof progress.deal_id, "%s", job->deal_id);
+        progress.token = job->token;
+        progress.data = zframe_data (data);
+        progress.data_len = zframe_size (data);
+        if (a->welcomed)
+            s_send (a, &progress);
+        zframe_destroy (&data);
+    }
+    else if (kind && job && strcmp (kind, "D") == 0) {
+        if (job->state == J_RELEASED)
+            s_job_free (a, job);        //  released at a drain deadline: too late
+        else if (job->handler_status != DP_OK) {
+            s_send_release (a, job, dp_status_message (job->handler_status));
+            s_job_free (a, job);
+        }
+        else {
+            job->state = J_DONE;
+            s_send_done (a, job);
+        }
+    }
+    zstr_free (&kind);
+    zmsg_destroy (&msg);
+}
+
+static void
+s_timers (s_actor_t *a)
+{
+    int64_t now = zclock_mono ();
+    uint32_t hb = a->w->opt.heartbeat_ms;
+    if (now - a->last_beat_ms >= hb) {
+        a->last_beat_ms = now;
+        dp_wire_msg_t beat;
+        dp_wire_msg_init (&beat, DP_WIRE_HEARTBEAT, 0);
+        s_send (a, &beat);
+        if (!a->welcomed && now - a->last_hello_ms >= hb)
+            s_send_hello (a);
+    }
+    if (now - a->broker_seen_ms > (int64_t) hb * a->w->opt.liveness) {
+        dp_log_info ("worker: broker silent for %lld ms: reconnecting",
+                     (long long) (now - a->broker_seen_ms));
+        s_reconnect (a);
+    }
+    if (!a->drain_waiting)
+        return;
+    if (zhashx_size (a->jobs) == 0) {
+        a->drain_waiting = false;
+        zsock_signal (a->pipe, 0);
+    }
+    else if (zclock_time () >= a->drain_deadline_ms) {
+        for (s_job_t *job = zhashx_first (a->jobs); job; job = zhashx_next (a->jobs))
+            if (job->state != J_RELEASED) {
+                s_send_release (a, job, "worker drain deadline");
+                job->state = J_RELEASED;
+            }
+        a->drain_waiting = false;
+        zsock_signal (a->pipe, 1);
+    }
+}
+
+static int
+s_on_pipe (s_actor_t *a)
+{
+    char *command = NULL;
+    int64_t deadline = 0;
+    zmsg_t *msg = zmsg_recv (a->pipe);
+    if (!msg)
+        return -1;
+    command = zmsg_popstr (msg);
+    char *arg = zmsg_popstr (msg);
+    if (arg)
+        deadline = atoll (arg);
+    zstr_free (&arg);
+    zmsg_destroy (&msg);
+    int stop = !command || strcmp (command, "$TERM") == 0;
+    if (!stop && strcmp (command, "DRAIN") == 0) {
+        a->draining = true;
+        a->drain_waiting = true;
+        a->drain_deadline_ms = zclock_time () + deadline;
+        dp_wire_msg_t credit;
+        dp_wire_msg_init (&credit, DP_WIRE_CREDIT, 0);
+        credit.capacity = 0;
+        s_send (a, &credit);
+    }
+    zstr_free (&command);
+    return stop? -1: 0;
+}
+
+static void
+s_actor (zsock_t *pipe, void *arg)
+{
+    s_actor_t a = { 0 };
+    a.w = arg;
+    a.pipe = pipe;
+    a.jobs = zhashx_new ();
+    a.pull = zsock_new_pull (a.w->inbox);
+    zsock_set_rcvhwm (a.pull, 0);
+    s_reconnect (&a);
+    zsock_signal (pipe, 0);
+    while (true) {
+        zpoller_t *poller = zpoller_new (pipe, a.dealer, a.pull, NULL);
+        void *which = zpoller_wait (poller, (int) (a.w->opt.heartbeat_ms / 4 + 1));
+        zpoller_destroy (&poller);
+        if (which == pipe && s_on_pipe (&a) != 0)
+            break;
+        if (which == a.dealer)
+            s_on_broker (&a);
+        else if (which == a.pull)
+            s_on_pool (&a);
+        s_timers (&a);
+    }
+    //  The pool is stopped and joined before the actor (dp_worker_destroy),
+    //  so no thread holds a job now. Jobs still in hand are dropped; their
+    //  leases expire at the broker.
+    for (s_job_t *job = zhashx_first (a.jobs); job; job = zhashx_first (a.jobs))
+        s_job_free (&a, job);
+    zhashx_destroy (&a.jobs);
+    zsock_destroy (&a.dealer);
+    zsock_destroy (&a.pull);
+}
+
+//  --------------------------------------------------------------------------
+//  Owner API
+
+static dp_status
+s_check (const dp_worker_options_t *o, dp_job_handler_fn *handler, dp_error_t *err)
+{
+    if (!o->broker || !*o->broker)
+        return dp_error_set (err, DP_INVALID, "broker: an endpoint is required");
+    if (!handler)
+        return dp_error_set (err, DP_INVALID, "handler: required");
+    if (o->capacity < 1 || o->capacity > 4096)
+        return dp_error_set (err, DP_INVALID, "capacity: must be 1..4096");
+    if (o->heartbeat_ms < 10 || o->liveness < 1)
+        return dp_error_set (err, DP_INVALID, "heartbeat_ms >= 10 and liveness >= 1");
+    return DP_OK;
+}
+
+static void s_stop_pool (dp_worker_t *self);
+
+dp_worker_t *
+dp_worker_new (const dp_worker_options_t *options, dp_job_handler_fn *handler, void *handler_arg,
+               dp_error_t *err)
+{
+    if (s_check (options, handler, err) != DP_OK)
+        return NULL;
+    dp_worker_t *self = calloc (1, sizeof *self);
+    if (!self) {
+        dp_error_set (err, DP_NOMEM, "out of memory");
+        return NULL;
+    }
+    self->opt = *options;
+    snprintf (self->broker, sizeof self->broker, "%s", options->broker);
+    if (options->name && *options->name)
+        snprintf (self->name, sizeof self->name, "%s", options->name);
+    else {
+        char host [64] = "worker";
+        gethostname (host, sizeof host - 1);
+        snprintf (self->name, sizeof self->name, "%s-%d", host, (int) getpid ());
+    }
+    snprintf (self->inbox, sizeof self->inbox, "inproc://dp-worker-%p", (void *) self);
+    self->handler = handler;
+    self->handler_arg = handler_arg;
+    pthread_mutex_init (&self->lock, NULL);
+    pthread_cond_init (&self->cond, NULL);
+    self->queue = calloc (options->capacity, sizeof *self->queue);
+    self->threads = calloc (options->capacity, sizeof *self->threads);
+    if (!self->queue || !self->threads || !(self->actor = zactor_new (s_actor, self))) {
+        dp_error_set (err, DP_NOMEM, "out of memory");
+        dp_worker_destroy (&self);
+        return NULL;
+    }
+    for (uint32_t i = 0; i < options->capacity; i++) {
+        if (pthread_create (&self->threads [i], NULL, s_pool_thread, self) != 0)
+            break;
+        self->thread_count++;
+    }
+    if (self->thread_count == 0) {
+        dp_error_set (err, DP_NOMEM, "cannot start job threads");
+        dp_worker_destroy (&self);
+        return NULL;
+    }
+    return self;
+}
+
+dp_status
+dp_worker_drain (dp_worker_t *self, int deadline_ms)
+{
+    char text [32];
+    snprintf (text, sizeof text, "%d", deadline_ms);
+    zstr_sendx (self->actor, "DRAIN", text, NULL);
+    return zsock_wait (self->actor) == 0? DP_OK: DP_TIMEOUT;
+}
+
+void
+dp_worker_counts (dp_worker_t *self, uint32_t *running, uint64_t *done)
+{
+    *running = atomic_load (&self->running);
+    *done = atomic_load (&self->done);
+}
+
+static void
+s_stop_pool (dp_worker_t *self)
+{
+    pthread_mutex_lock (&self->lock);
+    self->stop = true;
+    pthread_cond_broadcast (&self->cond);
+    pthread_mutex_unlock (&self->lock);
+    for (uint32_t i = 0; i < self->thread_count; i++)
+        pthread_join (self->threads [i], NULL);
+    self->thread_count = 0;
+}
+
+void
+dp_worker_destroy (dp_worker_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    dp_worker_t *self = *self_p;
+    s_stop_pool (self);
+    zactor_destroy (&self->actor);
+    pthread_mutex_destroy (&self->lock);
+    pthread_cond_destroy (&self->cond);
+    free (self->queue);
+    free (self->threads);
+    free (self);
+    *self_p = NULL;
+}
