@@ -767,3 +767,36 @@ Test (quote_json, seed_fields_and_measurements)
     cr_assert_null (v);
     json_object_put (j);
 }
+
+Test (quote_collateral, byte_arrays_as_dcap_qvl_js_writes_them)
+{
+    size_t size;
+    char *text = (char *) s_read (VEC "dcap-qvl/tdx_quote_v4.collateral.json", &size);
+    json_object *obj = json_tokener_parse (text);
+    free (text);
+    const char *fields [] = { "root_ca_crl", "pck_crl", "tcb_info_signature", "qe_identity_signature" };
+    for (size_t f = 0; f < 4; f++) {
+        json_object *hex = NULL;
+        json_object_object_get_ex (obj, fields [f], &hex);
+        size_t n = (size_t) json_object_get_string_len (hex) / 2;
+        uint8_t *bytes = malloc (n);
+        cr_assert_eq (dp_hex_decode (json_object_get_string (hex), 2 * n, bytes, n, NULL), DP_OK);
+        json_object *array = json_object_new_array ();
+        for (size_t i = 0; i < n; i++)
+            json_object_array_add (array, json_object_new_int (bytes [i]));
+        json_object_object_add (obj, fields [f], array);
+        free (bytes);
+    }
+    json_object_object_add (obj, "pck_certificate_chain", NULL);
+    const char *json = json_object_to_json_string (obj);
+    dp_quote_collateral_t *c = NULL;
+    dp_error_t err;
+    cr_assert_eq (dp_quote_collateral_from_json (json, strlen (json), &c, &err), DP_OK, "%s", err.text);
+    dp_quote_t *q = s_quote (VEC "dcap-qvl/tdx_quote_v4.bin");
+    dp_quote_report_t r;
+    cr_assert_eq (dp_quote_verify (q, c, NULL, 1752919234, NULL, &r, NULL), DP_OK, "%s", r.error);
+    cr_assert_eq (r.status, DP_QUOTE_VERIFIED);
+    json_object_put (obj);
+    dp_quote_destroy (&q);
+    dp_quote_collateral_destroy (&c);
+}
