@@ -360,7 +360,7 @@ s_rewrite_pairs (const s_lexer_t *lx, size_t *len)
         size_t at = lx->pairs [k];
         memcpy (copy + to, text + from, at - from);
         to += at - from;
-        uint32_t high, low;
+        uint32_t high = 0xD800, low = 0xDC00;      //  the lexer checked both
         s_hex4 (lx->text + at + 2, 4, &high);
         s_hex4 (lx->text + at + 8, 4, &low);
         uint32_t cp = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00);
@@ -559,6 +559,33 @@ s_format_repr (const char *digits, int n, int decpt, char tmp [80])
         sprintf (tmp, "%s%.*s.0", digits, decpt - n, "0000000000000000");
 }
 
+//  Fast path for money: a value that is exactly the double nearest to
+//  c / 100 for an integer 1 <= c < 2^46 has "c / 100 without trailing
+//  zeros" as its repr. Below 2^46 / 100 the doubles are spaced under a
+//  cent, so no other decimal with at most two places reads back as the
+//  same double, and any shorter candidate would need more places; and the
+//  value lies in repr's fixed-notation range. Prices are nearly all the
+//  floats we write, and this skips the printf/strtod search.
+static int
+s_money_repr (double value, char *out)
+{
+    double scaled = value * 100.0;
+    if (!(scaled >= 1.0 && scaled < 70368744177664.0))      //  2^46
+        return -1;
+    long long cents = llround (scaled);
+    if ((double) cents / 100.0 != value)
+        return -1;
+    int fraction = (int) (cents % 100);
+    if (fraction == 0)
+        sprintf (out, "%lld.0", cents / 100);
+    else
+    if (fraction % 10 == 0)
+        sprintf (out, "%lld.%d", cents / 100, fraction / 10);
+    else
+        sprintf (out, "%lld.%02d", cents / 100, fraction);
+    return 0;
+}
+
 char *
 dp_json_float_repr (double value, char out [DP_JSON_FLOAT_MAX])
 {
@@ -568,6 +595,11 @@ dp_json_float_repr (double value, char out [DP_JSON_FLOAT_MAX])
         return strcpy (out, value < 0? "-inf": "inf");
     if (value == 0)
         return strcpy (out, signbit (value)? "-0.0": "0.0");
+    if (s_money_repr (fabs (value), out + (value < 0)) == 0) {
+        if (value < 0)
+            out [0] = '-';
+        return out;
+    }
     char digits [24], tmp [80];
     int exp10;
     int n = s_shortest (fabs (value), digits, &exp10);

@@ -234,6 +234,7 @@ s_setup_claude (s_run_t *r)
             .connect_timeout_ms = o->connect_timeout_ms,
             .request_timeout_ms = o->request_timeout_ms, .turn_budget_ms = o->turn_budget_ms,
             .max_retries = o->max_retries, .max_tokens = o->max_tokens,
+            .requests_per_second = o->requests_per_second,
             .sleep = o->sleep, .sleep_arg = o->sleep_arg, .seed = o->seed };
         dp_error_t cerr;
         dp_error_clear (&cerr);
