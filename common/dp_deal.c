@@ -11,17 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dp_eth.h"
 #include "dp_hex.h"
 #include "dp_json.h"
 #include "dp_money.h"
 #include "dp_sha256.h"
-
-#if defined __has_include
-#   if __has_include ("dp_eth.h")
-#       include "dp_eth.h"
-#       define S_HAVE_ETH 1
-#   endif
-#endif
 
 //  The fields a deal may have; others are ignored and left out of the body.
 static const char *const s_known_keys [] = {
@@ -297,23 +291,14 @@ s_parse_address (const char *text, size_t len, uint8_t addr [20], dp_error_t *er
 {
     if (len != 42 || text [0] != '0' || text [1] != 'x')
         return dp_error_set (err, DP_INVALID, "seller_address: expected 0x followed by 40 hex digits");
-#ifdef S_HAVE_ETH
-    if (dp_eth_address_parse (text, addr, err) != DP_OK)
-        return dp_error_prefix (err, "seller_address");
-    return DP_OK;
-#else
-    int lower = 0, upper = 0;
-    for (size_t i = 2; i < len; i++) {
-        lower |= text [i] >= 'a' && text [i] <= 'f';
-        upper |= text [i] >= 'A' && text [i] <= 'F';
-    }
-    if (lower && upper)
-        return dp_error_set (err, DP_UNSUPPORTED,
-                             "seller_address: mixed case needs the EIP-55 check, not in this build");
-    if (dp_hex_decode (text + 2, 40, addr, 20, err) != DP_OK)
-        return dp_error_prefix (err, "seller_address");
-    return DP_OK;
-#endif
+    dp_error_t parse_err;
+    if (dp_eth_address_parse (text, addr, &parse_err) == DP_OK)
+        return DP_OK;
+    //  dp_eth names its own subject "address"; ours is the field.
+    const char *reason = parse_err.text;
+    if (strncmp (reason, "address: ", 9) == 0)
+        reason += 9;
+    return dp_error_set (err, parse_err.code, "seller_address: %s", reason);
 }
 
 static dp_status
