@@ -3,6 +3,7 @@
 #include "dp_submit_deals.h"
 
 #include <czmq.h>
+#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,8 +108,20 @@ dp_submit_deals_load (dp_submit_deals_t *self, const char *path,
     if (!input)
         return err->code;
     const char *name = dp_submit_input_name (input);
+    //  The default batch label is the file's name without its folder, so
+    //  the same file gives the same label from anywhere.
+    dp_submit_deals_options_t local = options? *options: (dp_submit_deals_options_t) { 0 };
+    char *copy = strdup (strcmp (path, "-") == 0? "stdin": path);
+    if (!copy) {
+        dp_submit_input_destroy (&input);
+        return dp_error_set (err, DP_NOMEM, "out of memory");
+    }
+    if (!local.batch)
+        local.batch = basename (copy);
+    options = &local;
     if (!zlistx_add_end (self->names, strdup (name))) {
         dp_submit_input_destroy (&input);
+        free (copy);
         return dp_error_set (err, DP_NOMEM, "out of memory");
     }
     dp_status rc;
@@ -137,6 +150,7 @@ dp_submit_deals_load (dp_submit_deals_t *self, const char *path,
         }
     }
     dp_submit_input_destroy (&input);
+    free (copy);
     return rc == DP_NOTFOUND? DP_OK: rc;
 }
 
