@@ -108,6 +108,10 @@ Test (json_parse, keeps_number_source_text)
         cr_assert_str_eq (dp_json_number_text (json_object_array_get_idx (value, i), buf, sizeof buf),
                           expect [i]);
     cr_assert_null (dp_json_number_text (json_object_array_get_idx (value, 4), buf, 3), "buf too small");
+    json_object *built = json_object_new_double (0.5);
+    cr_assert_str_eq (dp_json_number_text (built, buf, sizeof buf), "0.5", "no source text: repr");
+    cr_assert_null (dp_json_number_text (built, buf, 3));
+    json_object_put (built);
     json_object *text = json_object_new_string ("1");
     cr_assert_null (dp_json_number_text (text, buf, sizeof buf), "not a number");
     json_object_put (text);
@@ -144,6 +148,7 @@ Test (json_parse, errors_name_line_and_column)
     s_parse_fails ("{'a': 1}", 8, DP_INVALID, "unexpected character");
     s_parse_fails ("/* c */ 1", 9, DP_INVALID, "unexpected character");
     s_parse_fails ("[tru]", 5, DP_INVALID, "invalid literal");
+    s_parse_fails ("{\"a\\u0000b\" : 1}", 16, DP_INVALID, "line 1, column 2: object key contains \\u0000");
     s_parse_fails ("{\"a\" 1}", 7, DP_INVALID, "line 1, column 6:");
     s_parse_fails ("[[[", 3, DP_INVALID, "line 1, column 4:");
     //  An error after a surrogate pair (rewritten for json-c) is located
@@ -222,6 +227,24 @@ Test (json_pydumps, nan_and_invalid_utf8)
     cr_assert_eq (dp_json_pydumps (NULL, &text, NULL, &err), DP_OK);
     cr_assert_str_eq (text, "null");
     free (text);
+}
+
+Test (json_pydumps, nesting_limit_and_arguments)
+{
+    //  json-c lets code nest values without bound; the writers stop at 1000.
+    json_object *root = json_object_new_array (), *inner = root;
+    for (int i = 0; i < 1001; i++) {
+        json_object *next = json_object_new_array ();
+        json_object_array_add (inner, next);
+        inner = next;
+    }
+    char *text;
+    dp_error_t err;
+    cr_assert_eq (dp_json_pydumps (root, &text, NULL, &err), DP_LIMIT);
+    cr_assert (strstr (err.text, "nesting deeper than 1000"), "%s", err.text);
+    cr_assert_eq (dp_json_canonical (root, &text, NULL, &err), DP_LIMIT);
+    json_object_put (root);
+    cr_assert_eq (dp_json_pydumps (NULL, NULL, NULL, &err), DP_INVALID);
 }
 
 Test (json_canonical, source_text_and_compact)
