@@ -583,6 +583,12 @@ Test (deal, envelope_and_check)
     }
     dp_envelope_t bad;
     dp_deal_envelope (deal, &bad);
+    memset (bad.data_hash, 'a', sizeof bad.data_hash);     //  no NUL: never read past
+    cr_assert_eq (dp_deal_check_envelope (deal, &bad, NULL), DP_INVALID);
+    dp_deal_envelope (deal, &bad);
+    memset (bad.seller_address, 'a', sizeof bad.seller_address);
+    cr_assert_eq (dp_deal_check_envelope (deal, &bad, NULL), DP_INVALID);
+    dp_deal_envelope (deal, &bad);
     bad.body_size++;
     cr_assert_eq (dp_deal_check_envelope (deal, &bad, NULL), DP_INVALID);
     dp_deal_envelope (deal, &bad);
