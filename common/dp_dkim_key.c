@@ -49,6 +49,7 @@ s_rsa_key (const uint8_t *der, size_t len, EVP_PKEY **pkey, dp_error_t *err)
     *pkey = d2i_PUBKEY (NULL, &p, (long) len);
     if (*pkey && p != der + len) {
         EVP_PKEY_free (*pkey);
+        *pkey = NULL;
         return dp_error_set (err, DP_INVALID, "p=: trailing bytes after the key");
     }
     if (!*pkey) {

@@ -775,6 +775,8 @@ s_after_failure (dp_claude_t *self, long status, const s_reply_t *reply, int att
     int spend = 0;
     if (status)
         s_error_info (reply, type, sizeof type, &spend);
+    if (reply->overflow)
+        snprintf (type, sizeof type, "response over %zu bytes", self->max_response);
     snprintf (what, size, "%ld %s%s%s", status, spend ? "spend limit reached" : type,
               reply->request_id [0] ? " request-id " : "", reply->request_id);
     if (spend || status == 401 || status == 402 || status == 403) {

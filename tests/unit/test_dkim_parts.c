@@ -211,6 +211,10 @@ Test (dkim_sig, tag_rules)
         cr_assert (strstr (err.text, bad [i].reason), "case %zu: %s", i, err.text);
     }
     cr_assert_str_eq (sig.domain, "a.b", "d= is reported even when the signature is refused");
+    const char *huge = "v=1; a=rsa-sha256; d=a.b; s=s; h=from; b=AAAA; "
+                       "bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=; l=99999999999999999999999";
+    cr_assert_eq (dp_dkim_sig_parse (huge, strlen (huge), &sig, &err), DP_OK);
+    cr_assert_neq (sig.length, UINT64_MAX, "an overflowing l= still counts as present");
 }
 
 Test (dkim_zone, format)
