@@ -801,3 +801,17 @@ Test (claude, key_from_a_file_and_base_url_from_the_environment)
     json_object_put (reqs);
     dp_negotiate_outcome_clear (&out);
 }
+
+Test (claude, own_limit_blanked_from_llm_reasoning)
+{
+    s_mock_start ("{\"move\":{\"action\":\"counter\",\"price_cents\":70000,\"access_scope\":\"full\","
+                  "\"duration_days\":365,\"reasoning\":\"My budget is $987.65 (98765 cents), so 700.\"}}\n"
+                  ACCEPT);
+    run_t r;
+    s_setup_run (&r, 1, 0, BUDGET, FLOOR, 10);
+    dp_negotiate_outcome_t out;
+    s_run (&r, &out);
+    cr_assert_str_eq (s_entry (&out, 1, "reasoning"), "My budget is $[limit] ([limit] cents), so 700.");
+    cr_assert_null (strstr (json_object_to_json_string (out.transcript), "987.65"));
+    dp_negotiate_outcome_clear (&out);
+}
