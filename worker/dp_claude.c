@@ -579,7 +579,10 @@ s_after_failure (dp_claude_t *self, long status, const s_reply_t *reply, int att
         s_latch (self, why);
         return 0;
     }
-    if (attempt >= self->max_retries || !dp_claude_should_retry (status, reply->should_retry, 0))
+    //  An oversized answer (a runaway body or a proxy page) is not retried:
+    //  the notes allow at most one retry there, and the engine's move is as good.
+    if (reply->overflow || attempt >= self->max_retries
+    ||  !dp_claude_should_retry (status, reply->should_retry, 0))
         return 0;
     *wait_ms = dp_claude_retry_wait_ms (attempt, reply->retry_after_ms, s_uniform (self));
     return s_now_ms () + *wait_ms < deadline;

@@ -575,12 +575,13 @@ Test (claude, m21_size_cap_and_html)
                   "{\"raw\":\"<html>proxy error</html>\",\"content_type\":\"text/html\"}\n");
     run_t r;
     s_setup_run (&r, 1, 0, BUDGET, FLOOR, 3);
-    r.opt.max_retries = 0;
     dp_negotiate_outcome_t out;
     s_run (&r, &out);
     cr_assert_str_eq (s_entry (&out, 1, "source"), "fallback");
-    cr_assert (strstr (s_entry (&out, 1, "reasoning"), "gave up") != NULL, "%s",
+    cr_assert (strstr (s_entry (&out, 1, "reasoning"), "response over 1048576 bytes") != NULL, "%s",
                s_entry (&out, 1, "reasoning"));
+    size_t moves = json_object_array_length (out.transcript);
+    cr_assert_eq (out.usage.api_calls, moves / 2, "neither the size cap nor the HTML page is retried");
     if (json_object_array_length (out.transcript) > 3)
         cr_assert_str_eq (s_entry (&out, 3, "source"), "fallback");
     cr_assert_eq (s_violations (&out, BUDGET, FLOOR), 0);
