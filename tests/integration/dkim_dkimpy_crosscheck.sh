@@ -54,7 +54,7 @@ def header(name, value):
         parts = value.split(" ")
         value = parts[0] + "".join(rng.choice(["\r\n ", "\r\n\t", " "]) + p for p in parts[1:])
     sep = rng.choice([": ", ":", ":\t", ":  "])
-    return f"{name}{sep}{value}\r\n"
+    return f"{name}{sep}{value}{rng.choice(['', ' ', chr(9), '  '])}\r\n"
 
 def message():
     hs = [header("From", "Seller <seller@example.com>"), header("To", "buyer@example.org"),
