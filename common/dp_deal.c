@@ -264,10 +264,14 @@ s_read_email (s_reader_t *r)
     size_t len = (size_t) json_object_get_string_len (value);
     if (len == 0)
         return DP_OK;           //  the seed skipped DKIM for an empty string
+    //  Refuse a text too long for any email within the limit before
+    //  allocating for it: base64 is 4/3 of the bytes, and line breaks and
+    //  spaces (skipped) are allowed up to as many again.
     uint64_t bound = (uint64_t) len / 4 * 3 + 3;
-    if (bound / 2 > r->limits->email_max)       //  even with generous line breaks
-        return dp_limits_exceeded (r->err, "seller_email_eml (decoded)", bound, r->limits,
-                                   &r->limits->email_max);
+    if (bound / 2 > r->limits->email_max)
+        return dp_error_set (r->err, DP_LIMIT,
+                             "seller_email_eml: %zu characters of base64 exceed what the limit of %"
+                             PRIu64 " decoded bytes allows (email_max)", len, r->limits->email_max);
     uint8_t *email = malloc (bound);
     if (!email)
         return dp_error_set (r->err, DP_NOMEM, "seller_email_eml: out of memory");

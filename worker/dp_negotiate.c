@@ -16,6 +16,7 @@
 #include "dp_log.h"
 #include "dp_negotiate.h"
 #include "dp_negotiate_side.h"
+#include "dp_result.h"
 
 #define DAYS_MAX 36500
 
@@ -99,24 +100,6 @@ dp_negotiate_outcome_clear (dp_negotiate_outcome_t *outcome)
     if (outcome->transcript)
         json_object_put (outcome->transcript);
     memset (outcome, 0, sizeof *outcome);
-}
-
-//  A price as a JSON number that prints like Python's float repr: cents
-//  have at most 15 significant digits below DP_NEGOTIATE_PRICE_MAX, so the
-//  two-decimal text (trailing zero trimmed, "730.0" kept) is the shortest
-//  round-trip form Python prints.
-static json_object *
-s_price_json (int64_t cents)
-{
-    char text [40];
-    int64_t whole = cents / 100, frac = cents % 100;
-    if (frac == 0)
-        snprintf (text, sizeof text, "%lld.0", (long long) whole);
-    else if (frac % 10 == 0)
-        snprintf (text, sizeof text, "%lld.%lld", (long long) whole, (long long) (frac / 10));
-    else
-        snprintf (text, sizeof text, "%lld.%02lld", (long long) whole, (long long) frac);
-    return json_object_new_double_s ((double) cents / 100.0, text);
 }
 
 static dp_status
@@ -303,24 +286,19 @@ s_turn (s_run_t *r, dp_nego_move_t *move, char *reasoning, size_t size)
                                &engine, move, reasoning, size, &r->out->guard);
 }
 
+//  The entry as SPEC §4 writes it (prices through dp_json_price_new, so
+//  they print like Python's floats: 730.0).
 static json_object *
 s_entry_json (const s_run_t *r, const dp_nego_move_t *m, const char *reasoning,
               dp_nego_source_t source)
 {
-    json_object *entry = json_object_new_object ();
-    json_object *terms = json_object_new_object ();
-    json_object_object_add (entry, "round", json_object_new_int (m->round));
-    json_object_object_add (entry, "role", json_object_new_string (dp_nego_role_name (m->role)));
-    json_object_object_add (entry, "action", json_object_new_string (dp_nego_action_name (m->action)));
-    json_object_object_add (entry, "price", s_price_json (m->price));
-    json_object_object_add (terms, "access_scope",
-                            json_object_new_string (r->terms [m->package].access_scope));
-    json_object_object_add (terms, "duration_days",
-                            json_object_new_int (r->terms [m->package].duration_days));
-    json_object_object_add (entry, "terms", terms);
-    json_object_object_add (entry, "reasoning", json_object_new_string (reasoning));
-    json_object_object_add (entry, "source", json_object_new_string (dp_nego_source_name (source)));
-    return entry;
+    json_object *terms = dp_result_terms_new (r->terms [m->package].access_scope,
+                                              r->terms [m->package].duration_days);
+    if (!terms)
+        return NULL;
+    return dp_result_entry_new (m->round, dp_nego_role_name (m->role),
+                                dp_nego_action_name (m->action), m->price, terms, reasoning,
+                                dp_nego_source_name (source));
 }
 
 static dp_status

@@ -276,6 +276,12 @@ dp_tee_api_parse_key (const char *body, size_t len, const char *field, uint8_t k
     uint8_t *bytes = NULL;
     size_t size = 0;
     dp_status rc = s_hex_field (doc, field, 32, 32, &bytes, &size, err);
+    json_object *value = NULL;
+    if (json_object_object_get_ex (doc, field, &value) && json_object_is_type (value, json_type_string))
+        //  json-c keeps its own copy of the key's hex: wipe it in place
+        //  before the document is freed.
+        OPENSSL_cleanse ((char *) json_object_get_string (value),
+                         (size_t) json_object_get_string_len (value));
     json_object_put (doc);
     if (rc != DP_OK)
         return rc;

@@ -316,9 +316,30 @@ Test (deal, limits)
              "seller_email_eml (decoded): 5 bytes exceeds the limit of 4 bytes (email_max)");
     s_fails (&defaults, "\"terms_options\": {\"duration_days\": [1, 2, 3]}", DP_LIMIT,
              "terms_options.duration_days: 3 entries exceeds the limit of 2 entries (terms_options_max)");
+    s_fails (&defaults, "\"seller_email_eml\": \"aGVsbG8gd29ybGQgaGVsbG8gd29ybGQ=\"", DP_LIMIT,
+             "seller_email_eml: 32 characters of base64 exceed what the limit of 4 decoded bytes allows");
     limits.deal_body_max = 100;
     s_fails (&defaults, "", DP_LIMIT, "deal: ");
     s_fails (&defaults, "", DP_LIMIT, "exceeds the limit of 100 bytes (deal_body_max)");
+}
+
+//  The body can outgrow the input: "\u00e9" is six bytes for two.
+Test (deal, canonical_body_limit)
+{
+    char text [4096];
+    int n = snprintf (text, sizeof text, "{" S_BASE ", \"data_description\": \"");
+    for (int i = 0; i < 500; i++)
+        n += snprintf (text + n, sizeof text - (size_t) n, "\xc3\xa9");
+    n += snprintf (text + n, sizeof text - (size_t) n, "\"}");
+    dp_limits_t limits = *dp_limits_default ();
+    limits.deal_body_max = (uint64_t) n + 10;
+    dp_deal_defaults_t defaults = { &limits, 0, NULL, NULL, NULL };
+    dp_deal_t *deal = NULL;
+    dp_error_t err;
+    cr_assert_eq (dp_deal_from_json (text, (size_t) n, &defaults, &deal, &err), DP_LIMIT, "%s", err.text);
+    cr_assert (strstr (err.text, "deal body: "), "%s", err.text);
+    cr_assert (strstr (err.text, "(deal_body_max)"), "%s", err.text);
+    cr_assert_null (deal);
 }
 
 Test (deal, seller_proof_and_email)

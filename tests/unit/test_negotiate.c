@@ -12,6 +12,7 @@
 
 #include "dp_engine_builtin.h"
 #include "dp_guardrail.h"
+#include "dp_json.h"
 #include "dp_negotiate.h"
 
 typedef struct {
@@ -126,22 +127,35 @@ s_run_text (const dp_negotiate_input_t *in, const dp_negotiate_options_t *opt,
     return strdup (json_object_to_json_string_ext (out->transcript, JSON_C_TO_STRING_PLAIN));
 }
 
+//  The seed's five demo scenarios (shared/seed/demo_scenarios.json) all
+//  agree with the built-in engine, inside both limits, with no intervention.
 Test (negotiate, seed_demo_scenarios_all_agree)
 {
-    int64_t pairs [5][2] = { { 100000, 60000 }, { 120000, 80000 }, { 250000, 180000 },
-                             { 80000, 50000 }, { 150000, 90000 } };
-    for (int i = 0; i < 5; i++) {
-        dp_negotiate_input_t in = s_input (pairs [i][0], pairs [i][1], 0);
+    json_object *all = json_object_from_file (DP_SHARED_DIR "/seed/demo_scenarios.json");
+    cr_assert_not_null (all, "cannot read the seed's demo scenarios");
+    int count = 0;
+    json_object_object_foreach (all, name, scenario) {
+        json_object *b, *f;
+        cr_assert (json_object_object_get_ex (scenario, "buyer_budget", &b));
+        cr_assert (json_object_object_get_ex (scenario, "floor_price", &f));
+        int64_t budget = (int64_t) (json_object_get_double (b) * 100 + 0.5);
+        int64_t floor = (int64_t) (json_object_get_double (f) * 100 + 0.5);
+        dp_negotiate_input_t in = s_input (budget, floor, 0);
+        in.deal_id = name;
         dp_negotiate_outcome_t out;
         free (s_run_text (&in, NULL, &out));
-        cr_assert (out.agreed, "scenario %d did not agree", i);
-        cr_assert (out.price_cents >= pairs [i][1] && out.price_cents <= pairs [i][0]);
+        cr_assert (out.agreed, "scenario %s did not agree", name);
+        cr_assert (out.price_cents >= floor && out.price_cents <= budget);
+        cr_assert_eq (out.price_cents, (budget + floor) / 2, "%s: the Nash price", name);
         cr_assert_str_eq (out.access_scope, "full");
         cr_assert_eq (out.duration_days, 365);
         cr_assert_eq (s_violations (&in, &out), 0);
         cr_assert_eq (out.guard.guardrail_moves + out.guard.fallback_moves, 0);
         dp_negotiate_outcome_clear (&out);
+        count++;
     }
+    cr_assert_eq (count, 5);
+    json_object_put (all);
 }
 
 Test (negotiate, seller_opens_like_the_seed)
@@ -151,10 +165,15 @@ Test (negotiate, seller_opens_like_the_seed)
     free (s_run_text (&in, NULL, &out));
     json_object *first = json_object_array_get_idx (out.transcript, 0);
     json_object *second = json_object_array_get_idx (out.transcript, 1);
-    cr_assert_str_eq (json_object_to_json_string_ext (first, JSON_C_TO_STRING_PLAIN),
-        "{\"round\":1,\"role\":\"seller\",\"action\":\"offer\",\"price\":840.0,"
-        "\"terms\":{\"access_scope\":\"full\",\"duration_days\":365},"
-        "\"reasoning\":\"Opening offer for full access, 365 days.\",\"source\":\"engine\"}");
+    char *text;
+    size_t len;
+    dp_error_t err;
+    cr_assert_eq (dp_json_pydumps (first, &text, &len, &err), DP_OK);
+    cr_assert_str_eq (text,
+        "{\"action\": \"offer\", \"price\": 840.0, \"reasoning\": \"Opening offer for full access, 365 days.\", "
+        "\"role\": \"seller\", \"round\": 1, \"source\": \"engine\", "
+        "\"terms\": {\"access_scope\": \"full\", \"duration_days\": 365}}");
+    free (text);
     json_object *price;
     json_object_object_get_ex (second, "price", &price);
     cr_assert_str_eq (json_object_to_json_string (price), "600.0");
