@@ -89,4 +89,30 @@ assert d["verification_status"] == "simulation_only" and d["tee_type"] == "TDX",
 "$S" verification --json v-1 | python3 -c '
 import json, sys; d = json.load(sys.stdin); assert d["verification"]["verified"] is True, d' || fail "verification"
 expect_exit 2 "$S" inspect "$WORK/deal.jsonl"
+
+# --- a stalled subscriber loses live events and catches up ---------------------
+# Real results carry two quotes (~10 KB each) and each deal ~17 progress
+# events, so 2,000 deals overflow the
+# socket buffers and the broker's PUB queue while dp-submit is stopped:
+# the live stream drops events and the client must replay them.
+stop_workers
+for i in $(seq 1 2000); do deal_line stall-$i; done >"$WORK/stall.jsonl"
+"$S" submit --wait --out "$WORK/stall.out" --progress off "$WORK/stall.jsonl" >/dev/null 2>"$WORK/stall.err" &
+waiter=$!; PIDS+=($waiter)
+for i in $(seq 1 300); do grep -q acknowledged "$WORK/stall.err" && break; sleep 0.1; done
+kill -STOP "$waiter"
+start_worker dp-worker --tee-mode simulation --sim-root "$DP_SIM_ROOT" --key-file "$DP_KEY_FILE" --capacity 16
+for i in $(seq 1 600); do
+  "$S" stats --json | python3 -c 'import json,sys; d=json.load(sys.stdin)["deals"]; sys.exit(0 if d["pending"] + d["negotiating"] == 0 else 1)' && break
+  sleep 0.2
+done
+kill -CONT "$waiter"
+wait "$waiter" || fail "--wait after a stall: $(cat "$WORK/stall.err")"
+python3 - "$WORK/stall.out" <<'PY' || fail "results after the stall"
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+ids = [r["deal_id"] for r in rows]
+assert len(ids) == 2000 and len(set(ids)) == 2000, (len(ids), len(set(ids)))
+assert all(r["status"] == "agreed" and r["signature"] for r in rows)
+PY
 echo "submit_verify: ok"
