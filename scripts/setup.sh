@@ -14,8 +14,9 @@ cd "$(dirname "$0")/.."
 packages=(
   build-essential cmake pkg-config clang libclang-rt-14-dev
   libczmq-dev libzmq3-dev libmsgpack-dev liblmdb-dev lmdb-utils
-  libssl-dev libcurl4-openssl-dev libsecp256k1-dev libjson-c-dev
-  libunbound-dev libcriterion-dev
+  libssl-dev libcurl4-openssl-dev libsecp256k1-dev libjson-c-dev nettle-dev
+  libunbound-dev libevent-dev libcriterion-dev
+  nsd ldnsutils libopendkim-dev dns-root-data
   beanstalkd python3-dkim systemd
 )
 
@@ -30,8 +31,15 @@ if [ "${#missing[@]}" -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null >/dev/null
 fi
 
-if ! command -v node >/dev/null 2>&1; then
-  echo "setup: warning: node not found; the contract tests need the machine's Node.js 20" >&2
+# npm packages (solc-js, anvil, ethers) for the contract and escrow tests.
+# The machine's Node.js 20 and npm are used as they are (SPEC §11).
+if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+  if [ ! -x contracts/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil ]; then
+    echo "setup: npm ci in contracts/" >&2
+    (cd contracts && npm ci --no-audit --no-fund --loglevel=error </dev/null)
+  fi
+else
+  echo "setup: warning: node/npm not found; the contract tests need the machine's Node.js 20" >&2
 fi
 
 release_only=0

@@ -1,0 +1,39 @@
+/*  dp_dkim_resolver.h — TXT lookups through libunbound: DNSSEC-validating
+    (the `dnssec` path) or plain (the `dns` path).
+
+    Validating: the trust anchor file (DS or DNSKEY records in zone-file
+    format, e.g. Debian's /usr/share/dns/root.key) is the root of trust;
+    an answer is used only if it validates as secure. Bogus answers
+    (failed signatures, a tampered record) and insecure ones (no chain to
+    the anchor) are refused with DP_CRYPTO.
+
+    Where queries go: a given server "ADDR[@PORT]" (queries are forwarded
+    to it; loopback allowed), else full recursion from the root (dnssec) or
+    the servers of /etc/resolv.conf (dns).
+
+    Each lookup is bounded by the timeout (asynchronous query, cancelled at
+    the deadline). One libunbound context is shared; lookups are
+    serialised by a mutex, so the object is thread-safe. */
+
+#ifndef DP_DKIM_RESOLVER_H_INCLUDED
+#define DP_DKIM_RESOLVER_H_INCLUDED
+
+#include <stddef.h>
+
+#include "dp_status.h"
+
+typedef struct dp_dkim_resolver_t dp_dkim_resolver_t;
+
+//  NULL on error: DP_IO for an unreadable anchor, DP_INVALID for a bad
+//  server address, DP_UNSUPPORTED when built without libunbound.
+dp_dkim_resolver_t *dp_dkim_resolver_new (int validate, const char *anchor_file,
+                                          const char *server, int timeout_ms,
+                                          dp_error_t *err);
+
+void dp_dkim_resolver_destroy (dp_dkim_resolver_t **self_p);
+
+//  As dp_dkim_lookup_txt.
+dp_status dp_dkim_resolver_txt (dp_dkim_resolver_t *self, const char *name, char **txt,
+                                size_t *len, dp_error_t *err) DP_MUST_CHECK;
+
+#endif

@@ -1,0 +1,1 @@
+v=DKIM1; k=rsa; p=!!!not*base64!!!
