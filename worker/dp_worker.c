@@ -29,6 +29,7 @@ typedef struct {
     uint64_t token;
     uint32_t attempt;
     int state;
+    int64_t sent_ms;                    //  when the result was last sent
     dp_status handler_status;
     dp_job_outcome_t outcome;
 } s_job_t;
@@ -198,6 +199,7 @@ s_send_done (s_actor_t *a, s_job_t *job)
     done.data = (const uint8_t *) job->outcome.result_json;
     done.data_len = job->outcome.result_len;
     s_send (a, &done);
+    job->sent_ms = zclock_mono ();
 }
 
 static void
@@ -397,6 +399,13 @@ s_timers (s_actor_t *a)
         if (!a->welcomed && now - a->last_hello_ms >= hb)
             s_send_hello (a);
     }
+    //  A result not acknowledged for a while may have been lost on the
+    //  way (a full queue, a connection that broke): send it again; the
+    //  broker stores a result once and answers a repeat with "stale".
+    int64_t patience = (int64_t) hb * a->w->opt.liveness;
+    for (s_job_t *job = zhashx_first (a->jobs); a->welcomed && job; job = zhashx_next (a->jobs))
+        if (job->state == J_DONE && now - job->sent_ms > patience)
+            s_send_done (a, job);
     if (now - a->broker_seen_ms > (int64_t) hb * a->w->opt.liveness) {
         dp_log_info ("worker: broker silent for %lld ms: reconnecting",
                      (long long) (now - a->broker_seen_ms));
