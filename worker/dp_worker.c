@@ -51,6 +51,7 @@ struct dp_worker_t {
     uint32_t thread_count;
     atomic_uint running;
     atomic_ullong done;
+    atomic_int welcomed;                //  the broker answered our hello at least once
     zactor_t *actor;
 };
 
@@ -250,6 +251,7 @@ s_on_welcome (s_actor_t *a, dp_wire_msg_t *msg)
         return;
     a->welcomed = true;
     a->epoch = msg->epoch;
+    atomic_store (&a->w->welcomed, 1);
     dp_log_info ("worker: connected broker=%s epoch=%llu jobs=%zu", a->w->broker,
                  (unsigned long long) msg->epoch, zhashx_size (a->jobs));
     for (s_job_t *job = zhashx_first (a->jobs); job; job = zhashx_next (a->jobs))
@@ -469,6 +471,7 @@ s_actor (zsock_t *pipe, void *arg)
     zsock_signal (pipe, 0);
     while (true) {
         zpoller_t *poller = zpoller_new (pipe, a.dealer, a.pull, NULL);
+        zpoller_set_nonstop (poller, true);     //  signals are the owner's business
         void *which = zpoller_wait (poller, (int) (a.w->opt.heartbeat_ms / 4 + 1));
         zpoller_destroy (&poller);
         if (which == pipe && s_on_pipe (&a) != 0)
@@ -549,6 +552,16 @@ dp_worker_new (const dp_worker_options_t *options, dp_job_handler_fn *handler, v
         dp_error_set (err, DP_NOMEM, "cannot start job threads");
         dp_worker_destroy (&self);
         return NULL;
+    }
+    int64_t deadline = zclock_mono () + options->connect_timeout_ms;
+    while (options->connect_timeout_ms > 0 && !atomic_load (&self->welcomed)) {
+        if (zclock_mono () >= deadline) {
+            dp_error_set (err, DP_UNREACHABLE, "broker: no answer from %s within %d ms",
+                          self->broker, options->connect_timeout_ms);
+            dp_worker_destroy (&self);
+            return NULL;
+        }
+        zclock_sleep (5);
     }
     return self;
 }

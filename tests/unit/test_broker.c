@@ -286,3 +286,20 @@ Test (broker, queue_full_at_the_map_limit)
     dp_client_destroy (&client);
     dp_broker_destroy (&broker);
 }
+
+Test (broker, unreachable_broker)
+{
+    dp_error_t err;
+    int64_t start = zclock_mono ();
+    dp_client_t *client = dp_client_new ("tcp://127.0.0.1:1", 300, &err);
+    cr_assert_null (client);
+    cr_assert_eq (err.code, DP_UNREACHABLE, "%s", err.text);
+    dp_worker_options_t options;
+    dp_worker_options_default (&options);
+    options.broker = "tcp://127.0.0.1:1";
+    options.connect_timeout_ms = 300;
+    dp_worker_t *worker = dp_worker_new (&options, s_handler, NULL, &err);
+    cr_assert_null (worker);
+    cr_assert_eq (err.code, DP_UNREACHABLE, "%s", err.text);
+    cr_assert_lt (zclock_mono () - start, 3000);
+}
