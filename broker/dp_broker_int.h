@@ -95,6 +95,8 @@ typedef struct {
     int64_t last_heartbeat_ms, last_tick_pub_ms;
     bool draining;
     bool failed;
+    bool lease_timer;               //  a delayed flush of lease records is armed
+    bool force_flush;
 } dp_reactor_t;
 
 //  Lists

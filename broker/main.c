@@ -29,6 +29,7 @@ static const dp_config_option_t s_options [] = {
     { "max-batch", "DP_MAX_BATCH", "10000", "most deals in one submit", 0, 0 },
     { "event-window", "DP_EVENT_WINDOW", "1000000", "durable events kept for replay", 0, 0 },
     { "release-delay-ms", "DP_RELEASE_DELAY_MS", "1000", "wait before redelivering a released deal", 0, 0 },
+    { "events-hwm", "DP_EVENTS_HWM", "20000", "events queued per subscriber before PUB drops", 0, 0 },
     { "log-level", "DP_LOG_LEVEL", "info", "error, warn, info or debug", 0, 0 },
 };
 
@@ -52,6 +53,7 @@ static const s_int_option_t s_ints [] = {
     OPT32 ("max-batch", batch_max, 1, 1000000),
     OPT64 ("event-window", event_window, 1, 1ll << 40),
     OPT32 ("release-delay-ms", release_delay_ms, 0, 3600000),
+    OPT32 ("events-hwm", events_hwm, 1, 10000000),
 };
 
 static int
