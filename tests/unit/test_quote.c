@@ -847,3 +847,30 @@ Test (quote_policy, from_json)
     dp_quote_collateral_destroy (&c);
     dp_quote_destroy (&q);
 }
+
+Test (quote_collateral, folder_lookup_by_fmspc)
+{
+    dp_quote_collateral_t *c = NULL;
+    dp_error_t err;
+    dp_quote_t *q = s_quote (VEC "go-tdx-guest/quote_v5_sample.dat");
+    cr_assert_eq (dp_quote_collateral_load_for (VEC "dcap-qvl", q, &c, &err), DP_OK, "%s", err.text);
+    dp_quote_report_t r;
+    cr_assert_eq (dp_quote_verify (q, c, NULL, 1774003274, NULL, &r, NULL), DP_OK, "%s", r.error);
+    dp_quote_collateral_destroy (&c);
+    dp_quote_destroy (&q);
+
+    q = s_quote (VEC "dcap-qvl/sgx_quote_v3.bin");
+    cr_assert_eq (dp_quote_collateral_load_for (VEC "dcap-qvl", q, &c, &err), DP_OK, "%s", err.text);
+    cr_assert_str_eq (c->tcb_info->id, "SGX");
+    dp_quote_collateral_destroy (&c);
+    dp_quote_destroy (&q);
+
+    q = s_quote (VEC "go-tdx-guest/cos-113-tdx-quote.dat");    //  FMSPC 00806f050000: none stored
+    cr_assert_eq (dp_quote_collateral_load_for (VEC "dcap-qvl", q, &c, &err), DP_NOTFOUND);
+    cr_assert (strstr (err.text, "00806f050000"), "%s", err.text);
+    //  A file is loaded whatever it holds.
+    cr_assert_eq (dp_quote_collateral_load_for (VEC "dcap-qvl/tdx_quote_v4.collateral.json", q, &c, &err), DP_OK);
+    dp_quote_collateral_destroy (&c);
+    cr_assert_eq (dp_quote_collateral_load_for ("/nonexistent", q, &c, &err), DP_IO);
+    dp_quote_destroy (&q);
+}
