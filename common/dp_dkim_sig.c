@@ -210,6 +210,8 @@ s_times (dp_dkim_sig_t *sig, const dp_dkim_tags_t *tags, dp_error_t *err)
     sig->length = UINT64_MAX;
     if (l && s_decimal (l, 76, &sig->length, err) != DP_OK)
         return DP_INVALID;
+    if (l && sig->length == UINT64_MAX)
+        sig->length = UINT64_MAX - 1;   //  huge, but still present (UINT64_MAX = no l=)
     if ((sig->has_t = t != NULL)) {
         if (s_decimal (t, 12, &v, err) != DP_OK)
             return DP_INVALID;

@@ -16,7 +16,7 @@ packages=(
   libczmq-dev libzmq3-dev libmsgpack-dev liblmdb-dev lmdb-utils
   libssl-dev libcurl4-openssl-dev libsecp256k1-dev libjson-c-dev nettle-dev
   libunbound-dev libevent-dev libcriterion-dev
-  nsd ldnsutils libopendkim-dev
+  nsd ldnsutils libopendkim-dev dns-root-data
   beanstalkd python3-dkim systemd
 )
 

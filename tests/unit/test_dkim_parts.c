@@ -171,6 +171,8 @@ Test (dkim_canon, body_edges)
     s_body_digest_is (DP_DKIM_CANON_RELAXED, " \r\n\t\r\n", "", UINT64_MAX);
     s_body_digest_is (DP_DKIM_CANON_SIMPLE, "abc", "abc\r\n", UINT64_MAX);
     s_body_digest_is (DP_DKIM_CANON_RELAXED, "abc", "abc\r\n", UINT64_MAX);
+    s_body_digest_is (DP_DKIM_CANON_RELAXED, "abc\r\n \t", "abc\r\n \r\n", UINT64_MAX);
+    s_body_digest_is (DP_DKIM_CANON_RELAXED, "abc  \t", "abc \r\n", UINT64_MAX);
     s_body_digest_is (DP_DKIM_CANON_SIMPLE, "a\nb\r\n\n", "a\r\nb\r\n", UINT64_MAX);
     s_body_digest_is (DP_DKIM_CANON_SIMPLE, "a\r\rb\n", "a\r\rb\r\n", UINT64_MAX);
     s_body_digest_is (DP_DKIM_CANON_SIMPLE, "hello\r\nworld\r\n", "hello\r\nworld\r\n", 5);
@@ -211,6 +213,10 @@ Test (dkim_sig, tag_rules)
         cr_assert (strstr (err.text, bad [i].reason), "case %zu: %s", i, err.text);
     }
     cr_assert_str_eq (sig.domain, "a.b", "d= is reported even when the signature is refused");
+    const char *huge = "v=1; a=rsa-sha256; d=a.b; s=s; h=from; b=AAAA; "
+                       "bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=; l=99999999999999999999999";
+    cr_assert_eq (dp_dkim_sig_parse (huge, strlen (huge), &sig, &err), DP_OK);
+    cr_assert_neq (sig.length, UINT64_MAX, "an overflowing l= still counts as present");
 }
 
 Test (dkim_zone, format)
