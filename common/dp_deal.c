@@ -11,17 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dp_eth.h"
 #include "dp_hex.h"
 #include "dp_json.h"
 #include "dp_money.h"
 #include "dp_sha256.h"
-
-#if defined __has_include
-#   if __has_include ("dp_eth.h")
-#       include "dp_eth.h"
-#       define S_HAVE_ETH 1
-#   endif
-#endif
 
 //  The fields a deal may have; others are ignored and left out of the body.
 static const char *const s_known_keys [] = {
@@ -270,10 +264,14 @@ s_read_email (s_reader_t *r)
     size_t len = (size_t) json_object_get_string_len (value);
     if (len == 0)
         return DP_OK;           //  the seed skipped DKIM for an empty string
+    //  Refuse a text too long for any email within the limit before
+    //  allocating for it: base64 is 4/3 of the bytes, and line breaks and
+    //  spaces (skipped) are allowed up to as many again.
     uint64_t bound = (uint64_t) len / 4 * 3 + 3;
-    if (bound / 2 > r->limits->email_max)       //  even with generous line breaks
-        return dp_limits_exceeded (r->err, "seller_email_eml (decoded)", bound, r->limits,
-                                   &r->limits->email_max);
+    if (bound / 2 > r->limits->email_max)
+        return dp_error_set (r->err, DP_LIMIT,
+                             "seller_email_eml: %zu characters of base64 exceed what the limit of %"
+                             PRIu64 " decoded bytes allows (email_max)", len, r->limits->email_max);
     uint8_t *email = malloc (bound);
     if (!email)
         return dp_error_set (r->err, DP_NOMEM, "seller_email_eml: out of memory");
@@ -297,23 +295,14 @@ s_parse_address (const char *text, size_t len, uint8_t addr [20], dp_error_t *er
 {
     if (len != 42 || text [0] != '0' || text [1] != 'x')
         return dp_error_set (err, DP_INVALID, "seller_address: expected 0x followed by 40 hex digits");
-#ifdef S_HAVE_ETH
-    if (dp_eth_address_parse (text, addr, err) != DP_OK)
-        return dp_error_prefix (err, "seller_address");
-    return DP_OK;
-#else
-    int lower = 0, upper = 0;
-    for (size_t i = 2; i < len; i++) {
-        lower |= text [i] >= 'a' && text [i] <= 'f';
-        upper |= text [i] >= 'A' && text [i] <= 'F';
-    }
-    if (lower && upper)
-        return dp_error_set (err, DP_UNSUPPORTED,
-                             "seller_address: mixed case needs the EIP-55 check, not in this build");
-    if (dp_hex_decode (text + 2, 40, addr, 20, err) != DP_OK)
-        return dp_error_prefix (err, "seller_address");
-    return DP_OK;
-#endif
+    dp_error_t parse_err;
+    if (dp_eth_address_parse (text, addr, &parse_err) == DP_OK)
+        return DP_OK;
+    //  dp_eth names its own subject "address"; ours is the field.
+    const char *reason = parse_err.text;
+    if (strncmp (reason, "address: ", 9) == 0)
+        reason += 9;
+    return dp_error_set (err, parse_err.code, "seller_address: %s", reason);
 }
 
 static dp_status
@@ -804,33 +793,44 @@ dp_deal_envelope (const dp_deal_t *self, dp_envelope_t *out)
     memcpy (out->body_sha256, self->body_sha256, 32);
 }
 
+//  The envelope comes from the untrusted broker: a field that is not
+//  NUL-terminated within its array never matches.
+static int
+s_field_is (const char *field, size_t size, const char *ours)
+{
+    return memchr (field, '\0', size) && strcmp (field, ours) == 0;
+}
+
 //  Addresses compare as 20 bytes: the case of the hex is presentation.
 static int
-s_same_address (const char *a, const char *b)
+s_same_address (const char *field, size_t size, const char *ours)
 {
-    if (strlen (a) != strlen (b))
+    if (!memchr (field, '\0', size) || strlen (field) != strlen (ours))
         return 0;
-    for (size_t i = 0; a [i]; i++)
-        if ((a [i] | 0x20) != (b [i] | 0x20) && a [i] != b [i])
+    for (size_t i = 0; field [i]; i++)
+        if ((field [i] | 0x20) != (ours [i] | 0x20) && field [i] != ours [i])
             return 0;
     return 1;
 }
+
+#define S_FIELD_IS(env, name, ours) s_field_is ((env)->name, sizeof (env)->name, (ours))
 
 dp_status
 dp_deal_check_envelope (const dp_deal_t *self, const dp_envelope_t *envelope, dp_error_t *err)
 {
     const char *field = NULL;
-    if (strcmp (envelope->deal_id, self->deal_id) != 0)
+    if (!S_FIELD_IS (envelope, deal_id, self->deal_id))
         field = "deal_id";
-    else if (strcmp (envelope->data_hash, self->data_hash) != 0)
+    else if (!S_FIELD_IS (envelope, data_hash, self->data_hash))
         field = "data_hash";
-    else if (!s_same_address (envelope->seller_address, self->seller_address))
+    else if (!s_same_address (envelope->seller_address, sizeof envelope->seller_address,
+                              self->seller_address))
         field = "seller_address";
-    else if (strcmp (envelope->escrow_amount_eth, self->escrow_amount_eth) != 0)
+    else if (!S_FIELD_IS (envelope, escrow_amount_eth, self->escrow_amount_eth))
         field = "escrow_amount_eth";
-    else if (strcmp (envelope->buyer_engine, self->buyer_engine) != 0)
+    else if (!S_FIELD_IS (envelope, buyer_engine, self->buyer_engine))
         field = "buyer_engine";
-    else if (strcmp (envelope->seller_engine, self->seller_engine) != 0)
+    else if (!S_FIELD_IS (envelope, seller_engine, self->seller_engine))
         field = "seller_engine";
     else if (envelope->body_size != self->body_len)
         field = "body_size";

@@ -126,13 +126,13 @@ dp_status
 dp_eth_address_parse (const char *text, uint8_t addr [DP_ETH_ADDRESS_SIZE], dp_error_t *err)
 {
     if (!text)
-        return dp_error_set (err, DP_INVALID, "missing address");
+        return dp_error_set (err, DP_INVALID, "missing");
     if (strncmp (text, "0x", 2) != 0)
-        return dp_error_set (err, DP_INVALID, "address must start with 0x");
+        return dp_error_set (err, DP_INVALID, "must start with 0x");
     size_t len = strlen (text);
     if (len != 42)
         return dp_error_set (err, DP_INVALID,
-                             "address must be 0x and 40 hex digits, got %zu digits", len - 2);
+                             "must be 0x and 40 hex digits, got %zu digits", len - 2);
     int lower = 0, upper = 0;
     for (size_t i = 2; i < len; i++) {
         char c = text [i];
@@ -144,7 +144,7 @@ dp_eth_address_parse (const char *text, uint8_t addr [DP_ETH_ADDRESS_SIZE], dp_e
         else
         if (c < '0' || c > '9')
             return dp_error_set (err, DP_INVALID,
-                                 "address: not a hex digit at offset %zu", i);
+                                 "not a hex digit at offset %zu", i);
     }
     uint8_t parsed [DP_ETH_ADDRESS_SIZE];
     if (dp_hex_decode (text + 2, 40, parsed, sizeof parsed, err) != DP_OK)
@@ -155,7 +155,7 @@ dp_eth_address_parse (const char *text, uint8_t addr [DP_ETH_ADDRESS_SIZE], dp_e
         dp_eth_address_eip55 (parsed, want);
         if (strcmp (want, text) != 0)
             return dp_error_set (err, DP_INVALID,
-                                 "address: bad EIP-55 checksum (mixed case must be %s)", want);
+                                 "bad EIP-55 checksum (mixed case must be %s)", want);
     }
     memcpy (addr, parsed, sizeof parsed);
     return DP_OK;

@@ -11,8 +11,9 @@
     reusable pieces (type hash, domain separator, struct encoding), and the
     SPEC §7 escrow `Release` authorisation.
 
-    Errors name the step and the reason but never the field: callers prefix
-    the field (`dp_error_prefix (err, "seller_address")`). No message ever
+    Errors name the step and the reason; address errors leave the field to
+    the caller, who prefixes it (`dp_error_prefix (err, "seller_address")`
+    gives "seller_address: bad EIP-55 checksum (…)"). No message ever
     contains key material.
 
     Every function returning a dp_status may also return DP_NOMEM if the

@@ -93,6 +93,7 @@ typedef struct {
     dp_status code;             //  DP_INVALID, or DP_NOMEM
     size_t *pairs;              //  offsets of surrogate-pair escapes
     size_t pair_count, pair_cap;
+    int nul_escape;             //  the current string has \u0000
 } s_lexer_t;
 
 static int
@@ -156,6 +157,7 @@ s_lex_escape (s_lexer_t *lx)
     if (kind != 'u' || s_hex4 (s + start + 2, lx->len - start - 2, &unit))
         return s_fail (lx, start, "invalid escape sequence in string");
     lx->pos += 6;
+    lx->nul_escape |= unit == 0;
     if (unit >= 0xDC00 && unit <= 0xDFFF)
         return s_fail (lx, start, "lone low surrogate \\u escape in string");
     if (unit < 0xD800 || unit > 0xDBFF)
@@ -170,16 +172,30 @@ s_lex_escape (s_lexer_t *lx)
     return s_fail (lx, start, "lone high surrogate \\u escape in string");
 }
 
+//  json-c keeps object keys as C strings, so a key with U+0000 would be
+//  cut short silently; such a key (a string followed by ':') is refused.
+static int
+s_check_key (s_lexer_t *lx, size_t start)
+{
+    size_t i = lx->pos;
+    while (i < lx->len && strchr (" \t\n\r", lx->text [i]) && lx->text [i])
+        i++;
+    if (lx->nul_escape && i < lx->len && lx->text [i] == ':')
+        return s_fail (lx, start, "object key contains \\u0000 (not supported)");
+    return 0;
+}
+
 static int
 s_lex_string (s_lexer_t *lx)
 {
     size_t start = lx->pos++;
+    lx->nul_escape = 0;
     while (lx->pos < lx->len) {
         unsigned char b = lx->text [lx->pos];
         uint32_t cp;
         if (b == '"') {
             lx->pos++;
-            return 0;
+            return s_check_key (lx, start);
         }
         if (b == '\\') {
             if (s_lex_escape (lx))
@@ -360,7 +376,7 @@ s_rewrite_pairs (const s_lexer_t *lx, size_t *len)
         size_t at = lx->pairs [k];
         memcpy (copy + to, text + from, at - from);
         to += at - from;
-        uint32_t high, low;
+        uint32_t high = 0xD800, low = 0xDC00;      //  the lexer checked both
         s_hex4 (lx->text + at + 2, 4, &high);
         s_hex4 (lx->text + at + 8, 4, &low);
         uint32_t cp = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00);
@@ -423,7 +439,7 @@ dp_json_parse_depth (const char *text, size_t len, int max_depth, json_object **
         return dp_error_set (err, DP_INVALID, "line 1, column 1: no JSON text");
     if (len >= INT_MAX)
         return dp_error_set (err, DP_LIMIT, "JSON text of %zu bytes is too large to parse", len);
-    s_lexer_t lx = { (const unsigned char *) text, len, 0, 0, NULL, DP_INVALID, NULL, 0, 0 };
+    s_lexer_t lx = { (const unsigned char *) text, len, 0, 0, NULL, DP_INVALID, NULL, 0, 0, 0 };
     if (s_lex (&lx)) {
         free (lx.pairs);
         return s_located (err, lx.code, text, len, lx.where, lx.reason);
@@ -559,6 +575,33 @@ s_format_repr (const char *digits, int n, int decpt, char tmp [80])
         sprintf (tmp, "%s%.*s.0", digits, decpt - n, "0000000000000000");
 }
 
+//  Fast path for money: a value that is exactly the double nearest to
+//  c / 100 for an integer 1 <= c < 2^46 has "c / 100 without trailing
+//  zeros" as its repr. Below 2^46 / 100 the doubles are spaced under a
+//  cent, so no other decimal with at most two places reads back as the
+//  same double, and any shorter candidate would need more places; and the
+//  value lies in repr's fixed-notation range. Prices are nearly all the
+//  floats we write, and this skips the printf/strtod search.
+static int
+s_money_repr (double value, char *out)
+{
+    double scaled = value * 100.0;
+    if (!(scaled >= 1.0 && scaled < 70368744177664.0))      //  2^46
+        return -1;
+    long long cents = llround (scaled);
+    if ((double) cents / 100.0 != value)
+        return -1;
+    int fraction = (int) (cents % 100);
+    if (fraction == 0)
+        sprintf (out, "%lld.0", cents / 100);
+    else
+    if (fraction % 10 == 0)
+        sprintf (out, "%lld.%d", cents / 100, fraction / 10);
+    else
+        sprintf (out, "%lld.%02d", cents / 100, fraction);
+    return 0;
+}
+
 char *
 dp_json_float_repr (double value, char out [DP_JSON_FLOAT_MAX])
 {
@@ -568,6 +611,11 @@ dp_json_float_repr (double value, char out [DP_JSON_FLOAT_MAX])
         return strcpy (out, value < 0? "-inf": "inf");
     if (value == 0)
         return strcpy (out, signbit (value)? "-0.0": "0.0");
+    if (s_money_repr (fabs (value), out + (value < 0)) == 0) {
+        if (value < 0)
+            out [0] = '-';
+        return out;
+    }
     char digits [24], tmp [80];
     int exp10;
     int n = s_shortest (fabs (value), digits, &exp10);

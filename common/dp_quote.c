@@ -249,7 +249,7 @@ s_nibble (uint8_t c)
 static dp_status
 s_binary_copy (const uint8_t *input, size_t size, uint8_t **data, size_t *length, dp_error_t *err)
 {
-    size_t start, end;
+    size_t start = 0, end = 0;
     int hex = s_is_hex_text (input, size, &start, &end);
     size_t binary = hex? (end - start) / 2: size;
     if (binary > DP_QUOTE_MAX_SIZE)

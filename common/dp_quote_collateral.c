@@ -2,11 +2,13 @@
 
 #include "dp_quote_collateral.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "dp_hex.h"
 
@@ -207,6 +209,79 @@ dp_quote_collateral_load (const char *path, dp_quote_collateral_t **out, dp_erro
     }
     free (buffer);
     return rc;
+}
+
+//  The quote's PCK FMSPC, read without verification (to pick collateral).
+static dp_status
+s_quote_fmspc (const dp_quote_t *quote, uint8_t fmspc [6], dp_error_t *err)
+{
+    STACK_OF (X509) *chain = NULL;
+    dp_quote_pck_t pck;
+    dp_status rc = quote->cert_type == 5
+        ? dp_quote_pki_chain_from_pem (quote->cert_data, quote->cert_size, "pck_chain", &chain, err)
+        : dp_error_set (err, DP_INVALID, "pck_chain: certification data type %u is not 5", quote->cert_type);
+    if (rc == DP_OK)
+        rc = dp_quote_pki_pck_info (sk_X509_value (chain, 0), &pck, err);
+    if (rc == DP_OK)
+        memcpy (fmspc, pck.fmspc, 6);
+    sk_X509_pop_free (chain, X509_free);
+    return rc;
+}
+
+static int
+s_fits (const dp_quote_collateral_t *c, const dp_quote_t *quote, const uint8_t fmspc [6])
+{
+    const char *kind = quote->tee_type == DP_QUOTE_TEE_TDX? "TDX": "SGX";
+    return memcmp (c->tcb_info->fmspc, fmspc, 6) == 0 && strcmp (c->tcb_info->id, kind) == 0;
+}
+
+static int
+s_by_name (const struct dirent **a, const struct dirent **b)
+{
+    return strcmp ((*a)->d_name, (*b)->d_name);
+}
+
+static int
+s_is_json (const struct dirent *entry)
+{
+    size_t len = strlen (entry->d_name);
+    return entry->d_name [0] != '.' && len > 5 && strcmp (entry->d_name + len - 5, ".json") == 0;
+}
+
+dp_status
+dp_quote_collateral_load_for (const char *path, const dp_quote_t *quote, dp_quote_collateral_t **out,
+                              dp_error_t *err)
+{
+    *out = NULL;
+    struct stat st;
+    if (stat (path, &st) != 0)
+        return dp_error_set (err, DP_IO, "%s: %s", path, strerror (errno));
+    if (!S_ISDIR (st.st_mode))
+        return dp_quote_collateral_load (path, out, err);
+    uint8_t fmspc [6];
+    if (s_quote_fmspc (quote, fmspc, err))
+        return DP_INVALID;
+    struct dirent **names = NULL;
+    int count = scandir (path, &names, s_is_json, s_by_name);
+    if (count < 0)
+        return dp_error_set (err, DP_IO, "%s: %s", path, strerror (errno));
+    for (int i = 0; i < count; i++) {
+        char file [4096];
+        dp_quote_collateral_t *candidate = NULL;
+        snprintf (file, sizeof file, "%s/%s", path, names [i]->d_name);
+        if (!*out && dp_quote_collateral_load (file, &candidate, NULL) == DP_OK) {
+            if (s_fits (candidate, quote, fmspc))
+                *out = candidate;
+            else
+                dp_quote_collateral_destroy (&candidate);
+        }
+        free (names [i]);
+    }
+    free (names);
+    if (*out)
+        return DP_OK;
+    return dp_error_set (err, DP_NOTFOUND, "%s: no collateral for FMSPC %02x%02x%02x%02x%02x%02x (%s)", path,
+                         fmspc [0], fmspc [1], fmspc [2], fmspc [3], fmspc [4], fmspc [5], dp_quote_tee_name (quote));
 }
 
 static void

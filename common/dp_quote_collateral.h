@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dp_quote.h"
 #include "dp_quote_pki.h"
 #include "dp_quote_tcb.h"
 #include "dp_status.h"
@@ -78,6 +79,14 @@ dp_status dp_quote_collateral_from_json (const char *text, size_t len, dp_quote_
 //  Reads and parses a collateral file; DP_IO if unreadable.
 dp_status dp_quote_collateral_load (const char *path, dp_quote_collateral_t **out,
                                     dp_error_t *err) DP_MUST_CHECK;
+
+//  Collateral for this quote from path: a file is loaded as above; in a
+//  folder, the *.json files are tried in name order and the first whose TCB
+//  info has the quote's FMSPC (read, unverified, from its PCK certificate)
+//  and fits its TEE type is returned. DP_NOTFOUND if none fits; DP_INVALID
+//  if the quote carries no readable PCK certificate.
+dp_status dp_quote_collateral_load_for (const char *path, const dp_quote_t *quote,
+                                        dp_quote_collateral_t **out, dp_error_t *err) DP_MUST_CHECK;
 
 //  Turns the verification cache on (1) or off (0, the default, which also
 //  forgets what was cached).

@@ -3,11 +3,13 @@
 #include "dp_quote_pki.h"
 
 #include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/objects.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,12 +119,22 @@ dp_quote_pki_time (const ASN1_TIME *time)
 EVP_PKEY *
 dp_quote_pki_key_from_xy (const uint8_t xy [64])
 {
-    uint8_t spki [sizeof s_p256_spki_prefix + 65];
-    memcpy (spki, s_p256_spki_prefix, sizeof s_p256_spki_prefix);
-    spki [sizeof s_p256_spki_prefix] = 0x04;
-    memcpy (spki + sizeof s_p256_spki_prefix + 1, xy, 64);
-    const uint8_t *p = spki;
-    EVP_PKEY *key = d2i_PUBKEY (NULL, &p, sizeof spki);
+    //  Key import through EVP_PKEY_fromdata: OpenSSL 3.0's DER decoders
+    //  (d2i_PUBKEY) cost several times more than the ECDSA check itself.
+    uint8_t point [65];
+    point [0] = 0x04;
+    memcpy (point + 1, xy, 64);
+    OSSL_PARAM params [] = {
+        OSSL_PARAM_utf8_string (OSSL_PKEY_PARAM_GROUP_NAME, (char *) "prime256v1", 0),
+        OSSL_PARAM_octet_string (OSSL_PKEY_PARAM_PUB_KEY, point, sizeof point),
+        OSSL_PARAM_END
+    };
+    EVP_PKEY *key = NULL;
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name (NULL, "EC", NULL);
+    if (!ctx || EVP_PKEY_fromdata_init (ctx) != 1
+    ||  EVP_PKEY_fromdata (ctx, &key, EVP_PKEY_PUBLIC_KEY, params) != 1)
+        key = NULL;
+    EVP_PKEY_CTX_free (ctx);
     ERR_clear_error ();
     return key;
 }
@@ -295,6 +307,147 @@ dp_quote_root_cert (const dp_quote_root_t *self)
 
 //  --- Parsing --------------------------------------------------------------
 
+//  Decoded certificates and CRLs, shared process-wide and keyed by the
+//  SHA-256 of their DER. Decoding a certificate in OpenSSL 3.0 costs more
+//  than verifying its signature (the provider decoders run for its key),
+//  and DCAP collateral repeats the same few certificates for every quote.
+//  Only decoding is memoised: every signature, date and revocation check
+//  still runs on every verification.
+#define S_DECODED_SIZE 64
+
+typedef struct {
+    uint8_t sha256 [32];
+    X509 *cert;
+    X509_CRL *crl;
+    uint64_t used;
+} s_decoded_t;
+
+static s_decoded_t s_decoded [S_DECODED_SIZE];
+static uint64_t s_decoded_tick;
+static int s_decoded_enabled = 1;
+static pthread_mutex_t s_decoded_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void
+dp_quote_pki_set_decode_cache (int enabled)
+{
+    pthread_mutex_lock (&s_decoded_lock);
+    s_decoded_enabled = enabled;
+    for (size_t i = 0; !enabled && i < S_DECODED_SIZE; i++) {
+        X509_free (s_decoded [i].cert);
+        X509_CRL_free (s_decoded [i].crl);
+        memset (&s_decoded [i], 0, sizeof s_decoded [i]);
+    }
+    pthread_mutex_unlock (&s_decoded_lock);
+}
+
+//  Looks up (want_crl selects the kind) and takes a reference; 0 if absent.
+static int
+s_decoded_find (const uint8_t sha [32], int want_crl, X509 **cert, X509_CRL **crl)
+{
+    int found = 0;
+    pthread_mutex_lock (&s_decoded_lock);
+    for (size_t i = 0; s_decoded_enabled && i < S_DECODED_SIZE && !found; i++) {
+        s_decoded_t *entry = &s_decoded [i];
+        if (!entry->used || memcmp (entry->sha256, sha, 32) != 0 || (entry->crl != NULL) != want_crl)
+            continue;
+        found = want_crl? X509_CRL_up_ref (entry->crl): X509_up_ref (entry->cert);
+        if (found) {
+            *cert = entry->cert;
+            *crl = entry->crl;
+            entry->used = ++s_decoded_tick;
+        }
+    }
+    pthread_mutex_unlock (&s_decoded_lock);
+    return found;
+}
+
+//  Stores a new decode (the cache takes its own reference).
+static void
+s_decoded_add (const uint8_t sha [32], X509 *cert, X509_CRL *crl)
+{
+    pthread_mutex_lock (&s_decoded_lock);
+    if (s_decoded_enabled && (cert? X509_up_ref (cert): X509_CRL_up_ref (crl))) {
+        s_decoded_t *victim = &s_decoded [0];
+        for (size_t i = 1; i < S_DECODED_SIZE; i++)
+            if (s_decoded [i].used < victim->used)
+                victim = &s_decoded [i];
+        X509_free (victim->cert);
+        X509_CRL_free (victim->crl);
+        memcpy (victim->sha256, sha, 32);
+        victim->cert = cert;
+        victim->crl = crl;
+        victim->used = ++s_decoded_tick;
+    }
+    pthread_mutex_unlock (&s_decoded_lock);
+}
+
+//  A certificate from exactly len bytes of DER; NULL if malformed.
+static X509 *
+s_cert_from_der (const uint8_t *der, size_t len)
+{
+    uint8_t sha [32];
+    X509 *cert = NULL;
+    X509_CRL *crl = NULL;
+    dp_sha256 (der, len, sha);
+    if (s_decoded_find (sha, 0, &cert, &crl))
+        return cert;
+    const uint8_t *p = der;
+    cert = len <= INT32_MAX? d2i_X509 (NULL, &p, (long) len): NULL;
+    if (cert && p != der + len) {
+        X509_free (cert);
+        cert = NULL;
+    }
+    ERR_clear_error ();
+    if (cert)
+        s_decoded_add (sha, cert, NULL);
+    return cert;
+}
+
+static X509_CRL *
+s_crl_from_der (const uint8_t *der, size_t len)
+{
+    uint8_t sha [32];
+    X509 *cert = NULL;
+    X509_CRL *crl = NULL;
+    dp_sha256 (der, len, sha);
+    if (s_decoded_find (sha, 1, &cert, &crl))
+        return crl;
+    const uint8_t *p = der;
+    crl = len <= INT32_MAX? d2i_X509_CRL (NULL, &p, (long) len): NULL;
+    if (crl && p != der + len) {
+        X509_CRL_free (crl);
+        crl = NULL;
+    }
+    ERR_clear_error ();
+    if (crl)
+        s_decoded_add (sha, NULL, crl);
+    return crl;
+}
+
+//  Reads the PEM blocks of bio into chain; 0 on a broken or foreign block.
+static int
+s_read_pem_blocks (BIO *bio, STACK_OF (X509) *chain)
+{
+    char *name = NULL, *header = NULL;
+    uint8_t *der = NULL;
+    long len = 0;
+    while (PEM_read_bio (bio, &name, &header, &der, &len) == 1) {
+        X509 *cert = strcmp (name, PEM_STRING_X509) == 0? s_cert_from_der (der, (size_t) len): NULL;
+        OPENSSL_free (name);
+        OPENSSL_free (header);
+        OPENSSL_free (der);
+        if (!cert || !sk_X509_push (chain, cert)) {
+            X509_free (cert);
+            return 0;
+        }
+    }
+    //  The loop ends at the end of the text ("no start line") or at a
+    //  broken block, which must not be skipped silently.
+    unsigned long reason = ERR_peek_last_error ();
+    ERR_clear_error ();
+    return ERR_GET_LIB (reason) == ERR_LIB_PEM && ERR_GET_REASON (reason) == PEM_R_NO_START_LINE;
+}
+
 dp_status
 dp_quote_pki_chain_from_pem (const uint8_t *pem, size_t len, const char *what,
                              STACK_OF (X509) **out, dp_error_t *err)
@@ -312,24 +465,13 @@ dp_quote_pki_chain_from_pem (const uint8_t *pem, size_t len, const char *what,
         sk_X509_free (chain);
         return dp_error_set (err, DP_NOMEM, "%s: out of memory", what);
     }
-    X509 *cert;
-    while ((cert = PEM_read_bio_X509 (bio, NULL, NULL, NULL)) != NULL)
-        if (!sk_X509_push (chain, cert)) {
-            X509_free (cert);
-            break;
-        }
-    //  The loop ends at the end of the text ("no start line") or at a
-    //  broken certificate, which must not be skipped silently.
-    unsigned long reason = ERR_peek_last_error ();
-    int clean_end = ERR_GET_LIB (reason) == ERR_LIB_PEM && ERR_GET_REASON (reason) == PEM_R_NO_START_LINE;
-    ERR_clear_error ();
+    int clean = s_read_pem_blocks (bio, chain);
     BIO_free (bio);
-    if (!clean_end || sk_X509_num (chain) == 0) {
-        int count = sk_X509_num (chain);
+    int count = sk_X509_num (chain);
+    if (!clean || count == 0) {
         sk_X509_pop_free (chain, X509_free);
-        return count == 0 && clean_end
-            ? dp_error_set (err, DP_INVALID, "%s: no PEM certificate found", what)
-            : dp_error_set (err, DP_INVALID, "%s: PEM certificate %d does not parse", what, count + 1);
+        return clean? dp_error_set (err, DP_INVALID, "%s: no PEM certificate found", what)
+                    : dp_error_set (err, DP_INVALID, "%s: PEM certificate %d does not parse", what, count + 1);
     }
     *out = chain;
     return DP_OK;
@@ -341,29 +483,22 @@ dp_quote_pki_crl_parse (const uint8_t *data, size_t len, const char *what, X509_
 {
     *out = NULL;
     uint8_t *der = NULL;
-    size_t der_len = len;
     int hex = len > 0 && len % 2 == 0;
     for (size_t i = 0; hex && i < len; i++)
         hex = strchr ("0123456789abcdefABCDEF", data [i]) && data [i];
     if (hex) {
-        der_len = len / 2;
-        der = malloc (der_len);
+        der = calloc (1, len / 2);
         if (!der)
             return dp_error_set (err, DP_NOMEM, "%s: out of memory", what);
-        for (size_t i = 0; i < der_len; i++) {
+        for (size_t i = 0; i < len / 2; i++) {
             char pair [3] = { (char) data [2 * i], (char) data [2 * i + 1], 0 };
             der [i] = (uint8_t) strtoul (pair, NULL, 16);
         }
     }
-    const uint8_t *p = hex? der: data;
-    X509_CRL *crl = der_len <= INT32_MAX? d2i_X509_CRL (NULL, &p, (long) der_len): NULL;
-    int complete = crl && p == (hex? der: data) + der_len;
+    X509_CRL *crl = s_crl_from_der (hex? der: data, hex? len / 2: len);
     free (der);
-    ERR_clear_error ();
-    if (!complete) {
-        X509_CRL_free (crl);
+    if (!crl)
         return dp_error_set (err, DP_INVALID, "%s: not a DER CRL (hex or binary)", what);
-    }
     *out = crl;
     return DP_OK;
 }
@@ -468,6 +603,12 @@ dp_quote_pki_verify_chain (STACK_OF (X509) *chain, const dp_quote_root_t *root,
         rc = s_check_validity (cert, index, now, what, err);
         if (rc != DP_OK)
             break;
+        //  The PCK CA that issued the PCK CRL was verified up to the root,
+        //  at this time and against these CRLs, by dp_quote_pki_check_crls:
+        //  the same certificate in a quote's chain needs no second check.
+        if (index > 0 && crls && crls->pck_crl_issuer && X509_cmp (cert, crls->pck_crl_issuer) == 0
+        &&  s_pathlen_ok (root->cert, index))
+            return DP_OK;
         if (X509_check_issued (root->cert, cert) == X509_V_OK)
             return s_check_link (cert, root->cert, index, root, crls, what, err);
         char cn [96];

@@ -58,6 +58,11 @@ typedef struct {
 dp_status dp_quote_pki_chain_from_pem (const uint8_t *pem, size_t len, const char *what,
                                        STACK_OF (X509) **out, dp_error_t *err) DP_MUST_CHECK;
 
+//  Decoded certificates and CRLs are memoised process-wide (64 entries,
+//  keyed by the SHA-256 of their DER, thread-safe); 0 turns this off and
+//  empties it, 1 (the default) turns it on. Verification is never skipped.
+void dp_quote_pki_set_decode_cache (int enabled);
+
 //  A DER CRL from hex text (a PCCS sends the root CRL as hex) or raw DER.
 dp_status dp_quote_pki_crl_parse (const uint8_t *data, size_t len, const char *what,
                                   X509_CRL **out, dp_error_t *err) DP_MUST_CHECK;
@@ -66,7 +71,9 @@ dp_status dp_quote_pki_crl_parse (const uint8_t *data, size_t len, const char *w
 //  names, CA flags and path lengths, validity at now, no unknown critical
 //  extension, and revocation against crls unless crls is NULL. A copy of
 //  the root in the chain is allowed (it is ignored; the pinned root is
-//  used). Errors are DP_CRYPTO "<what>: <reason>".
+//  used). When crls names a PCK CRL issuer (already verified up to the root
+//  by dp_quote_pki_check_crls), the walk stops at that same certificate.
+//  Errors are DP_CRYPTO "<what>: <reason>".
 dp_status dp_quote_pki_verify_chain (STACK_OF (X509) *chain, const dp_quote_root_t *root,
                                      const dp_quote_crls_t *crls, int64_t now,
                                      const char *what, dp_error_t *err) DP_MUST_CHECK;

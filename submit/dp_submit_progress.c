@@ -53,7 +53,8 @@ dp_submit_progress_new (FILE *stream, dp_submit_progress_mode mode, const char *
 void
 dp_submit_progress_set_total (dp_submit_progress_t *self, size_t total)
 {
-    self->total = total;
+    if (self)
+        self->total = total;
 }
 
 //  Final items per second since the start.

@@ -32,6 +32,7 @@ dp_submit_progress_t *dp_submit_progress_new (FILE *stream, dp_submit_progress_m
                                               int64_t interval_ms);
 
 //  Sets the total when it becomes known (e.g. after the broker's acks).
+//  Like every function here, a NULL self does nothing.
 void dp_submit_progress_set_total (dp_submit_progress_t *self, size_t total);
 
 //  Reports counts; draws if it is time to. done = final items so far.

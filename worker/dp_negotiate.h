@@ -92,6 +92,7 @@ typedef struct {
     int turn_budget_ms;         //  0 = 120000, wall time per turn incl. retries
     int max_retries;            //  < 0 = 2 (the official SDKs' default)
     int max_tokens;             //  0 = 1024
+    int requests_per_second;    //  rate limit of a per-run client; 0 = 50
     dp_claude_t *claude;        //  shared client (rate limit, latch); NULL =
                                 //  one per run from the fields above
     dp_negotiate_sleep_fn *sleep;   //  NULL = nanosleep

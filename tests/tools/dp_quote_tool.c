@@ -1,6 +1,8 @@
 /*  dp_quote_tool.c — verifies one quote and prints the report as JSON.
 
-    Usage: dp_quote_tool QUOTE [COLLATERAL|-] [NOW] [ROOT_PEM]
+    Usage: dp_quote_tool QUOTE [COLLATERAL|URL|-] [NOW] [ROOT_PEM]
+    COLLATERAL is a file or a folder (picked by FMSPC); an http(s) URL
+    fetches from that PCCS-style service, cached in $DP_QUOTE_CACHE if set.
     A test and debugging helper (dp-submit inspect is the user's command).
     Exit 0 verified / simulation_only, 1 no_collateral or invalid, 2 bad input. */
 
@@ -10,6 +12,7 @@
 #include <time.h>
 
 #include "dp_quote.h"
+#include "dp_quote_fetch.h"
 #include "dp_quote_verify.h"
 
 int
@@ -23,15 +26,20 @@ main (int argc, char **argv)
     dp_quote_t *quote = NULL;
     dp_quote_collateral_t *collateral = NULL;
     dp_quote_root_t *root = NULL;
+    int64_t now = argc > 3? strtoll (argv [3], NULL, 10): (int64_t) time (NULL);
+    const char *source = argc > 2? argv [2]: "-";
+    dp_quote_fetch_options_t fetch = { .base_url = source, .cache_dir = getenv ("DP_QUOTE_CACHE"),
+                                       .timeout_ms = 5000, .now = now };
+    int remote = strncmp (source, "http://", 7) == 0 || strncmp (source, "https://", 8) == 0;
     if (dp_quote_load (argv [1], &quote, &err)
-    ||  (argc > 2 && strcmp (argv [2], "-") != 0 && dp_quote_collateral_load (argv [2], &collateral, &err))
+    ||  (remote && dp_quote_collateral_fetch (&fetch, quote, &collateral, &err))
+    ||  (!remote && strcmp (source, "-") != 0 && dp_quote_collateral_load_for (source, quote, &collateral, &err))
     ||  (argc > 4 && dp_quote_root_load (argv [4], &root, &err))) {
         fprintf (stderr, "dp_quote_tool: %s\n", err.text);
         dp_quote_destroy (&quote);
         dp_quote_collateral_destroy (&collateral);
         return 2;
     }
-    int64_t now = argc > 3? strtoll (argv [3], NULL, 10): (int64_t) time (NULL);
     dp_quote_report_t report;
     dp_status rc = dp_quote_verify (quote, collateral, root, now, NULL, &report, &err);
     json_object *json = dp_quote_report_to_json (&report);

@@ -138,6 +138,18 @@ Test (quote_spec9, collateral_expired)
     cr_assert (strstr (r.error, "expired"), "%s", r.error);
 }
 
+Test (quote_spec9, same_outcome_without_decode_memo)
+{
+    dp_quote_pki_set_decode_cache (0);
+    dp_quote_report_t r;
+    cr_assert_eq (s_verify (VEC "dcap-qvl/sgx_quote_v3.bin", VEC "dcap-qvl/sgx_quote_v3.collateral.json",
+                            1752919277, &r), DP_OK, "%s", r.error);
+    cr_assert_str_eq (dp_quote_tcb_status_name (r.tcb.status), "ConfigurationAndSWHardeningNeeded");
+    cr_assert_eq (s_verify (VEC "dcap-qvl/tdx_quote_v4.bin", VEC "dcap-qvl/tdx_quote_v5_td15.collateral.json",
+                            1774003274, &r), DP_CRYPTO);
+    dp_quote_pki_set_decode_cache (1);
+}
+
 //  --- Quotes without collateral -------------------------------------------
 
 static const char *s_no_collateral [] = {
@@ -754,4 +766,111 @@ Test (quote_json, seed_fields_and_measurements)
     json_object_object_get_ex (j, "tcb_status", &v);
     cr_assert_null (v);
     json_object_put (j);
+}
+
+Test (quote_collateral, byte_arrays_as_dcap_qvl_js_writes_them)
+{
+    size_t size;
+    char *text = (char *) s_read (VEC "dcap-qvl/tdx_quote_v4.collateral.json", &size);
+    json_object *obj = json_tokener_parse (text);
+    free (text);
+    const char *fields [] = { "root_ca_crl", "pck_crl", "tcb_info_signature", "qe_identity_signature" };
+    for (size_t f = 0; f < 4; f++) {
+        json_object *hex = NULL;
+        json_object_object_get_ex (obj, fields [f], &hex);
+        size_t n = (size_t) json_object_get_string_len (hex) / 2;
+        uint8_t *bytes = malloc (n);
+        cr_assert_eq (dp_hex_decode (json_object_get_string (hex), 2 * n, bytes, n, NULL), DP_OK);
+        json_object *array = json_object_new_array ();
+        for (size_t i = 0; i < n; i++)
+            json_object_array_add (array, json_object_new_int (bytes [i]));
+        json_object_object_add (obj, fields [f], array);
+        free (bytes);
+    }
+    json_object_object_add (obj, "pck_certificate_chain", NULL);
+    const char *json = json_object_to_json_string (obj);
+    dp_quote_collateral_t *c = NULL;
+    dp_error_t err;
+    cr_assert_eq (dp_quote_collateral_from_json (json, strlen (json), &c, &err), DP_OK, "%s", err.text);
+    dp_quote_t *q = s_quote (VEC "dcap-qvl/tdx_quote_v4.bin");
+    dp_quote_report_t r;
+    cr_assert_eq (dp_quote_verify (q, c, NULL, 1752919234, NULL, &r, NULL), DP_OK, "%s", r.error);
+    cr_assert_eq (r.status, DP_QUOTE_VERIFIED);
+    json_object_put (obj);
+    dp_quote_destroy (&q);
+    dp_quote_collateral_destroy (&c);
+}
+
+//  --- Policy documents ------------------------------------------------------------
+
+#include "dp_quote_policy.h"
+
+Test (quote_policy, from_json)
+{
+    dp_quote_t *q = s_quote (VEC "dcap-qvl/tdx_quote_v4.bin");
+    char mrtd [97], rtmr3 [97], text [1024];
+    dp_hex_encode (q->td.mrtd, 48, mrtd);
+    dp_hex_encode (q->td.rtmr [3], 48, rtmr3);
+    snprintf (text, sizeof text,
+              "{\"tcb_statuses\":[\"UpToDate\"],\"allow_debug\":false,"
+              "\"measurements\":[{\"mrtd\":\"%s\",\"rtmr3\":\"%s\"}]}", mrtd, rtmr3);
+    dp_quote_policy_doc_t *doc = NULL;
+    dp_error_t err;
+    cr_assert_eq (dp_quote_policy_parse (text, strlen (text), &doc, &err), DP_OK, "%s", err.text);
+    dp_quote_collateral_t *c = s_collateral (VEC "dcap-qvl/tdx_quote_v4.collateral.json");
+    dp_quote_report_t r;
+    cr_assert_eq (dp_quote_verify (q, c, NULL, 1752919234, dp_quote_policy_get (doc), &r, NULL), DP_OK, "%s", r.error);
+    dp_quote_policy_destroy (&doc);
+    cr_assert_null (doc);
+
+    rtmr3 [0] = rtmr3 [0] == '0'? '1': '0';
+    snprintf (text, sizeof text, "{\"measurements\":[{\"mrtd\":\"%s\",\"rtmr3\":\"%s\"}]}", mrtd, rtmr3);
+    cr_assert_eq (dp_quote_policy_parse (text, strlen (text), &doc, &err), DP_OK, "%s", err.text);
+    cr_assert_eq (dp_quote_verify (q, c, NULL, 1752919234, dp_quote_policy_get (doc), &r, NULL), DP_CRYPTO);
+    cr_assert_str_eq (r.step, "policy");
+    dp_quote_policy_destroy (&doc);
+
+    const char *bad [][2] = {
+        { "{\"tcb_status\":[]}", "policy.tcb_status: unknown key" },
+        { "{\"tcb_statuses\":[\"Revoked\"]}", "is not an acceptable TCB status" },
+        { "{\"measurements\":[{\"rtmr0\":\"00\"}]}", "rtmr0: expected 96 hex digits" },
+        { "{\"measurements\":[{\"rtmr1\":\"" "\"}]}", "rtmr1" },
+        { "{\"measurements\":[{}]}", "mrtd: missing" },
+        { "{\"allow_debug\":1}", "policy.allow_debug: not true or false" },
+        { "[]", "policy: not a JSON object" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad [0]; i++) {
+        cr_assert_eq (dp_quote_policy_parse (bad [i][0], strlen (bad [i][0]), &doc, &err), DP_INVALID, "%s", bad [i][0]);
+        cr_assert (strstr (err.text, bad [i][1]), "%s: %s", bad [i][0], err.text);
+    }
+    cr_assert_eq (dp_quote_policy_load ("/nonexistent.json", &doc, &err), DP_IO);
+    dp_quote_collateral_destroy (&c);
+    dp_quote_destroy (&q);
+}
+
+Test (quote_collateral, folder_lookup_by_fmspc)
+{
+    dp_quote_collateral_t *c = NULL;
+    dp_error_t err;
+    dp_quote_t *q = s_quote (VEC "go-tdx-guest/quote_v5_sample.dat");
+    cr_assert_eq (dp_quote_collateral_load_for (VEC "dcap-qvl", q, &c, &err), DP_OK, "%s", err.text);
+    dp_quote_report_t r;
+    cr_assert_eq (dp_quote_verify (q, c, NULL, 1774003274, NULL, &r, NULL), DP_OK, "%s", r.error);
+    dp_quote_collateral_destroy (&c);
+    dp_quote_destroy (&q);
+
+    q = s_quote (VEC "dcap-qvl/sgx_quote_v3.bin");
+    cr_assert_eq (dp_quote_collateral_load_for (VEC "dcap-qvl", q, &c, &err), DP_OK, "%s", err.text);
+    cr_assert_str_eq (c->tcb_info->id, "SGX");
+    dp_quote_collateral_destroy (&c);
+    dp_quote_destroy (&q);
+
+    q = s_quote (VEC "go-tdx-guest/cos-113-tdx-quote.dat");    //  FMSPC 00806f050000: none stored
+    cr_assert_eq (dp_quote_collateral_load_for (VEC "dcap-qvl", q, &c, &err), DP_NOTFOUND);
+    cr_assert (strstr (err.text, "00806f050000"), "%s", err.text);
+    //  A file is loaded whatever it holds.
+    cr_assert_eq (dp_quote_collateral_load_for (VEC "dcap-qvl/tdx_quote_v4.collateral.json", q, &c, &err), DP_OK);
+    dp_quote_collateral_destroy (&c);
+    cr_assert_eq (dp_quote_collateral_load_for ("/nonexistent", q, &c, &err), DP_IO);
+    dp_quote_destroy (&q);
 }

@@ -69,6 +69,19 @@ Test (tee_sim, quote_structure_and_signatures)
     cr_assert_eq (dp_tee_sim_measurement ("mrtd", mrtd), 0);
     cr_assert_arr_eq (quote + 184, mrtd, 48);
     cr_assert_eq (dp_tee_sim_measurement ("nope", mrtd), -1);
+    //  The values docs/attestation.md lists.
+    char hex [97];
+    for (int i = 0; i < 48; i++)
+        sprintf (hex + 2 * i, "%02x", mrtd [i]);
+    cr_assert_str_eq (hex, "3a5adcaa0bd46cf50f44464e028b211ef922d53c170024905c8879f685e3bb42"
+                           "8908e443d37ae669356bbfa30bb16d94");
+    uint8_t rtmr [48];
+    cr_assert_eq (dp_tee_sim_measurement ("rtmr2", rtmr), 0);
+    cr_assert_arr_eq (quote + 376 + 96, rtmr, 48);
+    for (int i = 0; i < 48; i++)
+        sprintf (hex + 2 * i, "%02x", rtmr [i]);
+    cr_assert_str_eq (hex, "e60e996924badd745a7567ed88dd6ace4a722622ab53e81501bf66ed52012e40"
+                           "90a23a4c849f116f796a931a7469f8bc");
     //  The QE report: the identity the collateral describes.
     const uint8_t *qe = quote + 636 + 134;
     cr_assert_arr_eq (qe + 128, dp_simroot_qe_mrsigner, 32);

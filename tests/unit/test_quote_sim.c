@@ -1,0 +1,383 @@
+/*  test_quote_sim.c — the verifier against the SPEC §8 simulation root:
+    simulated quotes verify as simulation_only and are refused against
+    Intel's root; with the simulation PKI's private keys the tests also sign
+    the cases real vectors cannot provide: a debug TD, reserved attribute
+    bits, a revoked PCK certificate, re-signed TCB info / QE identity
+    exercising status merging, Revoked, module identity and QE policy. */
+
+#define _GNU_SOURCE
+#include <criterion/criterion.h>
+#include <json-c/json.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dp_hex.h"
+#include "dp_quote.h"
+#include "dp_quote_collateral.h"
+#include "dp_quote_verify.h"
+#include "dp_simroot.h"
+#include "dp_tee_sim.h"
+
+static char s_base [256];
+static dp_simroot_t *s_root;
+static dp_tee_sim_t *s_sim;
+static dp_quote_root_t *s_anchor;
+static int64_t s_now;
+
+static void
+s_setup (void)
+{
+    snprintf (s_base, sizeof s_base, "/tmp/dp-test-quote-sim.XXXXXX");
+    cr_assert_not_null (mkdtemp (s_base));
+    dp_error_t err;
+    s_root = dp_simroot_open (s_base, 1, &err);
+    cr_assert_not_null (s_root, "%s", err.text);
+    s_sim = dp_tee_sim_new (s_root, &err);
+    cr_assert_not_null (s_sim, "%s", err.text);
+    const char *pem = dp_simroot_root_pem (s_root);
+    cr_assert_eq (dp_quote_root_from_pem (pem, strlen (pem), &s_anchor, &err), DP_OK, "%s", err.text);
+    s_now = (int64_t) time (NULL);
+}
+
+static void
+s_teardown (void)
+{
+    dp_quote_root_destroy (&s_anchor);
+    dp_tee_sim_destroy (&s_sim);
+    dp_simroot_destroy (&s_root);
+    char command [512];
+    snprintf (command, sizeof command, "rm -rf '%s'", s_base);
+    cr_assert_eq (system (command), 0);
+}
+
+TestSuite (quote_sim, .init = s_setup, .fini = s_teardown);
+
+static EVP_PKEY *
+s_private_key (const char *name)
+{
+    char path [512];
+    snprintf (path, sizeof path, "%s/private/%s", s_base, name);
+    FILE *file = fopen (path, "r");
+    cr_assert (file, "%s", path);
+    EVP_PKEY *key = PEM_read_PrivateKey (file, NULL, NULL, NULL);
+    fclose (file);
+    cr_assert (key);
+    return key;
+}
+
+//  A simulated quote; mutate (if any) edits bytes, then [0,632) is signed
+//  again with the attestation key so only the edit is under test.
+static dp_quote_t *
+s_sim_quote (void (*mutate) (uint8_t *bytes))
+{
+    uint8_t report_data [64], *bytes = NULL;
+    size_t len = 0;
+    dp_error_t err;
+    memset (report_data, 0xab, sizeof report_data);
+    cr_assert_eq (dp_tee_sim_quote (s_sim, report_data, &bytes, &len, &err), DP_OK, "%s", err.text);
+    if (mutate) {
+        mutate (bytes);
+        cr_assert_eq (dp_simroot_sign_raw (dp_simroot_attestation_key (s_root), bytes, DP_TEE_SIM_SIGNED_SIZE,
+                                           bytes + DP_TEE_SIM_SIG_DATA_AT, &err), DP_OK);
+    }
+    dp_quote_t *quote = NULL;
+    cr_assert_eq (dp_quote_parse (bytes, len, &quote, &err), DP_OK, "%s", err.text);
+    free (bytes);
+    return quote;
+}
+
+//  The simulation collateral, with field replaced by value (NULL: as is).
+//  For tcb_info / qe_identity the new text is signed with the TCB signing key.
+static dp_quote_collateral_t *
+s_sim_collateral (const char *field, const char *value)
+{
+    size_t len = 0;
+    json_object *doc = json_tokener_parse (dp_simroot_collateral (s_root, &len));
+    cr_assert_not_null (doc);
+    if (field) {
+        json_object_object_add (doc, field, json_object_new_string (value));
+        if (strcmp (field, "tcb_info") == 0 || strcmp (field, "qe_identity") == 0) {
+            EVP_PKEY *key = s_private_key ("tcb-signing.key.pem");
+            uint8_t sig [64];
+            char hex [129], name [64];
+            cr_assert_eq (dp_simroot_sign_raw (key, value, strlen (value), sig, NULL), DP_OK);
+            snprintf (name, sizeof name, "%s_signature", field);
+            json_object_object_add (doc, name, json_object_new_string (dp_hex_encode (sig, 64, hex)));
+            EVP_PKEY_free (key);
+        }
+    }
+    const char *text = json_object_to_json_string_ext (doc, JSON_C_TO_STRING_PLAIN);
+    dp_quote_collateral_t *collateral = NULL;
+    dp_error_t err;
+    cr_assert_eq (dp_quote_collateral_from_json (text, strlen (text), &collateral, &err), DP_OK, "%s", err.text);
+    json_object_put (doc);
+    return collateral;
+}
+
+//  The simulation collateral's field (malloc'd).
+static char *
+s_sim_field (const char *field)
+{
+    size_t len = 0;
+    json_object *doc = json_tokener_parse (dp_simroot_collateral (s_root, &len));
+    json_object *value = NULL;
+    cr_assert (json_object_object_get_ex (doc, field, &value));
+    char *copy = strdup (json_object_get_string (value));
+    json_object_put (doc);
+    return copy;
+}
+
+//  Replaces the first occurrence of from with to in text (malloc'd result).
+static char *
+s_replace (const char *text, const char *from, const char *to)
+{
+    const char *at = strstr (text, from);
+    cr_assert (at, "'%s' not in the text", from);
+    char *out = malloc (strlen (text) + strlen (to) + 1);
+    size_t head = (size_t) (at - text);
+    memcpy (out, text, head);
+    strcpy (out + head, to);
+    strcat (out, at + strlen (from));
+    return out;
+}
+
+static dp_status
+s_verify (dp_quote_t *quote, dp_quote_collateral_t *collateral, const dp_quote_root_t *root,
+          const dp_quote_policy_t *policy, dp_quote_report_t *report)
+{
+    dp_error_t err;
+    return dp_quote_verify (quote, collateral, root, s_now, policy, report, &err);
+}
+
+Test (quote_sim, simulation_only_against_the_sim_root)
+{
+    dp_quote_t *quote = s_sim_quote (NULL);
+    dp_quote_collateral_t *collateral = s_sim_collateral (NULL, NULL);
+    dp_quote_report_t r;
+    cr_assert_eq (s_verify (quote, collateral, s_anchor, NULL, &r), DP_OK, "%s", r.error);
+    cr_assert_eq (r.status, DP_QUOTE_SIMULATION_ONLY);
+    cr_assert (r.simulation);
+    cr_assert_str_eq (dp_quote_tcb_status_name (r.tcb.status), "UpToDate");
+    cr_assert_arr_eq (r.root_sha256, dp_simroot_root_sha256 (s_root), 32);
+    json_object *json = dp_quote_report_to_json (&r);
+    json_object *v;
+    json_object_object_get_ex (json, "verification_status", &v);
+    cr_assert_str_eq (json_object_get_string (v), "simulation_only");
+    json_object_object_get_ex (json, "simulation_only", &v);
+    cr_assert (json_object_get_boolean (v));
+    json_object_object_get_ex (json, "mode", &v);
+    cr_assert_str_eq (json_object_get_string (v), "simulation");
+    json_object_put (json);
+    //  Without collateral: checked as far as possible, no TCB status.
+    cr_assert_eq (s_verify (quote, NULL, s_anchor, NULL, &r), DP_OK, "%s", r.error);
+    cr_assert_eq (r.status, DP_QUOTE_NO_COLLATERAL);
+    //  Loaded from root.pem like a user would pass --root.
+    char path [512];
+    dp_quote_root_t *loaded = NULL;
+    snprintf (path, sizeof path, "%s/root.pem", s_base);
+    cr_assert_eq (dp_quote_root_load (path, &loaded, NULL), DP_OK);
+    cr_assert_eq (s_verify (quote, collateral, loaded, NULL, &r), DP_OK, "%s", r.error);
+    cr_assert_eq (r.status, DP_QUOTE_SIMULATION_ONLY);
+    dp_quote_root_destroy (&loaded);
+    dp_quote_collateral_destroy (&collateral);
+    dp_quote_destroy (&quote);
+}
+
+Test (quote_sim, refused_against_intel_root)
+{
+    dp_quote_t *quote = s_sim_quote (NULL);
+    dp_quote_collateral_t *collateral = s_sim_collateral (NULL, NULL);
+    dp_quote_report_t r;
+    cr_assert_eq (s_verify (quote, collateral, NULL, NULL, &r), DP_CRYPTO);
+    cr_assert_eq (r.status, DP_QUOTE_INVALID);
+    cr_assert_not (r.simulation);
+    cr_assert_str_eq (r.step, "crl", "%s", r.error);
+    cr_assert_eq (s_verify (quote, NULL, NULL, NULL, &r), DP_CRYPTO);
+    cr_assert_str_eq (r.step, "pck_chain", "%s", r.error);
+    //  And a real quote is refused against the simulation root.
+    dp_quote_t *real = NULL;
+    cr_assert_eq (dp_quote_load (DP_SHARED_DIR "/vectors/tdx/dcap-qvl/tdx_quote_v4.bin", &real, NULL), DP_OK);
+    cr_assert_eq (dp_quote_verify (real, NULL, s_anchor, 1780000000, NULL, &r, NULL), DP_CRYPTO);
+    cr_assert_str_eq (r.step, "pck_chain", "%s", r.error);
+    dp_quote_destroy (&real);
+    dp_quote_collateral_destroy (&collateral);
+    dp_quote_destroy (&quote);
+}
+
+//  TD attribute edits (byte 0 = bits 0-7 ... byte 3 = bits 24-31).
+static void s_set_debug (uint8_t *q) { q [168] |= 0x01; }
+static void s_set_reserved (uint8_t *q) { q [168 + 1] |= 0x01; }
+static void s_clear_sept (uint8_t *q) { q [168 + 3] &= (uint8_t) ~0x10; }
+static void s_set_pks (uint8_t *q) { q [168 + 3] |= 0x40; }
+
+Test (quote_sim, td_attribute_policy)
+{
+    dp_quote_collateral_t *collateral = s_sim_collateral (NULL, NULL);
+    dp_quote_report_t r;
+    dp_quote_t *quote = s_sim_quote (s_set_debug);
+    cr_assert_eq (s_verify (quote, collateral, s_anchor, NULL, &r), DP_CRYPTO);
+    cr_assert_str_eq (r.step, "td_attributes");
+    cr_assert (strstr (r.error, "DEBUG"), "%s", r.error);
+    dp_quote_policy_t allow = { .allow_debug = 1 };
+    cr_assert_eq (s_verify (quote, collateral, s_anchor, &allow, &r), DP_OK, "%s", r.error);
+    dp_quote_destroy (&quote);
+
+    quote = s_sim_quote (s_set_reserved);
+    cr_assert_eq (s_verify (quote, collateral, s_anchor, &allow, &r), DP_CRYPTO);
+    cr_assert (strstr (r.error, "reserved"), "%s", r.error);
+    dp_quote_destroy (&quote);
+
+    quote = s_sim_quote (s_clear_sept);
+    cr_assert_eq (s_verify (quote, collateral, s_anchor, NULL, &r), DP_CRYPTO);
+    cr_assert (strstr (r.error, "SEPT_VE_DISABLE"), "%s", r.error);
+    dp_quote_destroy (&quote);
+
+    quote = s_sim_quote (s_set_pks);        //  PKS is not reserved
+    cr_assert_eq (s_verify (quote, collateral, s_anchor, NULL, &r), DP_OK, "%s", r.error);
+    dp_quote_destroy (&quote);
+    dp_quote_collateral_destroy (&collateral);
+}
+
+//  A PCK CRL from the sim PCK CA that lists serial (hex DER of the CRL).
+static char *
+s_crl_revoking (const ASN1_INTEGER *serial)
+{
+    char path [512];
+    snprintf (path, sizeof path, "%s/private/pck-ca.pem", s_base);
+    FILE *file = fopen (path, "r");
+    cr_assert (file);
+    X509 *ca = PEM_read_X509 (file, NULL, NULL, NULL);
+    fclose (file);
+    EVP_PKEY *key = s_private_key ("pck-ca.key.pem");
+    X509_CRL *crl = X509_CRL_new ();
+    X509_CRL_set_version (crl, 1);
+    X509_CRL_set_issuer_name (crl, X509_get_subject_name (ca));
+    ASN1_TIME *t = ASN1_TIME_set (NULL, (time_t) s_now - 3600);
+    X509_CRL_set1_lastUpdate (crl, t);
+    ASN1_TIME_set (t, (time_t) s_now + 86400);
+    X509_CRL_set1_nextUpdate (crl, t);
+    X509_REVOKED *revoked = X509_REVOKED_new ();
+    X509_REVOKED_set_serialNumber (revoked, (ASN1_INTEGER *) serial);
+    ASN1_TIME_set (t, (time_t) s_now - 60);
+    X509_REVOKED_set_revocationDate (revoked, t);
+    X509_CRL_add0_revoked (crl, revoked);
+    X509_CRL_sort (crl);
+    cr_assert (X509_CRL_sign (crl, key, EVP_sha256 ()) > 0);
+    uint8_t *der = NULL;
+    int len = i2d_X509_CRL (crl, &der);
+    char *hex = malloc (2 * (size_t) len + 1);
+    dp_hex_encode (der, (size_t) len, hex);
+    OPENSSL_free (der);
+    ASN1_TIME_free (t);
+    X509_CRL_free (crl);
+    EVP_PKEY_free (key);
+    X509_free (ca);
+    return hex;
+}
+
+Test (quote_sim, revoked_pck_certificate)
+{
+    dp_quote_t *quote = s_sim_quote (NULL);
+    STACK_OF (X509) *chain = NULL;
+    cr_assert_eq (dp_quote_pki_chain_from_pem (quote->cert_data, quote->cert_size, "t", &chain, NULL), DP_OK);
+    char *crl = s_crl_revoking (X509_get0_serialNumber (sk_X509_value (chain, 0)));
+    dp_quote_collateral_t *collateral = s_sim_collateral ("pck_crl", crl);
+    dp_quote_report_t r;
+    cr_assert_eq (s_verify (quote, collateral, s_anchor, NULL, &r), DP_CRYPTO);
+    cr_assert_str_eq (r.step, "pck_chain");
+    cr_assert (strstr (r.error, "revoked"), "%s", r.error);
+    dp_quote_collateral_destroy (&collateral);
+    //  A CRL revoking another serial leaves the quote valid.
+    free (crl);
+    ASN1_INTEGER *other = ASN1_INTEGER_new ();
+    ASN1_INTEGER_set (other, 12345);
+    crl = s_crl_revoking (other);
+    collateral = s_sim_collateral ("pck_crl", crl);
+    cr_assert_eq (s_verify (quote, collateral, s_anchor, NULL, &r), DP_OK, "%s", r.error);
+    ASN1_INTEGER_free (other);
+    free (crl);
+    sk_X509_pop_free (chain, X509_free);
+    dp_quote_collateral_destroy (&collateral);
+    dp_quote_destroy (&quote);
+}
+
+//  Verifies the sim quote with a TCB info / QE identity text edited
+//  (from → to) and re-signed; returns the status, report filled.
+static dp_status
+s_with_edit (const char *field, const char *from, const char *to, dp_quote_report_t *r)
+{
+    char *text = s_sim_field (field);
+    char *edited = s_replace (text, from, to);
+    dp_quote_collateral_t *collateral = s_sim_collateral (field, edited);
+    dp_quote_t *quote = s_sim_quote (NULL);
+    dp_status rc = s_verify (quote, collateral, s_anchor, NULL, r);
+    dp_quote_destroy (&quote);
+    dp_quote_collateral_destroy (&collateral);
+    free (edited);
+    free (text);
+    return rc;
+}
+
+Test (quote_sim, tcb_statuses_merge_as_dcap_qvl)
+{
+    dp_quote_report_t r;
+    //  Platform ConfigurationNeeded with an advisory.
+    cr_assert_eq (s_with_edit ("tcb_info", "\"tcbStatus\":\"UpToDate\"",
+                               "\"tcbStatus\":\"ConfigurationNeeded\",\"advisoryIDs\":[\"INTEL-SA-00001\"]", &r),
+                  DP_OK, "%s", r.error);
+    cr_assert_str_eq (dp_quote_tcb_status_name (r.tcb.status), "ConfigurationNeeded");
+    cr_assert_eq (r.tcb.advisory_count, 1);
+    cr_assert_str_eq (r.tcb.advisories [0], "INTEL-SA-00001");
+    //  QE OutOfDate: the more severe status wins (dcap-qvl; Intel's QVL
+    //  would say OutOfDateConfigurationNeeded only with a platform
+    //  ConfigurationNeeded).
+    char *qe = s_sim_field ("qe_identity");
+    cr_assert (strstr (qe, "\"tcbStatus\":\"UpToDate\""), "%s", qe);
+    free (qe);
+    cr_assert_eq (s_with_edit ("qe_identity", "\"tcbStatus\":\"UpToDate\"",
+                               "\"tcbStatus\":\"OutOfDate\",\"advisoryIDs\":[\"INTEL-SA-00002\"]", &r),
+                  DP_OK, "%s", r.error);
+    cr_assert_str_eq (dp_quote_tcb_status_name (r.tcb.status), "OutOfDate");
+    cr_assert_eq (r.qe_status, DP_QUOTE_TCB_OUT_OF_DATE);
+    //  Revoked is refused outright.
+    cr_assert_eq (s_with_edit ("tcb_info", "\"tcbStatus\":\"UpToDate\"", "\"tcbStatus\":\"Revoked\"", &r),
+                  DP_CRYPTO);
+    cr_assert_str_eq (r.step, "tcb_level");
+    cr_assert (strstr (r.error, "Revoked"), "%s", r.error);
+}
+
+Test (quote_sim, tcb_level_and_module_refusals)
+{
+    dp_quote_report_t r;
+    //  PCESVN above the platform's: no level matches.
+    char want [32];
+    snprintf (want, sizeof want, "\"pcesvn\":%d", DP_SIMROOT_PCESVN);
+    cr_assert_eq (s_with_edit ("tcb_info", want, "\"pcesvn\":200", &r), DP_CRYPTO);
+    cr_assert_str_eq (r.step, "tcb_level");
+    cr_assert_eq (r.tcb.status, DP_QUOTE_TCB_NOT_SUPPORTED);
+    //  Another FMSPC.
+    cr_assert_eq (s_with_edit ("tcb_info", "\"fmspc\":\"000000000000\"", "\"fmspc\":\"00000000000A\"", &r), DP_CRYPTO);
+    cr_assert (strstr (r.error, "FMSPC mismatch"), "%s", r.error);
+    //  TDX module identity renamed: TDX_01 is required for major version 1.
+    cr_assert_eq (s_with_edit ("tcb_info", "\"TDX_01\"", "\"TDX_07\"", &r), DP_CRYPTO);
+    cr_assert_str_eq (r.step, "tdx_module", "%s", r.error);
+}
+
+Test (quote_sim, qe_identity_policy_refusals)
+{
+    dp_quote_report_t r;
+    cr_assert_eq (s_with_edit ("qe_identity", "\"isvprodid\":2", "\"isvprodid\":3", &r), DP_CRYPTO);
+    cr_assert_str_eq (r.step, "qe_identity_policy");
+    cr_assert (strstr (r.error, "ISVPRODID"), "%s", r.error);
+    char want [32];
+    snprintf (want, sizeof want, "\"isvsvn\":%d", DP_SIMROOT_QE_ISVSVN);
+    cr_assert_eq (s_with_edit ("qe_identity", want, "\"isvsvn\":99", &r), DP_CRYPTO);
+    cr_assert (strstr (r.error, "below every"), "%s", r.error);
+    cr_assert_eq (s_with_edit ("qe_identity", "\"TD_QE\"", "\"QE\"", &r), DP_CRYPTO);
+    cr_assert_str_eq (r.step, "qe_identity");
+}
