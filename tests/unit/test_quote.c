@@ -874,3 +874,45 @@ Test (quote_collateral, folder_lookup_by_fmspc)
     cr_assert_eq (dp_quote_collateral_load_for ("/nonexistent", q, &c, &err), DP_IO);
     dp_quote_destroy (&q);
 }
+
+//  --- Threads -------------------------------------------------------------------
+
+#include <pthread.h>
+
+typedef struct {
+    dp_quote_t *quote;
+    dp_quote_collateral_t *collateral;
+    int verified;
+} s_worker_t;
+
+static void *
+s_worker (void *arg)
+{
+    s_worker_t *w = arg;
+    for (int i = 0; i < 15; i++) {
+        dp_quote_report_t r;
+        if (dp_quote_verify (w->quote, w->collateral, NULL, 1752919234, NULL, &r, NULL) == DP_OK
+        &&  r.status == DP_QUOTE_VERIFIED && r.tcb.status == DP_QUOTE_TCB_UP_TO_DATE)
+            w->verified++;
+    }
+    return NULL;
+}
+
+Test (quote_threads, shared_quote_collateral_and_caches)
+{
+    dp_quote_t *q = s_quote (VEC "dcap-qvl/tdx_quote_v4.bin");
+    dp_quote_collateral_t *c = s_collateral (VEC "dcap-qvl/tdx_quote_v4.collateral.json");
+    dp_quote_collateral_set_cache (c, 1);
+    pthread_t threads [4];
+    s_worker_t workers [4];
+    for (int i = 0; i < 4; i++) {
+        workers [i] = (s_worker_t) { q, c, 0 };
+        cr_assert_eq (pthread_create (&threads [i], NULL, s_worker, &workers [i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join (threads [i], NULL);
+        cr_assert_eq (workers [i].verified, 15, "thread %d", i);
+    }
+    dp_quote_collateral_destroy (&c);
+    dp_quote_destroy (&q);
+}
