@@ -540,6 +540,21 @@ s_add_time (json_object *obj, const char *key, int64_t when)
     json_object_object_add (obj, key, json_object_new_string (text));
 }
 
+//  The named TD attribute bits that are set (TDX module spec A.3.4).
+static json_object *
+s_td_flags (const uint8_t attributes [8])
+{
+    static const struct { int bit; const char *name; } names [] = {
+        { 0, "DEBUG" }, { 28, "SEPT_VE_DISABLE" }, { 29, "MIGRATABLE" }, { 30, "PKS" }, { 31, "KL" },
+        { 63, "PERFMON" }
+    };
+    json_object *list = json_object_new_array ();
+    for (size_t i = 0; list && i < sizeof names / sizeof names [0]; i++)
+        if (attributes [names [i].bit / 8] & (1 << (names [i].bit % 8)))
+            json_object_array_add (list, json_object_new_string (names [i].name));
+    return list;
+}
+
 static void
 s_json_td (json_object *obj, const dp_quote_report_t *r)
 {
@@ -553,6 +568,7 @@ s_json_td (json_object *obj, const dp_quote_report_t *r)
     s_add_hex (obj, "mrowner", r->mrowner, 48);
     s_add_hex (obj, "mrownerconfig", r->mrownerconfig, 48);
     s_add_hex (obj, "td_attributes", r->td_attributes, 8);
+    json_object_object_add (obj, "td_attributes_flags", s_td_flags (r->td_attributes));
     s_add_hex (obj, "xfam", r->xfam, 8);
     s_add_hex (obj, "tee_tcb_svn", r->tee_tcb_svn, 16);
     s_add_hex (obj, "mrseam", r->mrseam, 48);

@@ -751,6 +751,9 @@ Test (quote_json, seed_fields_and_measurements)
         cr_assert (json_object_object_get_ex (j, present [i], &v), "%s", present [i]);
     json_object_object_get_ex (j, "simulation_only", &v);
     cr_assert_not (json_object_get_boolean (v));
+    cr_assert (json_object_object_get_ex (j, "td_attributes_flags", &v));
+    cr_assert_eq (json_object_array_length (v), 1);
+    cr_assert_str_eq (json_object_get_string (json_object_array_get_idx (v, 0)), "SEPT_VE_DISABLE");
     json_object_object_get_ex (j, "collateral", &v);
     json_object *date;
     cr_assert (json_object_object_get_ex (v, "tcb_info_next_update", &date));
