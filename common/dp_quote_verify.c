@@ -517,6 +517,34 @@ dp_quote_verify (const dp_quote_t *quote, dp_quote_collateral_t *collateral,
     return DP_OK;
 }
 
+dp_status
+dp_quote_verify_bytes (const uint8_t *input, size_t size, dp_quote_collateral_t *collateral,
+                       const dp_quote_root_t *root, int64_t now, const dp_quote_policy_t *policy,
+                       dp_quote_report_t *report, dp_error_t *err)
+{
+    dp_error_t local;
+    if (!err)
+        err = &local;
+    dp_quote_t *quote = NULL;
+    dp_status rc = dp_quote_parse (input, size, &quote, err);
+    if (rc != DP_OK) {
+        memset (report, 0, sizeof *report);
+        report->tcb.status = report->platform_status = report->qe_status = DP_QUOTE_TCB_UNKNOWN;
+        dp_error_prefix (err, "parse");
+        s_report_failure (report, err);
+        if (!root)
+            root = dp_quote_intel_root ();
+        if (root) {
+            dp_quote_root_sha256 (root, report->root_sha256);
+            report->simulation = !dp_quote_root_is_intel (root);
+        }
+        return rc;
+    }
+    rc = dp_quote_verify (quote, collateral, root, now, policy, report, err);
+    dp_quote_destroy (&quote);
+    return rc;
+}
+
 //  --- JSON ---------------------------------------------------------------------
 
 static void

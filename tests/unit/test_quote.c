@@ -919,3 +919,27 @@ Test (quote_threads, shared_quote_collateral_and_caches)
     dp_quote_collateral_destroy (&c);
     dp_quote_destroy (&q);
 }
+
+Test (quote_json, unparseable_bytes_are_invalid_quote)
+{
+    dp_quote_report_t r;
+    dp_error_t err;
+    const uint8_t junk [] = "0x0400020081";
+    cr_assert_eq (dp_quote_verify_bytes (junk, sizeof junk - 1, NULL, NULL, NOW_NO_COLLATERAL, NULL, &r, &err),
+                  DP_INVALID);
+    cr_assert_eq (r.status, DP_QUOTE_INVALID);
+    cr_assert_str_eq (r.step, "parse");
+    cr_assert (strncmp (r.error, "parse: quote: ", 14) == 0, "%s", r.error);
+    json_object *j = dp_quote_report_to_json (&r);
+    json_object *v;
+    json_object_object_get_ex (j, "verification_status", &v);
+    cr_assert_str_eq (json_object_get_string (v), "invalid_quote");
+    cr_assert_not (json_object_object_get_ex (j, "mrtd", &v), "no quote fields when nothing parsed");
+    json_object_put (j);
+
+    size_t size;
+    uint8_t *bin = s_read (VEC "dcap-qvl/tdx_quote_v4_0xprefixed.hex", &size);
+    cr_assert_eq (dp_quote_verify_bytes (bin, size, NULL, NULL, NOW_NO_COLLATERAL, NULL, &r, &err), DP_OK, "%s", err.text);
+    cr_assert_eq (r.status, DP_QUOTE_NO_COLLATERAL);
+    free (bin);
+}
