@@ -5,8 +5,10 @@
     one run:
       read      the record reader alone (JSON Lines cutting);
       parse     reader + dp_json_parse (strict lexer + json-c);
-      validate  reader + full validation, canonical body and envelope
-                (what `submit --dry-run` does for each line).
+      validate  reader + full validation, canonical body and envelope,
+                one record after another on this thread;
+      load      dp_submit_deals_load: the same validation on every core
+                (what `submit` and `run` do before sending).
     Prints lines/s for each; never passes or fails on time.
 
     Usage: bench_submit_validate [N] */
@@ -72,7 +74,7 @@ main (int argc, char **argv)
     fclose (file);
     printf ("deals: %ld lines, %.1f MB (%s)\n", count, bytes / 1e6, path);
 
-    for (int mode = 0; mode < 3; mode++) {
+    for (int mode = 0; mode < 4; mode++) {
         dp_error_t err;
         dp_submit_input_t *input = dp_submit_input_open (path, 0, &err);
         dp_submit_deals_t *deals = dp_submit_deals_new ();
@@ -80,7 +82,14 @@ main (int argc, char **argv)
         dp_submit_record_t record;
         long lines = 0, bad = 0;
         double start = s_now ();
-        while (dp_submit_input_next (input, &record, &err) == DP_OK) {
+        if (mode == 3) {
+            size_t valid = 0, invalid = 0;
+            if (dp_submit_deals_load (deals, path, &options, NULL, &valid, &invalid, &err) != DP_OK)
+                printf ("  load: %s\n", err.text);
+            lines = (long) (valid + invalid);
+            bad = (long) invalid;
+        }
+        while (mode < 3 && dp_submit_input_next (input, &record, &err) == DP_OK) {
             lines++;
             if (mode == 1) {
                 json_object *value = NULL;
@@ -94,7 +103,8 @@ main (int argc, char **argv)
                 bad++;
         }
         double seconds = s_now () - start;
-        s_report (mode == 0? "read": mode == 1? "parse": "validate", lines, seconds, bytes);
+        static const char *names [] = { "read", "parse", "validate", "load" };
+        s_report (names [mode], lines, seconds, bytes);
         if (bad)
             printf ("  %ld lines were refused (last: %s)\n", bad, err.text);
         dp_submit_deals_destroy (&deals);

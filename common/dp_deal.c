@@ -264,10 +264,14 @@ s_read_email (s_reader_t *r)
     size_t len = (size_t) json_object_get_string_len (value);
     if (len == 0)
         return DP_OK;           //  the seed skipped DKIM for an empty string
+    //  Refuse a text too long for any email within the limit before
+    //  allocating for it: base64 is 4/3 of the bytes, and line breaks and
+    //  spaces (skipped) are allowed up to as many again.
     uint64_t bound = (uint64_t) len / 4 * 3 + 3;
-    if (bound / 2 > r->limits->email_max)       //  even with generous line breaks
-        return dp_limits_exceeded (r->err, "seller_email_eml (decoded)", bound, r->limits,
-                                   &r->limits->email_max);
+    if (bound / 2 > r->limits->email_max)
+        return dp_error_set (r->err, DP_LIMIT,
+                             "seller_email_eml: %zu characters of base64 exceed what the limit of %"
+                             PRIu64 " decoded bytes allows (email_max)", len, r->limits->email_max);
     uint8_t *email = malloc (bound);
     if (!email)
         return dp_error_set (r->err, DP_NOMEM, "seller_email_eml: out of memory");
@@ -789,33 +793,44 @@ dp_deal_envelope (const dp_deal_t *self, dp_envelope_t *out)
     memcpy (out->body_sha256, self->body_sha256, 32);
 }
 
+//  The envelope comes from the untrusted broker: a field that is not
+//  NUL-terminated within its array never matches.
+static int
+s_field_is (const char *field, size_t size, const char *ours)
+{
+    return memchr (field, '\0', size) && strcmp (field, ours) == 0;
+}
+
 //  Addresses compare as 20 bytes: the case of the hex is presentation.
 static int
-s_same_address (const char *a, const char *b)
+s_same_address (const char *field, size_t size, const char *ours)
 {
-    if (strlen (a) != strlen (b))
+    if (!memchr (field, '\0', size) || strlen (field) != strlen (ours))
         return 0;
-    for (size_t i = 0; a [i]; i++)
-        if ((a [i] | 0x20) != (b [i] | 0x20) && a [i] != b [i])
+    for (size_t i = 0; field [i]; i++)
+        if ((field [i] | 0x20) != (ours [i] | 0x20) && field [i] != ours [i])
             return 0;
     return 1;
 }
+
+#define S_FIELD_IS(env, name, ours) s_field_is ((env)->name, sizeof (env)->name, (ours))
 
 dp_status
 dp_deal_check_envelope (const dp_deal_t *self, const dp_envelope_t *envelope, dp_error_t *err)
 {
     const char *field = NULL;
-    if (strcmp (envelope->deal_id, self->deal_id) != 0)
+    if (!S_FIELD_IS (envelope, deal_id, self->deal_id))
         field = "deal_id";
-    else if (strcmp (envelope->data_hash, self->data_hash) != 0)
+    else if (!S_FIELD_IS (envelope, data_hash, self->data_hash))
         field = "data_hash";
-    else if (!s_same_address (envelope->seller_address, self->seller_address))
+    else if (!s_same_address (envelope->seller_address, sizeof envelope->seller_address,
+                              self->seller_address))
         field = "seller_address";
-    else if (strcmp (envelope->escrow_amount_eth, self->escrow_amount_eth) != 0)
+    else if (!S_FIELD_IS (envelope, escrow_amount_eth, self->escrow_amount_eth))
         field = "escrow_amount_eth";
-    else if (strcmp (envelope->buyer_engine, self->buyer_engine) != 0)
+    else if (!S_FIELD_IS (envelope, buyer_engine, self->buyer_engine))
         field = "buyer_engine";
-    else if (strcmp (envelope->seller_engine, self->seller_engine) != 0)
+    else if (!S_FIELD_IS (envelope, seller_engine, self->seller_engine))
         field = "seller_engine";
     else if (envelope->body_size != self->body_len)
         field = "body_size";

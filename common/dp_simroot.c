@@ -23,6 +23,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1012,15 +1013,14 @@ dp_simroot_pck_chain_pem (const dp_simroot_t *self, size_t *len)
     return self->has_private ? self->chain_pem : NULL;
 }
 
-dp_status
-dp_simroot_sign_raw (EVP_PKEY *key, const void *data, size_t len, uint8_t sig [64],
-                     dp_error_t *err)
+//  Signs with an initialised context (consumed) and converts OpenSSL's DER
+//  signature to the raw r ‖ s form quotes use.
+static dp_status
+s_sign_with (EVP_MD_CTX *ctx, const void *data, size_t len, uint8_t sig [64], dp_error_t *err)
 {
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new ();
     unsigned char der [80];
     size_t der_len = sizeof der;
-    int ok = ctx && EVP_DigestSignInit (ctx, NULL, EVP_sha256 (), NULL, key) == 1
-          && EVP_DigestSign (ctx, der, &der_len, data, len) == 1;
+    int ok = ctx && EVP_DigestSign (ctx, der, &der_len, data, len) == 1;
     EVP_MD_CTX_free (ctx);
     const unsigned char *cursor = der;
     ECDSA_SIG *parsed = ok ? d2i_ECDSA_SIG (NULL, &cursor, (long) der_len) : NULL;
@@ -1029,6 +1029,67 @@ dp_simroot_sign_raw (EVP_PKEY *key, const void *data, size_t len, uint8_t sig [6
       && BN_bn2binpad (ECDSA_SIG_get0_s (parsed), sig + 32, 32) == 32;
     ECDSA_SIG_free (parsed);
     return ok ? DP_OK : s_ossl_error (err, "ECDSA P-256 signing");
+}
+
+dp_status
+dp_simroot_sign_raw (EVP_PKEY *key, const void *data, size_t len, uint8_t sig [64],
+                     dp_error_t *err)
+{
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new ();
+    if (ctx && EVP_DigestSignInit (ctx, NULL, EVP_sha256 (), NULL, key) != 1) {
+        EVP_MD_CTX_free (ctx);
+        ctx = NULL;
+    }
+    return s_sign_with (ctx, data, len, sig, err);
+}
+
+struct dp_simroot_signer_t {
+    EVP_MD_CTX *template;
+    pthread_mutex_t lock;
+};
+
+dp_simroot_signer_t *
+dp_simroot_signer_new (EVP_PKEY *key, dp_error_t *err)
+{
+    dp_simroot_signer_t *self = calloc (1, sizeof *self);
+    if (!self) {
+        dp_error_set (err, DP_NOMEM, "sim root: out of memory");
+        return NULL;
+    }
+    pthread_mutex_init (&self->lock, NULL);
+    self->template = EVP_MD_CTX_new ();
+    if (!key || !self->template
+        || EVP_DigestSignInit (self->template, NULL, EVP_sha256 (), NULL, key) != 1) {
+        s_ossl_error (err, "preparing an ECDSA P-256 signer");
+        dp_simroot_signer_destroy (&self);
+    }
+    return self;
+}
+
+dp_status
+dp_simroot_signer_sign (dp_simroot_signer_t *self, const void *data, size_t len, uint8_t sig [64],
+                        dp_error_t *err)
+{
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new ();
+    pthread_mutex_lock (&self->lock);
+    int ok = ctx && EVP_MD_CTX_copy_ex (ctx, self->template) == 1;
+    pthread_mutex_unlock (&self->lock);
+    if (!ok) {
+        EVP_MD_CTX_free (ctx);
+        ctx = NULL;
+    }
+    return s_sign_with (ctx, data, len, sig, err);
+}
+
+void
+dp_simroot_signer_destroy (dp_simroot_signer_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    EVP_MD_CTX_free ((*self_p)->template);
+    pthread_mutex_destroy (&(*self_p)->lock);
+    free (*self_p);
+    *self_p = NULL;
 }
 
 dp_status

@@ -29,6 +29,7 @@ static const dp_config_option_t s_options [] = {
     { "engine", NULL, "builtin", "builtin|claude (claude needs ANTHROPIC_API_KEY)", 0, 0 },
     { "workers", NULL, "2", "embedded mode (no broker set): in-process workers", 0, 0 },
     DP_SUBMIT_OPTION_SIM_ROOT,
+    { "key-file", "DP_KEY_FILE", NULL, "embedded mode: the enclave key file (default: dp-worker's)", 0, 0 },
     DP_SUBMIT_OPTION_JSON,
     DP_SUBMIT_OPTION_BROKER,
     DP_SUBMIT_OPTION_TIMEOUT,
@@ -203,7 +204,8 @@ s_demo (dp_config_t *config, s_demo_t *demo, dp_submit_deals_t *deals)
     if (endpoint && *endpoint)
         return s_run (demo, deals, endpoint, timeout);
     dp_submit_embedded_options_t options = { .workers = (int) workers,
-                                             .sim_root_dir = dp_config_get (config, "sim-root") };
+                                             .sim_root_dir = dp_config_get (config, "sim-root"),
+                                             .key_file = dp_config_get (config, "key-file") };
     dp_error_t err;
     dp_submit_embedded_t *embedded = dp_submit_embedded_new (&options, &err);
     if (!embedded) {

@@ -3,6 +3,9 @@
 #include "dp_submit_deals.h"
 
 #include <czmq.h>
+#include <libgen.h>
+#include <pthread.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,38 +65,193 @@ s_check_repeat (dp_submit_deals_t *self, const dp_envelope_t *envelope, dp_error
         envelope->deal_id, first->file, first->line);
 }
 
-dp_status
-dp_submit_deals_add (dp_submit_deals_t *self, const char *text, size_t len, const char *file,
-                     size_t line, const dp_submit_deals_options_t *options, dp_error_t *err)
+//  Validates one record into item (body malloc'd). Thread-safe: touches
+//  nothing shared.
+static dp_status
+s_validate (const char *text, size_t len, const dp_submit_deals_options_t *options,
+            const char *batch, dp_submit_deal_t *item, dp_error_t *err)
 {
     dp_deal_defaults_t defaults = { .assign_deal_id = 1 };
-    defaults.batch = options && options->batch? options->batch: file;
+    defaults.batch = options && options->batch? options->batch: batch;
     defaults.buyer_engine = options? options->buyer_engine: NULL;
     defaults.seller_engine = options? options->seller_engine: NULL;
     dp_deal_t *deal = NULL;
+    memset (item, 0, sizeof *item);
     dp_status rc = dp_deal_from_json (text, len, &defaults, &deal, err);
     if (rc != DP_OK)
         return rc;
-    if (s_grow (self) != DP_OK) {
-        dp_deal_destroy (&deal);
-        return dp_error_set (err, DP_NOMEM, "out of memory");
-    }
-    dp_submit_deal_t *item = &self->items [self->count];
-    memset (item, 0, sizeof *item);
     rc = dp_deal_body (deal, &item->body, &item->body_len, err);
     if (rc == DP_OK)
         dp_deal_envelope (deal, &item->envelope);
     dp_deal_destroy (&deal);
-    if (rc == DP_OK)
-        rc = s_check_repeat (self, &item->envelope, err);
+    return rc;
+}
+
+//  Appends a validated item (taking its body), unless its id repeats.
+static dp_status
+s_append (dp_submit_deals_t *self, dp_submit_deal_t *item, size_t line, dp_error_t *err)
+{
+    dp_status rc = s_check_repeat (self, &item->envelope, err);
+    if (rc == DP_OK && s_grow (self) != DP_OK)
+        rc = dp_error_set (err, DP_NOMEM, "out of memory");
     if (rc != DP_OK) {
         free (item->body);
+        item->body = NULL;
         return rc == DP_EXISTS? DP_OK: rc;      //  an identical repeat is dropped quietly
     }
     item->file = zlistx_last (self->names);
     item->line = line;
+    self->items [self->count] = *item;
+    item->body = NULL;
     zhashx_insert (self->by_id, item->envelope.deal_id, (void *) (uintptr_t) (self->count + 1));
     self->count++;
+    return DP_OK;
+}
+
+dp_status
+dp_submit_deals_add (dp_submit_deals_t *self, const char *text, size_t len, const char *file,
+                     size_t line, const dp_submit_deals_options_t *options, dp_error_t *err)
+{
+    if (!zlistx_last (self->names) || strcmp (zlistx_last (self->names), file) != 0)
+        if (!zlistx_add_end (self->names, strdup (file)))
+            return dp_error_set (err, DP_NOMEM, "out of memory");
+    dp_submit_deal_t item;
+    dp_status rc = s_validate (text, len, options, file, &item, err);
+    return rc == DP_OK? s_append (self, &item, line, err): rc;
+}
+
+//  ---------------------------------------------------------------------
+//  Loading a file: the reader cuts records on this thread; chunks of them
+//  are validated on every core (validation is the costly part: strict
+//  parsing, canonical body, hashing), then appended in input order, so
+//  messages and ids keep the file's order.
+
+#define S_CHUNK_RECORDS 4096
+#define S_CHUNK_BYTES   (32u << 20)
+#define S_THREADS_MAX   16
+
+typedef struct {
+    char *text;                 //  copy of the record, NULL after a reader error
+    size_t len, line;
+    dp_status rc;               //  reader's or validator's
+    dp_error_t err;
+    dp_submit_deal_t item;
+} s_slot_t;
+
+typedef struct {
+    s_slot_t *slots;
+    size_t count, first, step;
+    const dp_submit_deals_options_t *options;
+} s_job_t;
+
+static void *
+s_validate_slots (void *arg)
+{
+    s_job_t *job = arg;
+    for (size_t i = job->first; i < job->count; i += job->step) {
+        s_slot_t *slot = &job->slots [i];
+        if (slot->rc == DP_OK)
+            slot->rc = s_validate (slot->text, slot->len, job->options, NULL, &slot->item, &slot->err);
+    }
+    return NULL;
+}
+
+static void
+s_validate_chunk (s_slot_t *slots, size_t count, const dp_submit_deals_options_t *options)
+{
+    long cores = sysconf (_SC_NPROCESSORS_ONLN);
+    size_t threads = cores < 1? 1: cores > S_THREADS_MAX? S_THREADS_MAX: (size_t) cores;
+    if (threads > count / 64 + 1)
+        threads = count / 64 + 1;       //  small inputs: not worth a thread
+    s_job_t jobs [S_THREADS_MAX];
+    pthread_t ids [S_THREADS_MAX];
+    size_t started = 0;
+    for (size_t t = 0; t < threads; t++)
+        jobs [t] = (s_job_t) { slots, count, t, threads, options };
+    for (size_t t = 1; t < threads; t++)
+        if (pthread_create (&ids [t], NULL, s_validate_slots, &jobs [t]) == 0)
+            started = t;
+        else
+            break;
+    //  Slices whose thread did not start run here, after our own.
+    for (size_t t = 0; t < threads; t++)
+        if (t == 0 || t > started)
+            s_validate_slots (&jobs [t]);
+    for (size_t t = 1; t <= started; t++)
+        pthread_join (ids [t], NULL);
+}
+
+typedef struct {
+    dp_submit_deals_t *self;
+    const char *name;
+    FILE *report;
+    size_t *valid, *invalid;
+} s_load_t;
+
+//  Appends the chunk's good records and reports the bad ones, in order.
+//  Returns DP_NOMEM when that stops everything, else DP_OK.
+static dp_status
+s_merge_chunk (s_load_t *load, s_slot_t *slots, size_t count, dp_error_t *err)
+{
+    dp_status fatal = DP_OK;
+    for (size_t i = 0; i < count; i++) {
+        s_slot_t *slot = &slots [i];
+        if (slot->rc == DP_OK && fatal == DP_OK)
+            slot->rc = s_append (load->self, &slot->item, slot->line, &slot->err);
+        free (slot->item.body);
+        free (slot->text);
+        if (fatal != DP_OK)
+            continue;
+        if (slot->rc == DP_OK)
+            (*load->valid)++;
+        else
+        if (slot->rc == DP_NOMEM) {
+            *err = slot->err;
+            fatal = DP_NOMEM;
+        }
+        else {
+            (*load->invalid)++;
+            if (load->report)
+                fprintf (load->report, "%s:%zu: %s\n", load->name, slot->line, slot->err.text);
+        }
+    }
+    return fatal;
+}
+
+//  Reads up to a chunk of records into slots; *count is set. Returns the
+//  reader's last status: DP_OK (more may follow), DP_NOTFOUND (end), or
+//  a fatal DP_IO / DP_INVALID (malformed array, already in a slot).
+static dp_status
+s_read_chunk (dp_submit_input_t *input, s_slot_t *slots, size_t *count, dp_error_t *err)
+{
+    size_t bytes = 0;
+    *count = 0;
+    while (*count < S_CHUNK_RECORDS && bytes < S_CHUNK_BYTES) {
+        s_slot_t *slot = &slots [*count];
+        dp_submit_record_t record;
+        memset (slot, 0, sizeof *slot);
+        slot->rc = dp_submit_input_next (input, &record, &slot->err);
+        if (slot->rc == DP_NOTFOUND)
+            return DP_NOTFOUND;
+        if (slot->rc == DP_IO) {
+            *err = slot->err;
+            return DP_IO;
+        }
+        slot->line = record.line;
+        (*count)++;
+        if (slot->rc == DP_INVALID)
+            return DP_INVALID;          //  the array is malformed: nothing after it
+        if (slot->rc != DP_OK)
+            continue;                   //  over-long record: reported in order
+        slot->text = malloc (record.len + 1);
+        if (!slot->text) {
+            (*count)--;
+            return dp_error_set (err, DP_NOMEM, "out of memory");
+        }
+        memcpy (slot->text, record.text, record.len + 1);
+        slot->len = record.len;
+        bytes += record.len;
+    }
     return DP_OK;
 }
 
@@ -107,36 +265,31 @@ dp_submit_deals_load (dp_submit_deals_t *self, const char *path,
     if (!input)
         return err->code;
     const char *name = dp_submit_input_name (input);
-    if (!zlistx_add_end (self->names, strdup (name))) {
-        dp_submit_input_destroy (&input);
-        return dp_error_set (err, DP_NOMEM, "out of memory");
+    //  The default batch label is the file's name without its folder, so
+    //  the same file gives the same label from anywhere.
+    dp_submit_deals_options_t local = options? *options: (dp_submit_deals_options_t) { 0 };
+    char *copy = strdup (strcmp (path, "-") == 0? "stdin": path);
+    s_slot_t *slots = calloc (S_CHUNK_RECORDS, sizeof *slots);
+    dp_status rc = DP_OK;
+    if (!copy || !slots || !zlistx_add_end (self->names, strdup (name)))
+        rc = dp_error_set (err, DP_NOMEM, "out of memory");
+    if (!local.batch && copy)
+        local.batch = basename (copy);
+    s_load_t load = { self, name, report, valid, invalid };
+    while (rc == DP_OK) {
+        size_t count = 0;
+        rc = s_read_chunk (input, slots, &count, err);
+        s_validate_chunk (slots, count, &local);
+        dp_status merged = s_merge_chunk (&load, slots, count, err);
+        if (merged != DP_OK)
+            rc = merged;
+        else
+        if (rc == DP_INVALID)
+            *err = slots [count - 1].err;
     }
-    dp_status rc;
-    dp_submit_record_t record;
-    dp_error_t line_err;
-    while ((rc = dp_submit_input_next (input, &record, &line_err)) != DP_NOTFOUND) {
-        //  The reader's DP_INVALID is a malformed array: nothing after it.
-        int array_broken = rc == DP_INVALID;
-        if (rc == DP_OK)
-            rc = dp_submit_deals_add (self, record.text, record.len, name, record.line,
-                                      options, &line_err);
-        if (rc == DP_OK) {
-            (*valid)++;
-            continue;
-        }
-        if (rc == DP_NOMEM || rc == DP_IO) {
-            *err = line_err;
-            break;
-        }
-        (*invalid)++;
-        if (report)
-            fprintf (report, "%s:%zu: %s\n", name, record.line, line_err.text);
-        if (array_broken) {
-            *err = line_err;
-            break;
-        }
-    }
+    free (slots);
     dp_submit_input_destroy (&input);
+    free (copy);
     return rc == DP_NOTFOUND? DP_OK: rc;
 }
 

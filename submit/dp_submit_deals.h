@@ -21,6 +21,7 @@
 
 typedef struct {
     const char *batch;              //  label for deals without one; NULL = the file's name
+                                    //  without its folder ("stdin" for -)
     const char *buyer_engine;       //  for deals without one; NULL = builtin
     const char *seller_engine;
 } dp_submit_deals_options_t;

@@ -6,6 +6,8 @@
     temporary folder (removed on destroy), and each worker runs the full
     enclave pipeline (dp_pipeline) in simulation with the simulation root
     of SPEC §8, so results stay verifiable after the process ends.
+    Unless LOG_LEVEL or DP_LOG_LEVEL is set, the parts log warnings and
+    errors only, so their lines do not bury the command's own output.
 
     Threading: new and destroy from one thread; the parts run on their own. */
 
@@ -18,6 +20,7 @@ typedef struct {
     int workers;                //  in-process workers; 0 = 2
     int capacity;               //  jobs per worker at once; 0 = 8
     const char *sim_root_dir;   //  NULL = SPEC §8's default
+    const char *key_file;       //  the enclave key file; NULL = dp-worker's default
 } dp_submit_embedded_options_t;
 
 typedef struct dp_submit_embedded_t dp_submit_embedded_t;

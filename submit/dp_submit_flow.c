@@ -31,6 +31,7 @@ static const dp_config_option_t s_options [] = {
     { "workers", NULL, "2", "embedded mode (no broker set): in-process workers", 0, 0 },
     { "capacity", NULL, "8", "embedded mode: deals each worker runs at once", 0, 0 },
     DP_SUBMIT_OPTION_SIM_ROOT,
+    { "key-file", "DP_KEY_FILE", NULL, "embedded mode: the enclave key file (default: dp-worker's)", 0, 0 },
     DP_SUBMIT_OPTION_JSON,
     DP_SUBMIT_OPTION_BROKER,
     DP_SUBMIT_OPTION_TIMEOUT,
@@ -246,6 +247,7 @@ s_dispatch (s_flow_t *flow)
     dp_submit_embedded_options_t options = {
         .workers = (int) flow->workers, .capacity = (int) flow->capacity,
         .sim_root_dir = dp_config_get (flow->config, "sim-root"),
+        .key_file = dp_config_get (flow->config, "key-file"),
     };
     dp_error_t err;
     dp_submit_embedded_t *embedded = dp_submit_embedded_new (&options, &err);

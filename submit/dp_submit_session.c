@@ -237,12 +237,12 @@ s_deliver (dp_submit_session_t *self, const char *deal_id, const char *json, siz
     if (sinks->summary)
         rc = dp_submit_summary_add (sinks->summary, status, dp_submit_show_cents (price),
                                     result? s_text_field (result, "reason"): "result is not JSON");
-    json_object_put (result);
     self->done++;
     if (strcmp (status, "agreed") == 0)
         self->agreed++;
     else
         self->failed++;
+    json_object_put (result);       //  status points into it
     dp_submit_progress_update (sinks->progress, self->done, self->agreed, self->failed);
     zhashx_delete (self->waiting, deal_id);
     return rc == DP_OK? DP_OK: dp_error_set (err, rc, "out of memory");

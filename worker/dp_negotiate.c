@@ -16,6 +16,7 @@
 #include "dp_log.h"
 #include "dp_negotiate.h"
 #include "dp_negotiate_side.h"
+#include "dp_result.h"
 
 #define DAYS_MAX 36500
 
@@ -99,24 +100,6 @@ dp_negotiate_outcome_clear (dp_negotiate_outcome_t *outcome)
     if (outcome->transcript)
         json_object_put (outcome->transcript);
     memset (outcome, 0, sizeof *outcome);
-}
-
-//  A price as a JSON number that prints like Python's float repr: cents
-//  have at most 15 significant digits below DP_NEGOTIATE_PRICE_MAX, so the
-//  two-decimal text (trailing zero trimmed, "730.0" kept) is the shortest
-//  round-trip form Python prints.
-static json_object *
-s_price_json (int64_t cents)
-{
-    char text [40];
-    int64_t whole = cents / 100, frac = cents % 100;
-    if (frac == 0)
-        snprintf (text, sizeof text, "%lld.0", (long long) whole);
-    else if (frac % 10 == 0)
-        snprintf (text, sizeof text, "%lld.%lld", (long long) whole, (long long) (frac / 10));
-    else
-        snprintf (text, sizeof text, "%lld.%02lld", (long long) whole, (long long) frac);
-    return json_object_new_double_s ((double) cents / 100.0, text);
 }
 
 static dp_status
@@ -259,6 +242,39 @@ s_note_latch (s_run_t *r, dp_nego_role_t role, const char *why)
               why, dp_nego_turn_round (&r->pub));
 }
 
+//  Replaces every occurrence of needle in text by "[limit]".
+static void
+s_blank (char *text, const char *needle)
+{
+    size_t nlen = strlen (needle);
+    char *hit;
+    while (nlen && (hit = strstr (text, needle)) != NULL) {
+        char rest [DP_NEGO_REASONING_MAX + 1];
+        snprintf (rest, sizeof rest, "%s", hit + nlen);
+        snprintf (hit, DP_NEGO_REASONING_MAX + 1 - (size_t) (hit - text), "[limit]%s", rest);
+    }
+}
+
+//  The model was told never to state its limit; its reasoning goes into the
+//  result both parties see, so a limit it states anyway is blanked out
+//  ("987.65", "$987.65", "98765" cents; whole dollars when the cents are 0).
+static void
+s_redact_limits (const dp_nego_side_t *side, char *reasoning)
+{
+    for (size_t k = 0; k < side->package_count; k++) {
+        char text [48];
+        int64_t c = side->limits [k];
+        snprintf (text, sizeof text, "%lld.%02lld", (long long) (c / 100), (long long) (c % 100));
+        s_blank (reasoning, text);
+        snprintf (text, sizeof text, "%lld", (long long) c);
+        s_blank (reasoning, text);
+        if (c % 100 == 0 && c >= 10000) {
+            snprintf (text, sizeof text, "%lld", (long long) (c / 100));
+            s_blank (reasoning, text);
+        }
+    }
+}
+
 //  Asks the LLM for this side's move. Returns the source of the proposal.
 static dp_nego_source_t
 s_llm_proposal (s_run_t *r, const dp_nego_side_t *side, const dp_nego_proposal_t *advice,
@@ -269,6 +285,7 @@ s_llm_proposal (s_run_t *r, const dp_nego_side_t *side, const dp_nego_proposal_t
     dp_status st = dp_claude_move (r->claude, side, &r->pub, advice, p, &r->usage, &err);
     if (st == DP_OK) {
         r->out->usage.llm_moves++;
+        s_redact_limits (side, p->reasoning);
         return DP_SOURCE_LLM;
     }
     memset (p, 0, sizeof *p);
@@ -303,24 +320,19 @@ s_turn (s_run_t *r, dp_nego_move_t *move, char *reasoning, size_t size)
                                &engine, move, reasoning, size, &r->out->guard);
 }
 
+//  The entry as SPEC §4 writes it (prices through dp_json_price_new, so
+//  they print like Python's floats: 730.0).
 static json_object *
 s_entry_json (const s_run_t *r, const dp_nego_move_t *m, const char *reasoning,
               dp_nego_source_t source)
 {
-    json_object *entry = json_object_new_object ();
-    json_object *terms = json_object_new_object ();
-    json_object_object_add (entry, "round", json_object_new_int (m->round));
-    json_object_object_add (entry, "role", json_object_new_string (dp_nego_role_name (m->role)));
-    json_object_object_add (entry, "action", json_object_new_string (dp_nego_action_name (m->action)));
-    json_object_object_add (entry, "price", s_price_json (m->price));
-    json_object_object_add (terms, "access_scope",
-                            json_object_new_string (r->terms [m->package].access_scope));
-    json_object_object_add (terms, "duration_days",
-                            json_object_new_int (r->terms [m->package].duration_days));
-    json_object_object_add (entry, "terms", terms);
-    json_object_object_add (entry, "reasoning", json_object_new_string (reasoning));
-    json_object_object_add (entry, "source", json_object_new_string (dp_nego_source_name (source)));
-    return entry;
+    json_object *terms = dp_result_terms_new (r->terms [m->package].access_scope,
+                                              r->terms [m->package].duration_days);
+    if (!terms)
+        return NULL;
+    return dp_result_entry_new (m->round, dp_nego_role_name (m->role),
+                                dp_nego_action_name (m->action), m->price, terms, reasoning,
+                                dp_nego_source_name (source));
 }
 
 static dp_status

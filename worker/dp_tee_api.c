@@ -276,6 +276,12 @@ dp_tee_api_parse_key (const char *body, size_t len, const char *field, uint8_t k
     uint8_t *bytes = NULL;
     size_t size = 0;
     dp_status rc = s_hex_field (doc, field, 32, 32, &bytes, &size, err);
+    json_object *value = NULL;
+    if (json_object_object_get_ex (doc, field, &value) && json_object_is_type (value, json_type_string))
+        //  json-c keeps its own copy of the key's hex: wipe it in place
+        //  before the document is freed.
+        OPENSSL_cleanse ((char *) json_object_get_string (value),
+                         (size_t) json_object_get_string_len (value));
     json_object_put (doc);
     if (rc != DP_OK)
         return rc;
@@ -434,6 +440,8 @@ dp_tee_api_derive_key (dp_tee_api_t *self, const char *path, uint8_t key [32], d
     long http = 0;
     dp_status rc = s_post (self, method, json, &body, &http, err);
     json_object_put (request);
+    if (rc != DP_OK && http == 404 && err)
+        rc = err->code = DP_UNSUPPORTED;    //  the agent has no such method (legacy simulator)
     if (rc == DP_OK) {
         rc = dp_tee_api_parse_key (body.data, body.len,
                                    self->kind == DP_TEE_API_DSTACK ? "key" : "k256_key", key, err);

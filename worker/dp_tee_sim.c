@@ -32,7 +32,7 @@ static const uint8_t s_intel_qe_vendor [16] = {
 };
 
 struct dp_tee_sim_t {
-    EVP_PKEY *att_key;          //  borrowed from the root
+    dp_simroot_signer_t *signer;    //  the root's attestation key
     uint8_t *template;          //  a whole quote with zero REPORTDATA and signature
     size_t size;
 };
@@ -162,9 +162,10 @@ dp_tee_sim_new (dp_simroot_t *root, dp_error_t *err)
         dp_error_set (err, DP_NOMEM, "simulation: out of memory");
         return NULL;
     }
-    self->att_key = dp_simroot_attestation_key (root);
     uint8_t att_pub [64];
-    dp_status rc = dp_simroot_public_raw (self->att_key, att_pub, err);
+    dp_status rc = dp_simroot_public_raw (dp_simroot_attestation_key (root), att_pub, err);
+    if (rc == DP_OK && !(self->signer = dp_simroot_signer_new (dp_simroot_attestation_key (root), err)))
+        rc = err ? err->code : DP_CRYPTO;
     if (rc == DP_OK) {
         s_fill_header (self->template, att_pub);
         s_fill_body (self->template);
@@ -183,6 +184,7 @@ dp_tee_sim_destroy (dp_tee_sim_t **self_p)
     if (!self_p || !*self_p)
         return;
     dp_tee_sim_t *self = *self_p;
+    dp_simroot_signer_destroy (&self->signer);
     free (self->template);
     free (self);
     *self_p = NULL;
@@ -197,8 +199,8 @@ dp_tee_sim_quote (dp_tee_sim_t *self, const uint8_t report_data [64], uint8_t **
         return dp_error_set (err, DP_NOMEM, "simulation: out of memory for a quote");
     memcpy (out, self->template, self->size);
     memcpy (out + DP_TEE_SIM_REPORT_DATA_AT, report_data, 64);
-    dp_status rc = dp_simroot_sign_raw (self->att_key, out, DP_TEE_SIM_SIGNED_SIZE,
-                                        out + DP_TEE_SIM_SIG_DATA_AT, err);
+    dp_status rc = dp_simroot_signer_sign (self->signer, out, DP_TEE_SIM_SIGNED_SIZE,
+                                           out + DP_TEE_SIM_SIG_DATA_AT, err);
     if (rc != DP_OK) {
         free (out);
         return dp_error_prefix (err, "simulation: quote signature");

@@ -316,9 +316,30 @@ Test (deal, limits)
              "seller_email_eml (decoded): 5 bytes exceeds the limit of 4 bytes (email_max)");
     s_fails (&defaults, "\"terms_options\": {\"duration_days\": [1, 2, 3]}", DP_LIMIT,
              "terms_options.duration_days: 3 entries exceeds the limit of 2 entries (terms_options_max)");
+    s_fails (&defaults, "\"seller_email_eml\": \"aGVsbG8gd29ybGQgaGVsbG8gd29ybGQ=\"", DP_LIMIT,
+             "seller_email_eml: 32 characters of base64 exceed what the limit of 4 decoded bytes allows");
     limits.deal_body_max = 100;
     s_fails (&defaults, "", DP_LIMIT, "deal: ");
     s_fails (&defaults, "", DP_LIMIT, "exceeds the limit of 100 bytes (deal_body_max)");
+}
+
+//  The body can outgrow the input: "\u00e9" is six bytes for two.
+Test (deal, canonical_body_limit)
+{
+    char text [4096];
+    int n = snprintf (text, sizeof text, "{" S_BASE ", \"data_description\": \"");
+    for (int i = 0; i < 500; i++)
+        n += snprintf (text + n, sizeof text - (size_t) n, "\xc3\xa9");
+    n += snprintf (text + n, sizeof text - (size_t) n, "\"}");
+    dp_limits_t limits = *dp_limits_default ();
+    limits.deal_body_max = (uint64_t) n + 10;
+    dp_deal_defaults_t defaults = { &limits, 0, NULL, NULL, NULL };
+    dp_deal_t *deal = NULL;
+    dp_error_t err;
+    cr_assert_eq (dp_deal_from_json (text, (size_t) n, &defaults, &deal, &err), DP_LIMIT, "%s", err.text);
+    cr_assert (strstr (err.text, "deal body: "), "%s", err.text);
+    cr_assert (strstr (err.text, "(deal_body_max)"), "%s", err.text);
+    cr_assert_null (deal);
 }
 
 Test (deal, seller_proof_and_email)
@@ -447,6 +468,9 @@ Test (deal, terms_errors)
         { "\"floor_by_terms\": {\"full\": 1}", "floor_by_terms[\"full\"]: not an offered package" },
         { "\"floor_by_terms\": {\"full/0365\": 1}", "floor_by_terms[\"full/0365\"]: not an offered package" },
         { "\"floor_by_terms\": {\"/365\": 1}", "floor_by_terms[\"/365\"]: not an offered package" },
+        { "\"floor_by_terms\": {\"full/36x\": 1}", "floor_by_terms[\"full/36x\"]: not an offered package" },
+        { "\"floor_by_terms\": {\"full/\": 1}", "floor_by_terms[\"full/\"]: not an offered package" },
+        { "\"floor_by_terms\": {\"full/3650000\": 1}", "floor_by_terms[\"full/3650000\"]: not an offered" },
         { "\"floor_by_terms\": {\"full/365\": 0}", "floor_by_terms[\"full/365\"]: must be greater than 0" },
         { "\"floor_by_terms\": {\"full/365\": null}", "floor_by_terms[\"full/365\"]: must be a number, got null" },
         { "\"budget_by_terms\": {\"full/365\": \"x\"}", "budget_by_terms[\"full/365\"]: not a number" },
@@ -559,6 +583,12 @@ Test (deal, envelope_and_check)
     }
     dp_envelope_t bad;
     dp_deal_envelope (deal, &bad);
+    memset (bad.data_hash, 'a', sizeof bad.data_hash);     //  no NUL: never read past
+    cr_assert_eq (dp_deal_check_envelope (deal, &bad, NULL), DP_INVALID);
+    dp_deal_envelope (deal, &bad);
+    memset (bad.seller_address, 'a', sizeof bad.seller_address);
+    cr_assert_eq (dp_deal_check_envelope (deal, &bad, NULL), DP_INVALID);
+    dp_deal_envelope (deal, &bad);
     bad.body_size++;
     cr_assert_eq (dp_deal_check_envelope (deal, &bad, NULL), DP_INVALID);
     dp_deal_envelope (deal, &bad);
@@ -567,6 +597,15 @@ Test (deal, envelope_and_check)
     cr_assert_eq (dp_deal_check_envelope (deal, &bad, &err), DP_INVALID);
     cr_assert_str_eq (err.text, "envelope disagrees with body: body_sha256");
     dp_deal_destroy (&deal);
+}
+
+Test (deal, without_error_details)
+{
+    //  err may be NULL: the status alone still says what happened.
+    dp_deal_t *deal = NULL;
+    cr_assert_eq (dp_deal_from_json ("{", 1, NULL, &deal, NULL), DP_INVALID);
+    cr_assert_eq (dp_deal_from_json ("{\"deal_id\": \"x\"}", 16, NULL, &deal, NULL), DP_INVALID);
+    cr_assert_null (deal);
 }
 
 Test (deal, uuid4_unique)

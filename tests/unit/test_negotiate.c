@@ -12,6 +12,9 @@
 
 #include "dp_engine_builtin.h"
 #include "dp_guardrail.h"
+#include "dp_hex.h"
+#include "dp_json.h"
+#include "dp_sha256.h"
 #include "dp_negotiate.h"
 
 typedef struct {
@@ -126,22 +129,35 @@ s_run_text (const dp_negotiate_input_t *in, const dp_negotiate_options_t *opt,
     return strdup (json_object_to_json_string_ext (out->transcript, JSON_C_TO_STRING_PLAIN));
 }
 
+//  The seed's five demo scenarios (shared/seed/demo_scenarios.json) all
+//  agree with the built-in engine, inside both limits, with no intervention.
 Test (negotiate, seed_demo_scenarios_all_agree)
 {
-    int64_t pairs [5][2] = { { 100000, 60000 }, { 120000, 80000 }, { 250000, 180000 },
-                             { 80000, 50000 }, { 150000, 90000 } };
-    for (int i = 0; i < 5; i++) {
-        dp_negotiate_input_t in = s_input (pairs [i][0], pairs [i][1], 0);
+    json_object *all = json_object_from_file (DP_SHARED_DIR "/seed/demo_scenarios.json");
+    cr_assert_not_null (all, "cannot read the seed's demo scenarios");
+    int count = 0;
+    json_object_object_foreach (all, name, scenario) {
+        json_object *b, *f;
+        cr_assert (json_object_object_get_ex (scenario, "buyer_budget", &b));
+        cr_assert (json_object_object_get_ex (scenario, "floor_price", &f));
+        int64_t budget = (int64_t) (json_object_get_double (b) * 100 + 0.5);
+        int64_t floor = (int64_t) (json_object_get_double (f) * 100 + 0.5);
+        dp_negotiate_input_t in = s_input (budget, floor, 0);
+        in.deal_id = name;
         dp_negotiate_outcome_t out;
         free (s_run_text (&in, NULL, &out));
-        cr_assert (out.agreed, "scenario %d did not agree", i);
-        cr_assert (out.price_cents >= pairs [i][1] && out.price_cents <= pairs [i][0]);
+        cr_assert (out.agreed, "scenario %s did not agree", name);
+        cr_assert (out.price_cents >= floor && out.price_cents <= budget);
+        cr_assert_eq (out.price_cents, (budget + floor) / 2, "%s: the Nash price", name);
         cr_assert_str_eq (out.access_scope, "full");
         cr_assert_eq (out.duration_days, 365);
         cr_assert_eq (s_violations (&in, &out), 0);
         cr_assert_eq (out.guard.guardrail_moves + out.guard.fallback_moves, 0);
         dp_negotiate_outcome_clear (&out);
+        count++;
     }
+    cr_assert_eq (count, 5);
+    json_object_put (all);
 }
 
 Test (negotiate, seller_opens_like_the_seed)
@@ -151,10 +167,15 @@ Test (negotiate, seller_opens_like_the_seed)
     free (s_run_text (&in, NULL, &out));
     json_object *first = json_object_array_get_idx (out.transcript, 0);
     json_object *second = json_object_array_get_idx (out.transcript, 1);
-    cr_assert_str_eq (json_object_to_json_string_ext (first, JSON_C_TO_STRING_PLAIN),
-        "{\"round\":1,\"role\":\"seller\",\"action\":\"offer\",\"price\":840.0,"
-        "\"terms\":{\"access_scope\":\"full\",\"duration_days\":365},"
-        "\"reasoning\":\"Opening offer for full access, 365 days.\",\"source\":\"engine\"}");
+    char *text;
+    size_t len;
+    dp_error_t err;
+    cr_assert_eq (dp_json_pydumps (first, &text, &len, &err), DP_OK);
+    cr_assert_str_eq (text,
+        "{\"action\": \"offer\", \"price\": 840.0, \"reasoning\": \"Opening offer for full access, 365 days.\", "
+        "\"role\": \"seller\", \"round\": 1, \"source\": \"engine\", "
+        "\"terms\": {\"access_scope\": \"full\", \"duration_days\": 365}}");
+    free (text);
     json_object *price;
     json_object_object_get_ex (second, "price", &price);
     cr_assert_str_eq (json_object_to_json_string (price), "600.0");
@@ -473,4 +494,41 @@ Test (negotiate, json_helpers)
     cr_assert_eq (eng, DP_NEGOTIATE_CLAUDE);
     cr_assert_eq (dp_negotiate_engine_parse ("gpt", &eng), -1);
     dp_negotiate_outcome_clear (&out);
+}
+
+//  F9: the built-in engine's transcripts are the same bytes in every build
+//  (-O0, -O2, sanitizers, clang or gcc): a golden digest over 600 deals of
+//  every kind. A deliberate change of the engine updates the constant.
+Test (negotiate, golden_transcripts_across_builds)
+{
+    static const char *scopes [] = { "aggregate", "row_level", "full" };
+    static const int days [] = { 30, 90, 180, 365 };
+    uint64_t rng = 0x601D;
+    dp_sha256_t *ctx = dp_sha256_new ();
+    for (int i = 0; i < 600; i++) {
+        dp_negotiate_package_t pk [12];
+        size_t n = i % 3 == 0 ? 12 : (i % 3 == 1 ? 1 : 4);
+        int64_t floor = 1 + (int64_t) (dp_engine_splitmix64 (&rng) % 5000000);
+        for (size_t k = 0; k < n; k++) {
+            pk [k].access_scope = scopes [k / 4];
+            pk [k].duration_days = days [k % 4];
+            pk [k].buyer_budget_cents = floor * (int64_t) (60 + dp_engine_splitmix64 (&rng) % 150) / 100 + 1;
+            pk [k].seller_floor_cents = floor * (int64_t) (80 + dp_engine_splitmix64 (&rng) % 80) / 100 + 1;
+        }
+        dp_negotiate_input_t in = s_input (floor * (int64_t) (90 + i % 200) / 100 + 1, floor,
+                                           1 + i % 20);
+        in.packages = pk;
+        in.package_count = n;
+        dp_negotiate_outcome_t out;
+        char *text = s_run_text (&in, NULL, &out);
+        dp_sha256_update (ctx, text, strlen (text));
+        free (text);
+        dp_negotiate_outcome_clear (&out);
+    }
+    uint8_t digest [32];
+    char hex [65];
+    dp_sha256_final (ctx, digest);
+    dp_sha256_destroy (&ctx);
+    dp_hex_encode (digest, 32, hex);
+    cr_assert_str_eq (hex, "110580c06cb435365cd003e7d58862a57493144492b6edeb715dad4d94bdde76");
 }

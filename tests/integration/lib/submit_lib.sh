@@ -10,6 +10,8 @@ BIN="${DP_BIN_DIR:?DP_BIN_DIR is not set (run through ctest)}"
 SHARED="${DP_SHARED_DIR:-}"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/dp-submit-test.XXXXXX")"
 export DP_SIM_ROOT="$WORK/sim-root"
+export DP_KEY_FILE="$WORK/worker-key"
+export XDG_DATA_HOME="$WORK/xdg"     # nothing of the tests lands in the real home
 export TEE_MODE=simulation
 unset DP_BROKER
 PIDS=()
@@ -38,12 +40,12 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
 
-# start_broker DATA_DIR PORT: starts dp-broker, waits until it answers.
+# start_broker DATA_DIR PORT EVENTS_PORT: starts dp-broker, waits until it answers.
 start_broker() {
-  local data="$1" port="$2"
+  local data="$1" port="$2" events="$3"
   mkdir -p "$data"
   "$BIN/dp-broker" --data "$data" --listen "tcp://127.0.0.1:$port" \
-    >>"$WORK/broker.log" 2>&1 &
+    --events "tcp://127.0.0.1:$events" >>"$WORK/broker.log" 2>&1 &
   BROKER_PID=$!
   PIDS+=("$BROKER_PID")
   export DP_BROKER="tcp://127.0.0.1:$port"
@@ -58,17 +60,19 @@ start_broker() {
   fail "the broker did not answer on port $port"
 }
 
+# stop_broker [SIGNAL]: stops the broker (TERM by default, KILL for a crash).
 stop_broker() {
   if [ -n "$BROKER_PID" ]; then
-    kill "$BROKER_PID" 2>/dev/null || true
+    kill "-${1:-TERM}" "$BROKER_PID" 2>/dev/null || true
     wait "$BROKER_PID" 2>/dev/null || true
     BROKER_PID=""
   fi
 }
 
-# start_worker [FLAGS…]: one dp-worker on $DP_BROKER.
+# start_worker PROGRAM [FLAGS…]: one worker (dp-worker or dp-testworker) on $DP_BROKER.
 start_worker() {
-  "$BIN/dp-worker" --broker "$DP_BROKER" "$@" >>"$WORK/worker.log" 2>&1 &
+  local program="$1"; shift
+  "$BIN/$program" --broker "$DP_BROKER" "$@" >>"$WORK/worker.log" 2>&1 &
   WORKER_PIDS+=($!)
   PIDS+=($!)
 }
