@@ -50,6 +50,7 @@ typedef struct {
     const char *command;
     dp_config_t *config;
     int is_run, wait, json, dry_run;
+    int embedded;                       //  the broker lives in this process
     long long batch_size, wait_timeout, workers, capacity, timeout;
     dp_submit_deals_options_t deal_options;
     dp_submit_deals_t *deals;
@@ -175,6 +176,11 @@ s_wait (s_flow_t *flow, dp_submit_session_t *session, FILE *out, const char *end
     int code = dp_submit_summary_exit_code (summary);
     if (rc != DP_OK) {
         dp_submit_report (flow->command, &err);
+        if ((s_stop || rc == DP_TIMEOUT) && flow->embedded)
+            fprintf (stderr, "%zu deals were not final; the embedded broker stops with this "
+                     "command, so run them against a dp-broker (--broker) to keep them running\n",
+                     dp_submit_session_outstanding (session));
+        else
         if (s_stop || rc == DP_TIMEOUT)
             fprintf (stderr, "%zu deals are still running on %s; follow them with "
                      "'dp-submit watch --broker %s' or fetch them with 'dp-submit result ID'\n",
@@ -255,6 +261,7 @@ s_dispatch (s_flow_t *flow)
         dp_submit_report (flow->command, &err);
         return DP_SUBMIT_EXIT_NEGATIVE;
     }
+    flow->embedded = 1;
     int code = s_send (flow, dp_submit_embedded_endpoint (embedded));
     dp_submit_embedded_destroy (&embedded);
     return code;
