@@ -55,11 +55,16 @@ dp_qlist_push (dp_qlist_t *list, dp_qdeal_t *deal)
     list->count++;
 }
 
-//  Keeps FIFO by submit order: a requeued deal goes back to its place.
-//  Requeued deals are old, so the walk from the head is short.
+//  Keeps FIFO by submit order: a new deal goes to the tail at once; a
+//  requeued deal goes back to its place, and since it is old the walk from
+//  the head is short.
 void
 dp_qlist_insert_ordered (dp_qlist_t *list, dp_qdeal_t *deal)
 {
+    if (!list->tail || list->tail->order < deal->order) {
+        dp_qlist_push (list, deal);
+        return;
+    }
     dp_qdeal_t *at = list->head;
     while (at && at->order < deal->order)
         at = at->next;

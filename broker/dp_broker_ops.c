@@ -631,7 +631,7 @@ s_on_done (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg_t *
     op->data_len = msg->data_len;
     op->old_status = DP_ST_NEGOTIATING;
     op->new_status = status;
-    op->attempts = deal->attempts + 1;
+    op->attempts = deal->attempts;         //  lost deliveries, as for active deals
     snprintf (op->reason, sizeof op->reason, "%s", msg->reason);
     s_op_event (self, op, "result", msg->status, msg->reason, deal->batch, deal->attempts + 1,
                 NULL, 0);

@@ -27,8 +27,10 @@ struct dp_client_t {
     size_t out_head, out_count;
     uint64_t expected;                          //  next durable seq to deliver
     s_held_t *held;
-    size_t held_count, held_head;
+    size_t held_count, held_head, held_cap;
+    uint64_t replay_upto;                       //  durable events known to exist up to here
     uint8_t *current;                           //  data of the last event returned
+    uint64_t replayed;
 };
 
 //  --------------------------------------------------------------------------
@@ -163,7 +165,7 @@ s_held_clear (dp_client_t *self)
         free (self->held [i].data);
     free (self->held);
     self->held = NULL;
-    self->held_count = self->held_head = 0;
+    self->held_count = self->held_head = self->held_cap = 0;
 }
 
 void
@@ -186,6 +188,7 @@ uint32_t dp_client_batch_max (dp_client_t *self) { return self->batch_max; }
 uint64_t dp_client_frame_max (dp_client_t *self) { return self->frame_max; }
 size_t dp_client_outstanding (dp_client_t *self) { return self->out_count; }
 uint64_t dp_client_next_seq (dp_client_t *self) { return self->expected; }
+uint64_t dp_client_replayed (dp_client_t *self) { return self->replayed; }
 
 //  --------------------------------------------------------------------------
 //  Submit
@@ -405,14 +408,17 @@ dp_client_annotate (dp_client_t *self, const char *deal_id, const char *key, con
 static dp_status
 s_hold (dp_client_t *self, const dp_wire_event_t *event)
 {
-    if (self->held_head == self->held_count) {
-        s_held_clear (self);
+    if (self->held_head == self->held_count)
+        self->held_head = self->held_count = 0;     //  empty: reuse from the start
+    if (self->held_count == self->held_cap) {
+        size_t cap = self->held_cap? self->held_cap * 2: 256;
+        s_held_t *held = realloc (self->held, cap * sizeof *held);
+        if (!held)
+            return DP_NOMEM;
+        self->held = held;
+        self->held_cap = cap;
     }
-    s_held_t *held = realloc (self->held, (self->held_count + 1) * sizeof *held);
-    if (!held)
-        return DP_NOMEM;
-    self->held = held;
-    s_held_t *slot = &held [self->held_count];
+    s_held_t *slot = &self->held [self->held_count];
     slot->event = *event;
     slot->data = malloc (event->data_len + 1);
     if (!slot->data)
@@ -424,43 +430,44 @@ s_hold (dp_client_t *self, const dp_wire_event_t *event)
     return DP_OK;
 }
 
-//  Asks the broker for the events from self->expected on and holds them.
+//  Fetches one page of events from self->expected on (up to upto) and
+//  holds them; later pages are fetched as the held ones are consumed, so
+//  a subscriber far behind never holds more than one page.
 static dp_status
 s_replay (dp_client_t *self, uint64_t upto, dp_error_t *err)
 {
-    while (self->expected <= upto) {
-        dp_wire_msg_t request, reply;
-        dp_wire_msg_init (&request, DP_WIRE_REPLAY, 0);
-        request.from_seq = self->expected;
-        request.limit = DP_WIRE_REPLAY_MAX;
-        zframe_t *frame = NULL;
-        dp_status rc = s_call (self, &request, DP_WIRE_REPLAY_REPLY, &frame, &reply, err);
-        if (rc != DP_OK)
-            return rc;
-        uint64_t missing_from = self->expected;
-        int lost = reply.oldest_seq > self->expected;
-        uint64_t lost_to = lost? reply.oldest_seq - 1: 0;
-        if (lost)
-            self->expected = reply.oldest_seq;
-        for (size_t i = 0; rc == DP_OK && i < reply.count; i++)
-            if (reply.events [i].seq >= self->expected) {
-                rc = s_hold (self, &reply.events [i]);
-                self->expected = reply.events [i].seq + 1;
-            }
-        if (upto > reply.last_seq)
-            upto = reply.last_seq;
-        int progress = reply.count > 0;
-        dp_wire_msg_clear (&reply);
-        zframe_destroy (&frame);
-        if (rc != DP_OK)
-            return dp_error_set (err, rc, "replay: out of memory");
-        if (lost)       //  the held events are returned by the next calls
-            return dp_error_set (err, DP_NOTFOUND, "events %llu..%llu are no longer kept by the broker",
-                                 (unsigned long long) missing_from,
-                                 (unsigned long long) lost_to);
-        if (!progress)
-            break;
-    }
+    if (upto > self->replay_upto)
+        self->replay_upto = upto;
+    if (self->expected > self->replay_upto)
+        return DP_OK;
+    dp_wire_msg_t request, reply;
+    dp_wire_msg_init (&request, DP_WIRE_REPLAY, 0);
+    request.from_seq = self->expected;
+    request.limit = DP_WIRE_REPLAY_MAX;
+    zframe_t *frame = NULL;
+    dp_status rc = s_call (self, &request, DP_WIRE_REPLAY_REPLY, &frame, &reply, err);
+    if (rc != DP_OK)
+        return rc;
+    uint64_t missing_from = self->expected;
+    int lost = reply.oldest_seq > self->expected;
+    uint64_t lost_to = lost? reply.oldest_seq - 1: 0;
+    if (lost)
+        self->expected = reply.oldest_seq;
+    for (size_t i = 0; rc == DP_OK && i < reply.count; i++)
+        if (reply.events [i].seq >= self->expected) {
+            rc = s_hold (self, &reply.events [i]);
+            self->expected = reply.events [i].seq + 1;
+            self->replayed++;
+        }
+    if (reply.count == 0 || self->replay_upto > reply.last_seq)
+        self->replay_upto = reply.last_seq;     //  nothing more to fetch than the broker has
+    dp_wire_msg_clear (&reply);
+    zframe_destroy (&frame);
+    if (rc != DP_OK)
+        return dp_error_set (err, rc, "replay: out of memory");
+    if (lost)       //  the held events are returned by the next calls
+        return dp_error_set (err, DP_NOTFOUND, "events %llu..%llu are no longer kept by the broker",
+                             (unsigned long long) missing_from, (unsigned long long) lost_to);
     return DP_OK;
 }
 
@@ -473,7 +480,7 @@ dp_client_subscribe (dp_client_t *self, uint64_t from_seq, dp_error_t *err)
     if (!self->sub)
         return dp_error_set (err, DP_NOMEM, "subscribe: cannot create a socket");
     zsock_set_linger (self->sub, 0);
-    zsock_set_rcvhwm (self->sub, 100000);
+    zsock_set_rcvhwm (self->sub, 10000);    //  bounded: a gap is repaired by replay
     zsock_set_subscribe (self->sub, "");
     if (zsock_connect (self->sub, "%s", self->events) != 0)
         return dp_error_set (err, DP_UNREACHABLE, "subscribe: cannot connect to %s", self->events);
@@ -487,6 +494,7 @@ dp_client_subscribe (dp_client_t *self, uint64_t from_seq, dp_error_t *err)
     if (rc != DP_OK)
         return rc;
     self->expected = from_seq? from_seq: reply.last_seq + 1;
+    self->replay_upto = 0;
     uint64_t last = reply.last_seq;
     dp_wire_msg_clear (&reply);
     zframe_destroy (&frame);
@@ -502,11 +510,6 @@ s_pop (dp_client_t *self, dp_wire_event_t *event)
     free (self->current);
     self->current = slot->data;         //  lives until the next call
     *event = slot->event;
-    if (self->held_head == self->held_count) {
-        free (self->held);
-        self->held = NULL;
-        self->held_head = self->held_count = 0;
-    }
     return DP_OK;
 }
 
@@ -548,6 +551,11 @@ dp_client_next_event (dp_client_t *self, int timeout_ms, dp_wire_event_t *event,
 {
     if (!self->sub)
         return dp_error_set (err, DP_INVALID, "events: call dp_client_subscribe first");
+    if (self->held_head == self->held_count && self->expected <= self->replay_upto) {
+        dp_status rc = s_replay (self, 0, err);     //  the next page of a replay in progress
+        if (rc != DP_OK)
+            return rc;
+    }
     if (self->held_head < self->held_count)
         return s_pop (self, event);
     int64_t deadline = zclock_mono () + timeout_ms;

@@ -128,4 +128,8 @@ dp_status dp_client_next_event (dp_client_t *self, int timeout_ms, dp_wire_event
 //  The sequence number the next durable event will have.
 uint64_t dp_client_next_seq (dp_client_t *self);
 
+//  How many durable events were fetched by replay (gaps repaired, or a
+//  subscription from an earlier sequence), since the client was made.
+uint64_t dp_client_replayed (dp_client_t *self);
+
 #endif

@@ -793,33 +793,44 @@ dp_deal_envelope (const dp_deal_t *self, dp_envelope_t *out)
     memcpy (out->body_sha256, self->body_sha256, 32);
 }
 
+//  The envelope comes from the untrusted broker: a field that is not
+//  NUL-terminated within its array never matches.
+static int
+s_field_is (const char *field, size_t size, const char *ours)
+{
+    return memchr (field, '\0', size) && strcmp (field, ours) == 0;
+}
+
 //  Addresses compare as 20 bytes: the case of the hex is presentation.
 static int
-s_same_address (const char *a, const char *b)
+s_same_address (const char *field, size_t size, const char *ours)
 {
-    if (strlen (a) != strlen (b))
+    if (!memchr (field, '\0', size) || strlen (field) != strlen (ours))
         return 0;
-    for (size_t i = 0; a [i]; i++)
-        if ((a [i] | 0x20) != (b [i] | 0x20) && a [i] != b [i])
+    for (size_t i = 0; field [i]; i++)
+        if ((field [i] | 0x20) != (ours [i] | 0x20) && field [i] != ours [i])
             return 0;
     return 1;
 }
+
+#define S_FIELD_IS(env, name, ours) s_field_is ((env)->name, sizeof (env)->name, (ours))
 
 dp_status
 dp_deal_check_envelope (const dp_deal_t *self, const dp_envelope_t *envelope, dp_error_t *err)
 {
     const char *field = NULL;
-    if (strcmp (envelope->deal_id, self->deal_id) != 0)
+    if (!S_FIELD_IS (envelope, deal_id, self->deal_id))
         field = "deal_id";
-    else if (strcmp (envelope->data_hash, self->data_hash) != 0)
+    else if (!S_FIELD_IS (envelope, data_hash, self->data_hash))
         field = "data_hash";
-    else if (!s_same_address (envelope->seller_address, self->seller_address))
+    else if (!s_same_address (envelope->seller_address, sizeof envelope->seller_address,
+                              self->seller_address))
         field = "seller_address";
-    else if (strcmp (envelope->escrow_amount_eth, self->escrow_amount_eth) != 0)
+    else if (!S_FIELD_IS (envelope, escrow_amount_eth, self->escrow_amount_eth))
         field = "escrow_amount_eth";
-    else if (strcmp (envelope->buyer_engine, self->buyer_engine) != 0)
+    else if (!S_FIELD_IS (envelope, buyer_engine, self->buyer_engine))
         field = "buyer_engine";
-    else if (strcmp (envelope->seller_engine, self->seller_engine) != 0)
+    else if (!S_FIELD_IS (envelope, seller_engine, self->seller_engine))
         field = "seller_engine";
     else if (envelope->body_size != self->body_len)
         field = "body_size";

@@ -93,6 +93,7 @@ typedef struct {
     dp_status code;             //  DP_INVALID, or DP_NOMEM
     size_t *pairs;              //  offsets of surrogate-pair escapes
     size_t pair_count, pair_cap;
+    int nul_escape;             //  the current string has \u0000
 } s_lexer_t;
 
 static int
@@ -156,6 +157,7 @@ s_lex_escape (s_lexer_t *lx)
     if (kind != 'u' || s_hex4 (s + start + 2, lx->len - start - 2, &unit))
         return s_fail (lx, start, "invalid escape sequence in string");
     lx->pos += 6;
+    lx->nul_escape |= unit == 0;
     if (unit >= 0xDC00 && unit <= 0xDFFF)
         return s_fail (lx, start, "lone low surrogate \\u escape in string");
     if (unit < 0xD800 || unit > 0xDBFF)
@@ -170,16 +172,30 @@ s_lex_escape (s_lexer_t *lx)
     return s_fail (lx, start, "lone high surrogate \\u escape in string");
 }
 
+//  json-c keeps object keys as C strings, so a key with U+0000 would be
+//  cut short silently; such a key (a string followed by ':') is refused.
+static int
+s_check_key (s_lexer_t *lx, size_t start)
+{
+    size_t i = lx->pos;
+    while (i < lx->len && strchr (" \t\n\r", lx->text [i]) && lx->text [i])
+        i++;
+    if (lx->nul_escape && i < lx->len && lx->text [i] == ':')
+        return s_fail (lx, start, "object key contains \\u0000 (not supported)");
+    return 0;
+}
+
 static int
 s_lex_string (s_lexer_t *lx)
 {
     size_t start = lx->pos++;
+    lx->nul_escape = 0;
     while (lx->pos < lx->len) {
         unsigned char b = lx->text [lx->pos];
         uint32_t cp;
         if (b == '"') {
             lx->pos++;
-            return 0;
+            return s_check_key (lx, start);
         }
         if (b == '\\') {
             if (s_lex_escape (lx))
@@ -423,7 +439,7 @@ dp_json_parse_depth (const char *text, size_t len, int max_depth, json_object **
         return dp_error_set (err, DP_INVALID, "line 1, column 1: no JSON text");
     if (len >= INT_MAX)
         return dp_error_set (err, DP_LIMIT, "JSON text of %zu bytes is too large to parse", len);
-    s_lexer_t lx = { (const unsigned char *) text, len, 0, 0, NULL, DP_INVALID, NULL, 0, 0 };
+    s_lexer_t lx = { (const unsigned char *) text, len, 0, 0, NULL, DP_INVALID, NULL, 0, 0, 0 };
     if (s_lex (&lx)) {
         free (lx.pairs);
         return s_located (err, lx.code, text, len, lx.where, lx.reason);

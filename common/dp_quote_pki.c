@@ -603,6 +603,12 @@ dp_quote_pki_verify_chain (STACK_OF (X509) *chain, const dp_quote_root_t *root,
         rc = s_check_validity (cert, index, now, what, err);
         if (rc != DP_OK)
             break;
+        //  The PCK CA that issued the PCK CRL was verified up to the root,
+        //  at this time and against these CRLs, by dp_quote_pki_check_crls:
+        //  the same certificate in a quote's chain needs no second check.
+        if (index > 0 && crls && crls->pck_crl_issuer && X509_cmp (cert, crls->pck_crl_issuer) == 0
+        &&  s_pathlen_ok (root->cert, index))
+            return DP_OK;
         if (X509_check_issued (root->cert, cert) == X509_V_OK)
             return s_check_link (cert, root->cert, index, root, crls, what, err);
         char cn [96];

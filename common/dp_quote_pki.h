@@ -71,7 +71,9 @@ dp_status dp_quote_pki_crl_parse (const uint8_t *data, size_t len, const char *w
 //  names, CA flags and path lengths, validity at now, no unknown critical
 //  extension, and revocation against crls unless crls is NULL. A copy of
 //  the root in the chain is allowed (it is ignored; the pinned root is
-//  used). Errors are DP_CRYPTO "<what>: <reason>".
+//  used). When crls names a PCK CRL issuer (already verified up to the root
+//  by dp_quote_pki_check_crls), the walk stops at that same certificate.
+//  Errors are DP_CRYPTO "<what>: <reason>".
 dp_status dp_quote_pki_verify_chain (STACK_OF (X509) *chain, const dp_quote_root_t *root,
                                      const dp_quote_crls_t *crls, int64_t now,
                                      const char *what, dp_error_t *err) DP_MUST_CHECK;

@@ -87,6 +87,10 @@ s_step_header (s_run_t *run)
                              quote->key_type);
     if (memcmp (quote->qe_vendor_id, s_intel_vendor, 16) != 0)
         return dp_error_set (run->err, DP_CRYPTO, "header: QE vendor ID is not Intel's");
+    //  dcap-qvl: SGX quotes are version 3 only (TDX ones 4 or 5, which the
+    //  parser already enforces).
+    if (quote->tee_type == DP_QUOTE_TEE_SGX && quote->version != 3)
+        return dp_error_set (run->err, DP_CRYPTO, "header: SGX quote of version %u (must be 3)", quote->version);
     return DP_OK;
 }
 

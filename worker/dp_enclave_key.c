@@ -185,17 +185,22 @@ dp_enclave_key_new (dp_tee_t *tee, const dp_enclave_key_options_t *options, dp_e
         dp_error_set (err, DP_NOMEM, "worker key: out of memory");
         return NULL;
     }
-    dp_status rc;
-    if (strcmp (dp_tee_mode_name (tee), "simulation") == 0)
+    const char *path = options && options->derive_path && *options->derive_path
+                     ? options->derive_path : DP_ENCLAVE_KEY_DERIVE_PATH;
+    self->source = "derived";
+    dp_status rc = dp_tee_derive_key (tee, path, self->secret, err);
+    if (rc == DP_UNSUPPORTED) {
+        //  Simulation, or an agent without secp256k1 derivation (the
+        //  legacy tappd simulator): a generated key, stored.
+        if (strcmp (dp_tee_mode_name (tee), "simulation") != 0)
+            dp_log_warn ("worker key: the %s agent has no secp256k1 key derivation (%s); using a "
+                         "stored key", dp_tee_mode_name (tee), err ? err->text : "unsupported");
+        dp_error_clear (err);
         rc = s_simulated (self, options, err);
-    else {
-        const char *path = options && options->derive_path && *options->derive_path
-                         ? options->derive_path : DP_ENCLAVE_KEY_DERIVE_PATH;
-        self->source = "derived";
-        rc = dp_tee_derive_key (tee, path, self->secret, err);
-        if (rc != DP_OK)
-            dp_error_prefix (err, "worker key");
     }
+    else
+    if (rc != DP_OK)
+        dp_error_prefix (err, "worker key");
     if (rc == DP_OK)
         rc = dp_eth_address_from_key (self->secret, self->address, err);
     if (rc != DP_OK) {

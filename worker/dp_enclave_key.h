@@ -10,7 +10,8 @@
       fixed path, DP_ENCLAVE_KEY_DERIVE_PATH unless told otherwise. The
       same app (same compose/app id) gets the same key after a restart,
       and nothing is written to disk.
-    - simulation: generated once (OpenSSL RAND_bytes, accepted by
+    - simulation, or an agent without secp256k1 derivation (the legacy
+      tappd simulator only has a P-256 DeriveKey): generated once (OpenSSL RAND_bytes, accepted by
       libsecp256k1's seckey_verify) and stored as 64 hex digits and a
       newline in a file of mode 0600. The file is, in order: options
       key_file; data_dir/worker-key; ${XDG_DATA_HOME:-$HOME/.local/share}/

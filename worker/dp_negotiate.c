@@ -242,6 +242,39 @@ s_note_latch (s_run_t *r, dp_nego_role_t role, const char *why)
               why, dp_nego_turn_round (&r->pub));
 }
 
+//  Replaces every occurrence of needle in text by "[limit]".
+static void
+s_blank (char *text, const char *needle)
+{
+    size_t nlen = strlen (needle);
+    char *hit;
+    while (nlen && (hit = strstr (text, needle)) != NULL) {
+        char rest [DP_NEGO_REASONING_MAX + 1];
+        snprintf (rest, sizeof rest, "%s", hit + nlen);
+        snprintf (hit, DP_NEGO_REASONING_MAX + 1 - (size_t) (hit - text), "[limit]%s", rest);
+    }
+}
+
+//  The model was told never to state its limit; its reasoning goes into the
+//  result both parties see, so a limit it states anyway is blanked out
+//  ("987.65", "$987.65", "98765" cents; whole dollars when the cents are 0).
+static void
+s_redact_limits (const dp_nego_side_t *side, char *reasoning)
+{
+    for (size_t k = 0; k < side->package_count; k++) {
+        char text [48];
+        int64_t c = side->limits [k];
+        snprintf (text, sizeof text, "%lld.%02lld", (long long) (c / 100), (long long) (c % 100));
+        s_blank (reasoning, text);
+        snprintf (text, sizeof text, "%lld", (long long) c);
+        s_blank (reasoning, text);
+        if (c % 100 == 0 && c >= 10000) {
+            snprintf (text, sizeof text, "%lld", (long long) (c / 100));
+            s_blank (reasoning, text);
+        }
+    }
+}
+
 //  Asks the LLM for this side's move. Returns the source of the proposal.
 static dp_nego_source_t
 s_llm_proposal (s_run_t *r, const dp_nego_side_t *side, const dp_nego_proposal_t *advice,
@@ -252,6 +285,7 @@ s_llm_proposal (s_run_t *r, const dp_nego_side_t *side, const dp_nego_proposal_t
     dp_status st = dp_claude_move (r->claude, side, &r->pub, advice, p, &r->usage, &err);
     if (st == DP_OK) {
         r->out->usage.llm_moves++;
+        s_redact_limits (side, p->reasoning);
         return DP_SOURCE_LLM;
     }
     memset (p, 0, sizeof *p);

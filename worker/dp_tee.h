@@ -118,7 +118,8 @@ dp_status dp_tee_quote_ex (dp_tee_t *self, const uint8_t report_data [DP_TEE_REP
 //  Derives the app's secp256k1 private key for path through the TEE's key
 //  derivation (dstack GetKey algorithm secp256k1; tappd DeriveK256Key):
 //  the same app gets the same key after a restart. DP_UNSUPPORTED in
-//  simulation (dp_enclave_key stores a generated key instead); DP_PROTO if
+//  simulation and when the agent has no such method (the legacy tappd
+//  simulator): dp_enclave_key stores a generated key instead; DP_PROTO if
 //  the answer is not a valid secp256k1 key.
 dp_status dp_tee_derive_key (dp_tee_t *self, const char *path, uint8_t key [32],
                              dp_error_t *err) DP_MUST_CHECK;

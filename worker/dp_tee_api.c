@@ -440,6 +440,8 @@ dp_tee_api_derive_key (dp_tee_api_t *self, const char *path, uint8_t key [32], d
     long http = 0;
     dp_status rc = s_post (self, method, json, &body, &http, err);
     json_object_put (request);
+    if (rc != DP_OK && http == 404 && err)
+        rc = err->code = DP_UNSUPPORTED;    //  the agent has no such method (legacy simulator)
     if (rc == DP_OK) {
         rc = dp_tee_api_parse_key (body.data, body.len,
                                    self->kind == DP_TEE_API_DSTACK ? "key" : "k256_key", key, err);

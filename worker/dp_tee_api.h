@@ -57,6 +57,8 @@ dp_status dp_tee_api_quote (dp_tee_api_t *self, const uint8_t report_data [64], 
 
 //  One key request (dstack GetKey algorithm secp256k1 / tappd
 //  DeriveK256Key) for path; key must be a valid secp256k1 secret.
+//  DP_UNSUPPORTED when the agent answers 404 (no such method: the legacy
+//  tappd simulator has only DeriveKey, a P-256 key).
 dp_status dp_tee_api_derive_key (dp_tee_api_t *self, const char *path, uint8_t key [32],
                                  dp_error_t *err) DP_MUST_CHECK;
 

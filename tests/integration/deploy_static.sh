@@ -47,7 +47,7 @@ check_flags () {
   local program=$1 where=$2 text=$3 help flag
   program_ready "$program" || return 0
   help=$("$bin/$program" --help 2>&1 </dev/null || true)
-  for flag in $(grep -oE -- '--[a-z][a-z0-9-]*' <<<"$text" | sort -u); do
+  for flag in $(grep -oE -- '--[a-z][a-z0-9-]*' <<<"$text" | sort -u || true); do
     grep -qF -- "$flag" <<<"$help" || fail "$where: $program has no $flag in its --help"
   done
 }
@@ -60,8 +60,10 @@ done
 
 # ---------------------------------------------------------------- Dockerfile
 dockerfile="$deploy/Dockerfile"
-grep -E '^FROM ' "$dockerfile" | grep -vqE '^FROM debian:12(-slim)?( |$)' \
-  && fail "Dockerfile: a base image is not debian:12 / debian:12-slim"
+# (No `grep -q` at the end of a pipe: with pipefail its early exit can
+# fail the writer with SIGPIPE.)
+[ "$(grep -E '^FROM ' "$dockerfile" | grep -cvE '^FROM debian:12(-slim)?( |$)' || true)" = 0 ] \
+  || fail "Dockerfile: a base image is not debian:12 / debian:12-slim"
 [ "$(grep -cE '^FROM ' "$dockerfile")" -ge 2 ] || fail "Dockerfile: not multi-stage"
 
 while read -r source; do
@@ -69,7 +71,7 @@ while read -r source; do
 done < <(grep -E '^COPY ' "$dockerfile" | grep -v -- '--from' | awk '{ for (i = 2; i < NF; i++) print $i }')
 
 # Programs the image installs: build/bin/<name> in the build stage.
-installed=$(grep -oE 'build/bin/dp-[a-z]+' "$dockerfile" | sed 's|build/bin/||' | sort -u)
+installed=$(grep -oE 'build/bin/dp-[a-z]+' "$dockerfile" | sed 's|build/bin/||' | sort -u || true)
 [ -n "$installed" ] || fail "Dockerfile: installs no program"
 for program in $installed; do
   [ -d "$src/$(area_of "$program")" ] || fail "Dockerfile: no source folder for $program"
@@ -81,13 +83,15 @@ done
 final="$work/final-stage"
 awk '/^FROM /{ buf = "" } { buf = buf $0 "\n" } END { printf "%s", buf }' "$dockerfile" > "$final"
 runtime_pkgs=$(sed -e ':a' -e '/\\$/N; s/\\\n//; ta' "$final" | grep -oE 'apt-get install [^&]*' \
-               | tr ' ' '\n' | grep -E '^[a-z0-9][a-z0-9.+-]+$' | grep -vE '^(apt-get|install)$' | sort -u)
+               | tr ' ' '\n' | grep -E '^[a-z0-9][a-z0-9.+-]+$' | grep -vE '^(apt-get|install)$' | sort -u || true)
+# One apt-cache call for all (each call takes seconds); apt lists may be
+# absent on a fresh machine, so only a "no" while libc6 is known counts.
+known=$(apt-cache show --no-all-versions libc6 $runtime_pkgs 2>/dev/null | sed -n 's/^Package: //p' | sort -u || true)
 for pkg in $runtime_pkgs; do
   case "$pkg" in
     build-essential|gcc*|g++*|clang*|cmake|make|pkg-config|*-dev) fail "Dockerfile: final stage installs $pkg (a build tool)" ;;
   esac
-  # apt lists may be absent on a fresh machine: only a "no" while libc6 is known counts.
-  if ! apt-cache show "$pkg" >/dev/null 2>&1 && apt-cache show libc6 >/dev/null 2>&1; then
+  if grep -qxF libc6 <<<"$known" && ! grep -qxF "$pkg" <<<"$known"; then
     fail "Dockerfile: Debian has no package $pkg"
   fi
 done
@@ -97,12 +101,12 @@ grep -qE 'COPY --from=build ' "$final" || fail "Dockerfile: final stage copies n
 base_pkgs=" libc6 libgcc-s1 libstdc++6 zlib1g "
 for program in $installed; do
   [ -x "$bin/$program" ] || continue
-  for lib in $(readelf -d "$bin/$program" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p'); do
+  for lib in $(readelf -d "$bin/$program" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' || true); do
     case "$lib" in libasan*|libubsan*|liblsan*|libtsan*) continue ;; esac
-    path=$(ldconfig -p | awk -v l="$lib" '$1 == l { print $NF; exit }')
+    path=$(ldconfig -p | awk -v l="$lib" '$1 == l && !found { print $NF; found = 1 }')
     [ -n "$path" ] || { fail "$program: $lib not found on this machine"; continue; }
-    pkg=$(dpkg -S "$(readlink -f "$path")" 2>/dev/null | head -1 | cut -d: -f1 || true)
-    [ -n "$pkg" ] || pkg=$(dpkg -S "$path" 2>/dev/null | head -1 | cut -d: -f1 || true)
+    pkg=$(dpkg -S "$(readlink -f "$path")" 2>/dev/null | sed -n '1s/:.*//p' || true)
+    [ -n "$pkg" ] || pkg=$(dpkg -S "$path" 2>/dev/null | sed -n '1s/:.*//p' || true)
     [ -n "$pkg" ] || { note "$program: $lib ($path) belongs to no package; not checked"; continue; }
     if [[ "$base_pkgs" == *" $pkg "* ]] || grep -qxF "$pkg" <<<"$runtime_pkgs"; then :; else
       fail "Dockerfile: $program needs $lib from $pkg, which the final stage does not install"
@@ -113,7 +117,7 @@ done
 # ------------------------------------------------------------ docker-compose
 compose="$deploy/docker-compose.yml"
 while read -r line; do
-  program=$(grep -oE '/usr/local/bin/dp-[a-z]+' <<<"$line" | head -1 | sed 's|.*/||')
+  program=$(grep -oE '/usr/local/bin/dp-[a-z]+' <<<"$line" | sed -n '1s|.*/||p' || true)
   grep -qxF "$program" <<<"$installed" || fail "docker-compose.yml: runs $program, which the image does not install"
   check_flags "$program" "docker-compose.yml" "$line"
 done < <(python3 - "$compose" <<'EOF'
@@ -128,15 +132,15 @@ grep -qE -- '- /var/run/dstack.sock:/var/run/dstack.sock' "$compose" || fail "do
 grep -qE -- '- /var/run/tappd.sock:/var/run/tappd.sock' "$compose" || fail "docker-compose.yml: workers do not mount /var/run/tappd.sock"
 while read -r mode; do
   case "$mode" in auto|production|dstack|tappd|simulation) ;; *) fail "docker-compose.yml: TEE_MODE $mode is not a mode" ;; esac
-done < <(grep -oE 'TEE_MODE: *[a-z]+' "$compose" | sed 's/.*: *//')
+done < <(grep -oE 'TEE_MODE: *[a-z]+' "$compose" | sed 's/.*: *//' || true)
 
 # ------------------------------------------------------------ systemd units
 units="$work/units"
 mkdir -p "$units"
 for unit in "$deploy"/systemd/*.service; do
   name=$(basename "$unit")
-  exec_line=$(grep -E '^ExecStart=' "$unit" | head -1)
-  program=$(grep -oE '/usr/local/bin/dp-[a-z]+' <<<"$exec_line" | sed 's|.*/||')
+  exec_line=$(grep -E '^ExecStart=' "$unit" | sed -n '1p' || true)
+  program=$(grep -oE '/usr/local/bin/dp-[a-z]+' <<<"$exec_line" | sed -n '1s|.*/||p' || true)
   [ -n "$program" ] || { fail "$name: ExecStart does not run a /usr/local/bin/dp-* program"; continue; }
   if program_ready "$program"; then
     sed "s|/usr/local/bin/|$bin/|g" "$unit" > "$units/$name"

@@ -234,10 +234,11 @@ s_show (dp_client_t *client, s_args_t *a)
     if (dp_client_stats (client, &s, &err) != DP_OK)
         return fprintf (stderr, "%s\n", err.text), 1;
     printf ("pending=%llu negotiating=%llu agreed=%llu failed=%llu verification_failed=%llu "
-            "workers=%u last_seq=%llu epoch=%llu\n", (unsigned long long) s.pending,
+            "workers=%u last_seq=%llu epoch=%llu commits=%llu commit_avg_ms=%.2f map_used=%llu\n", (unsigned long long) s.pending,
             (unsigned long long) s.negotiating, (unsigned long long) s.agreed,
             (unsigned long long) s.failed, (unsigned long long) s.verification_failed,
-            s.worker_count, (unsigned long long) s.last_seq, (unsigned long long) s.epoch);
+            s.worker_count, (unsigned long long) s.last_seq, (unsigned long long) s.epoch,
+            (unsigned long long) s.commits, s.commit_avg_ms, (unsigned long long) s.map_used);
     dp_client_stats_clear (&s);
     return 0;
 }
@@ -267,6 +268,8 @@ s_watch (dp_client_t *client, s_args_t *a)
     dp_error_t err;
     if (dp_client_subscribe (client, (uint64_t) a->from, &err) != DP_OK)
         return fprintf (stderr, "%s\n", err.text), 3;
+    printf ("subscribed seq=%llu\n", (unsigned long long) dp_client_next_seq (client));
+    fflush (stdout);
     if (a->stall_ms)
         zclock_sleep ((int) a->stall_ms);
     zhashx_t *seen = zhashx_new ();
@@ -287,7 +290,9 @@ s_watch (dp_client_t *client, s_args_t *a)
             zhashx_insert (seen, event.deal_id, (void *) 1);
         }
     }
-    printf ("events=%ld seq=%llu\n", events, (unsigned long long) dp_client_next_seq (client));
+    printf ("events=%ld seq=%llu replayed=%llu\n", events,
+            (unsigned long long) dp_client_next_seq (client),
+            (unsigned long long) dp_client_replayed (client));
     int ok = (long) zhashx_size (seen) >= a->final;
     zhashx_destroy (&seen);
     return ok? 0: 1;

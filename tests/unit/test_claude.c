@@ -575,12 +575,13 @@ Test (claude, m21_size_cap_and_html)
                   "{\"raw\":\"<html>proxy error</html>\",\"content_type\":\"text/html\"}\n");
     run_t r;
     s_setup_run (&r, 1, 0, BUDGET, FLOOR, 3);
-    r.opt.max_retries = 0;
     dp_negotiate_outcome_t out;
     s_run (&r, &out);
     cr_assert_str_eq (s_entry (&out, 1, "source"), "fallback");
-    cr_assert (strstr (s_entry (&out, 1, "reasoning"), "gave up") != NULL, "%s",
+    cr_assert (strstr (s_entry (&out, 1, "reasoning"), "response over 1048576 bytes") != NULL, "%s",
                s_entry (&out, 1, "reasoning"));
+    size_t moves = json_object_array_length (out.transcript);
+    cr_assert_eq (out.usage.api_calls, moves / 2, "neither the size cap nor the HTML page is retried");
     if (json_object_array_length (out.transcript) > 3)
         cr_assert_str_eq (s_entry (&out, 3, "source"), "fallback");
     cr_assert_eq (s_violations (&out, BUDGET, FLOOR), 0);
@@ -799,5 +800,19 @@ Test (claude, key_from_a_file_and_base_url_from_the_environment)
     json_object *reqs = s_requests ();
     cr_assert_eq (s_check_requests (reqs, SELLER_SECRETS, BUYER_SECRETS), 1);
     json_object_put (reqs);
+    dp_negotiate_outcome_clear (&out);
+}
+
+Test (claude, own_limit_blanked_from_llm_reasoning)
+{
+    s_mock_start ("{\"move\":{\"action\":\"counter\",\"price_cents\":70000,\"access_scope\":\"full\","
+                  "\"duration_days\":365,\"reasoning\":\"My budget is $987.65 (98765 cents), so 700.\"}}\n"
+                  ACCEPT);
+    run_t r;
+    s_setup_run (&r, 1, 0, BUDGET, FLOOR, 10);
+    dp_negotiate_outcome_t out;
+    s_run (&r, &out);
+    cr_assert_str_eq (s_entry (&out, 1, "reasoning"), "My budget is $[limit] ([limit] cents), so 700.");
+    cr_assert_null (strstr (json_object_to_json_string (out.transcript), "987.65"));
     dp_negotiate_outcome_clear (&out);
 }

@@ -468,6 +468,9 @@ Test (deal, terms_errors)
         { "\"floor_by_terms\": {\"full\": 1}", "floor_by_terms[\"full\"]: not an offered package" },
         { "\"floor_by_terms\": {\"full/0365\": 1}", "floor_by_terms[\"full/0365\"]: not an offered package" },
         { "\"floor_by_terms\": {\"/365\": 1}", "floor_by_terms[\"/365\"]: not an offered package" },
+        { "\"floor_by_terms\": {\"full/36x\": 1}", "floor_by_terms[\"full/36x\"]: not an offered package" },
+        { "\"floor_by_terms\": {\"full/\": 1}", "floor_by_terms[\"full/\"]: not an offered package" },
+        { "\"floor_by_terms\": {\"full/3650000\": 1}", "floor_by_terms[\"full/3650000\"]: not an offered" },
         { "\"floor_by_terms\": {\"full/365\": 0}", "floor_by_terms[\"full/365\"]: must be greater than 0" },
         { "\"floor_by_terms\": {\"full/365\": null}", "floor_by_terms[\"full/365\"]: must be a number, got null" },
         { "\"budget_by_terms\": {\"full/365\": \"x\"}", "budget_by_terms[\"full/365\"]: not a number" },
@@ -580,6 +583,12 @@ Test (deal, envelope_and_check)
     }
     dp_envelope_t bad;
     dp_deal_envelope (deal, &bad);
+    memset (bad.data_hash, 'a', sizeof bad.data_hash);     //  no NUL: never read past
+    cr_assert_eq (dp_deal_check_envelope (deal, &bad, NULL), DP_INVALID);
+    dp_deal_envelope (deal, &bad);
+    memset (bad.seller_address, 'a', sizeof bad.seller_address);
+    cr_assert_eq (dp_deal_check_envelope (deal, &bad, NULL), DP_INVALID);
+    dp_deal_envelope (deal, &bad);
     bad.body_size++;
     cr_assert_eq (dp_deal_check_envelope (deal, &bad, NULL), DP_INVALID);
     dp_deal_envelope (deal, &bad);
@@ -588,6 +597,15 @@ Test (deal, envelope_and_check)
     cr_assert_eq (dp_deal_check_envelope (deal, &bad, &err), DP_INVALID);
     cr_assert_str_eq (err.text, "envelope disagrees with body: body_sha256");
     dp_deal_destroy (&deal);
+}
+
+Test (deal, without_error_details)
+{
+    //  err may be NULL: the status alone still says what happened.
+    dp_deal_t *deal = NULL;
+    cr_assert_eq (dp_deal_from_json ("{", 1, NULL, &deal, NULL), DP_INVALID);
+    cr_assert_eq (dp_deal_from_json ("{\"deal_id\": \"x\"}", 16, NULL, &deal, NULL), DP_INVALID);
+    cr_assert_null (deal);
 }
 
 Test (deal, uuid4_unique)

@@ -171,6 +171,8 @@ Test (dkim_canon, body_edges)
     s_body_digest_is (DP_DKIM_CANON_RELAXED, " \r\n\t\r\n", "", UINT64_MAX);
     s_body_digest_is (DP_DKIM_CANON_SIMPLE, "abc", "abc\r\n", UINT64_MAX);
     s_body_digest_is (DP_DKIM_CANON_RELAXED, "abc", "abc\r\n", UINT64_MAX);
+    s_body_digest_is (DP_DKIM_CANON_RELAXED, "abc\r\n \t", "abc\r\n \r\n", UINT64_MAX);
+    s_body_digest_is (DP_DKIM_CANON_RELAXED, "abc  \t", "abc \r\n", UINT64_MAX);
     s_body_digest_is (DP_DKIM_CANON_SIMPLE, "a\nb\r\n\n", "a\r\nb\r\n", UINT64_MAX);
     s_body_digest_is (DP_DKIM_CANON_SIMPLE, "a\r\rb\n", "a\r\rb\r\n", UINT64_MAX);
     s_body_digest_is (DP_DKIM_CANON_SIMPLE, "hello\r\nworld\r\n", "hello\r\nworld\r\n", 5);

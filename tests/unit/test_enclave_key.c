@@ -246,3 +246,34 @@ Test (enclave_key, derived_in_a_cvm)
         dp_tee_destroy (&tee);
     }
 }
+
+Test (enclave_key, legacy_tappd_without_k256_uses_a_stored_key)
+{
+    //  The legacy tappd simulator has no DeriveK256Key: the worker falls
+    //  back to a generated, stored key rather than refusing to start.
+    ft_server_t server;
+    ft_start (&server, s_base, "tappd-legacy", NULL, FT_QUOTE_TAPPD, NULL);
+    dp_tee_options_t tee_options = { .tappd_endpoint = server.endpoint, .socket_dir = s_base };
+    dp_error_t err;
+    dp_tee_t *tee = dp_tee_new (&tee_options, &err);
+    cr_assert_not_null (tee, "%s", err.text);
+    cr_assert_str_eq (dp_tee_mode_name (tee), "tappd");
+    char file [512];
+    snprintf (file, sizeof file, "%s", s_path ("legacy-key"));
+    dp_enclave_key_options_t options = { .key_file = file };
+    dp_enclave_key_t *key = dp_enclave_key_new (tee, &options, &err);
+    cr_assert_not_null (key, "%s", err.text);
+    cr_assert_str_eq (dp_enclave_key_source (key), "generated");
+    cr_assert_str_eq (dp_enclave_key_file (key), file);
+    dp_enclave_key_destroy (&key);
+    //  Exactly one DeriveK256Key attempt (a 404 is not retried).
+    json_object *requests = ft_requests (&server);
+    int attempts = 0;
+    for (size_t i = 0; i < json_object_array_length (requests); i++)
+        attempts += strcmp (ft_get (json_object_array_get_idx (requests, i), "path"),
+                            "/prpc/Tappd.DeriveK256Key") == 0;
+    cr_assert_eq (attempts, 1);
+    json_object_put (requests);
+    ft_stop (&server);
+    dp_tee_destroy (&tee);
+}

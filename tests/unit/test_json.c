@@ -108,6 +108,10 @@ Test (json_parse, keeps_number_source_text)
         cr_assert_str_eq (dp_json_number_text (json_object_array_get_idx (value, i), buf, sizeof buf),
                           expect [i]);
     cr_assert_null (dp_json_number_text (json_object_array_get_idx (value, 4), buf, 3), "buf too small");
+    json_object *built = json_object_new_double (0.5);
+    cr_assert_str_eq (dp_json_number_text (built, buf, sizeof buf), "0.5", "no source text: repr");
+    cr_assert_null (dp_json_number_text (built, buf, 3));
+    json_object_put (built);
     json_object *text = json_object_new_string ("1");
     cr_assert_null (dp_json_number_text (text, buf, sizeof buf), "not a number");
     json_object_put (text);
@@ -144,6 +148,7 @@ Test (json_parse, errors_name_line_and_column)
     s_parse_fails ("{'a': 1}", 8, DP_INVALID, "unexpected character");
     s_parse_fails ("/* c */ 1", 9, DP_INVALID, "unexpected character");
     s_parse_fails ("[tru]", 5, DP_INVALID, "invalid literal");
+    s_parse_fails ("{\"a\\u0000b\" : 1}", 16, DP_INVALID, "line 1, column 2: object key contains \\u0000");
     s_parse_fails ("{\"a\" 1}", 7, DP_INVALID, "line 1, column 6:");
     s_parse_fails ("[[[", 3, DP_INVALID, "line 1, column 4:");
     //  An error after a surrogate pair (rewritten for json-c) is located
@@ -222,6 +227,24 @@ Test (json_pydumps, nan_and_invalid_utf8)
     cr_assert_eq (dp_json_pydumps (NULL, &text, NULL, &err), DP_OK);
     cr_assert_str_eq (text, "null");
     free (text);
+}
+
+Test (json_pydumps, nesting_limit_and_arguments)
+{
+    //  json-c lets code nest values without bound; the writers stop at 1000.
+    json_object *root = json_object_new_array (), *inner = root;
+    for (int i = 0; i < 1001; i++) {
+        json_object *next = json_object_new_array ();
+        json_object_array_add (inner, next);
+        inner = next;
+    }
+    char *text;
+    dp_error_t err;
+    cr_assert_eq (dp_json_pydumps (root, &text, NULL, &err), DP_LIMIT);
+    cr_assert (strstr (err.text, "nesting deeper than 1000"), "%s", err.text);
+    cr_assert_eq (dp_json_canonical (root, &text, NULL, &err), DP_LIMIT);
+    json_object_put (root);
+    cr_assert_eq (dp_json_pydumps (NULL, NULL, NULL, &err), DP_INVALID);
 }
 
 Test (json_canonical, source_text_and_compact)
@@ -453,14 +476,19 @@ static const char *s_python =
     "    return dict(pairs)\n"
     "with open(sys.argv[1], encoding='utf-8') as src, open(sys.argv[2], 'w', encoding='ascii') as dst:\n"
     "    for line in src:\n"
-    "        dst.write(json.dumps(json.loads(line, object_pairs_hook=hook), sort_keys=True) + '\\n')\n";
+    "        value = json.loads(line, object_pairs_hook=hook)\n"
+    "        dst.write(json.dumps(value, sort_keys=True) + '\\n')\n"
+    "        dst.write(json.dumps(value, sort_keys=True, separators=(',', ':')) + '\\n')\n";
 
-//  Our output for each payload, and the payloads' transport file.
+//  Our two outputs for each payload (json.dumps form, then the compact
+//  canonical form, which for numbers without source text is Python's
+//  dumps with separators (",", ":"); NULL where NaN/Infinity make it
+//  refuse), and the payloads' transport file.
 static char **
 s_make_payloads (const char *path, uint64_t seed)
 {
     s_rng = seed;
-    char **ours = calloc (S_PAYLOADS, sizeof (char *));
+    char **ours = calloc (2 * S_PAYLOADS, sizeof (char *));
     FILE *out = fopen (path, "w");
     cr_assert (ours && out);
     for (int i = 0; i < S_PAYLOADS; i++) {
@@ -473,7 +501,9 @@ s_make_payloads (const char *path, uint64_t seed)
             if (strcmp (buf, "__f") != 0)
                 json_object_object_add (payload, buf, s_random_value (1));
         }
-        ours [i] = s_dumps (payload);
+        ours [2 * i] = s_dumps (payload);
+        if (dp_json_canonical (payload, &ours [2 * i + 1], NULL, NULL) != DP_OK)
+            ours [2 * i + 1] = NULL;
         s_transport (out, payload);
         fputc ('\n', out);
         json_object_put (payload);
@@ -520,14 +550,24 @@ Test (json_pydumps, matches_python_on_12000_random_payloads, .timeout = 300)
     size_t cap = 0;
     int count = 0;
     ssize_t n;
-    while ((n = getline (&line, &cap, file)) > 0 && count < S_PAYLOADS) {
+    int compact = 0;
+    while ((n = getline (&line, &cap, file)) > 0 && count < 2 * S_PAYLOADS) {
         line [--n] = '\0';
-        cr_assert_str_eq (ours [count], line, "payload %d differs from Python (seed %#" PRIx64 ")",
-                          count, seed);
-        s_check_reparse (line, (size_t) n, count);
+        if (count % 2 == 0) {
+            cr_assert_str_eq (ours [count], line, "payload %d differs from Python (seed %#" PRIx64 ")",
+                              count / 2, seed);
+            s_check_reparse (line, (size_t) n, count / 2);
+        }
+        else
+        if (ours [count]) {
+            cr_assert_str_eq (ours [count], line, "payload %d (compact) differs from Python (seed %#"
+                              PRIx64 ")", count / 2, seed);
+            compact++;
+        }
         free (ours [count++]);
     }
-    cr_assert_eq (count, S_PAYLOADS, "python printed %d lines", count);
+    cr_assert_eq (count, 2 * S_PAYLOADS, "python printed %d lines", count);
+    cr_assert_gt (compact, S_PAYLOADS / 2, "most payloads are finite");
     free (line);
     free (ours);
     fclose (file);

@@ -12,7 +12,9 @@
 
 #include "dp_engine_builtin.h"
 #include "dp_guardrail.h"
+#include "dp_hex.h"
 #include "dp_json.h"
+#include "dp_sha256.h"
 #include "dp_negotiate.h"
 
 typedef struct {
@@ -492,4 +494,41 @@ Test (negotiate, json_helpers)
     cr_assert_eq (eng, DP_NEGOTIATE_CLAUDE);
     cr_assert_eq (dp_negotiate_engine_parse ("gpt", &eng), -1);
     dp_negotiate_outcome_clear (&out);
+}
+
+//  F9: the built-in engine's transcripts are the same bytes in every build
+//  (-O0, -O2, sanitizers, clang or gcc): a golden digest over 600 deals of
+//  every kind. A deliberate change of the engine updates the constant.
+Test (negotiate, golden_transcripts_across_builds)
+{
+    static const char *scopes [] = { "aggregate", "row_level", "full" };
+    static const int days [] = { 30, 90, 180, 365 };
+    uint64_t rng = 0x601D;
+    dp_sha256_t *ctx = dp_sha256_new ();
+    for (int i = 0; i < 600; i++) {
+        dp_negotiate_package_t pk [12];
+        size_t n = i % 3 == 0 ? 12 : (i % 3 == 1 ? 1 : 4);
+        int64_t floor = 1 + (int64_t) (dp_engine_splitmix64 (&rng) % 5000000);
+        for (size_t k = 0; k < n; k++) {
+            pk [k].access_scope = scopes [k / 4];
+            pk [k].duration_days = days [k % 4];
+            pk [k].buyer_budget_cents = floor * (int64_t) (60 + dp_engine_splitmix64 (&rng) % 150) / 100 + 1;
+            pk [k].seller_floor_cents = floor * (int64_t) (80 + dp_engine_splitmix64 (&rng) % 80) / 100 + 1;
+        }
+        dp_negotiate_input_t in = s_input (floor * (int64_t) (90 + i % 200) / 100 + 1, floor,
+                                           1 + i % 20);
+        in.packages = pk;
+        in.package_count = n;
+        dp_negotiate_outcome_t out;
+        char *text = s_run_text (&in, NULL, &out);
+        dp_sha256_update (ctx, text, strlen (text));
+        free (text);
+        dp_negotiate_outcome_clear (&out);
+    }
+    uint8_t digest [32];
+    char hex [65];
+    dp_sha256_final (ctx, digest);
+    dp_sha256_destroy (&ctx);
+    dp_hex_encode (digest, 32, hex);
+    cr_assert_str_eq (hex, "110580c06cb435365cd003e7d58862a57493144492b6edeb715dad4d94bdde76");
 }

@@ -1,0 +1,794 @@
+/*  dp_relayer.c — the escrow relayer (see dp_relayer.h).
+
+    State, in the relayer's own LMDB (data_dir): one JSON record per deal
+    with escrow, keyed by deal id, and a meta database with the next
+    nonce and the last event sequence handled. A record's "phase" moves
+
+      deposit_sent → funded → release_sent → released
+                            ↘ refund_wait → refund_sent → refunded
+      (funded also when the buyer funded the deal on chain itself;
+       refused when the relayer's own checks fail; reverted when the
+       chain refused a transaction the relayer cannot repeat usefully)
+
+    and every *_sent phase carries the signed transaction (nonce, hash,
+    raw bytes, fees) that was written before it was sent. */
+
+#define _GNU_SOURCE                 //  memmem
+#include "dp_relayer.h"
+
+#include <errno.h>
+#include <lmdb.h>
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dp_client.h"
+#include "dp_eth.h"
+#include "dp_ethtx.h"
+#include "dp_hex.h"
+#include "dp_json.h"
+#include "dp_log.h"
+#include "dp_money.h"
+#include "dp_relayer_chain.h"
+#include "dp_relayer_check.h"
+
+struct dp_relayer_t {
+    dp_relayer_options_t options;
+    dp_client_t *client;
+    dp_chain_t *chain;
+    dp_relayer_checker_t *checker;
+    MDB_env *env;
+    MDB_dbi deals, meta;
+    uint64_t next_nonce;
+    uint64_t last_seq;
+    dp_relayer_counts_t counts;
+    volatile sig_atomic_t *stop;
+};
+
+void
+dp_relayer_options_default (dp_relayer_options_t *options)
+{
+    memset (options, 0, sizeof *options);
+    options->window_s = 3600;
+    options->deposit = 1;
+    options->receipt_timeout_ms = 30000;
+    options->rpc_timeout_ms = 10000;
+}
+
+//  ---------------------------------------------------------------------
+//  Store
+
+static dp_status
+s_lmdb (int rc, const char *what, dp_error_t *err)
+{
+    if (rc == 0)
+        return DP_OK;
+    return dp_error_set (err, rc == MDB_MAP_FULL? DP_FULL: DP_IO, "relayer store: %s: %s", what,
+                         mdb_strerror (rc));
+}
+
+static dp_status
+s_store_open (dp_relayer_t *self, dp_error_t *err)
+{
+    if (mkdir (self->options.data_dir, 0700) != 0 && errno != EEXIST)
+        return dp_error_set (err, DP_IO, "--data %s: %s", self->options.data_dir, strerror (errno));
+    MDB_txn *txn = NULL;
+    dp_status rc = s_lmdb (mdb_env_create (&self->env), "create", err);
+    if (rc == DP_OK)
+        rc = s_lmdb (mdb_env_set_maxdbs (self->env, 2), "maxdbs", err);
+    if (rc == DP_OK)
+        rc = s_lmdb (mdb_env_set_mapsize (self->env, (size_t) 1 << 30), "mapsize", err);
+    if (rc == DP_OK)
+        rc = s_lmdb (mdb_env_open (self->env, self->options.data_dir, 0, 0600), "open", err);
+    if (rc == DP_OK)
+        rc = s_lmdb (mdb_txn_begin (self->env, NULL, 0, &txn), "begin", err);
+    if (rc == DP_OK)
+        rc = s_lmdb (mdb_dbi_open (txn, "deals", MDB_CREATE, &self->deals), "deals", err);
+    if (rc == DP_OK)
+        rc = s_lmdb (mdb_dbi_open (txn, "meta", MDB_CREATE, &self->meta), "meta", err);
+    if (rc == DP_OK)
+        return s_lmdb (mdb_txn_commit (txn), "commit", err);
+    if (txn)
+        mdb_txn_abort (txn);
+    return rc;
+}
+
+static uint64_t
+s_meta_get (dp_relayer_t *self, const char *name)
+{
+    MDB_txn *txn = NULL;
+    uint64_t value = 0;
+    if (mdb_txn_begin (self->env, NULL, MDB_RDONLY, &txn) != 0)
+        return 0;
+    MDB_val key = { strlen (name), (void *) name }, data;
+    if (mdb_get (txn, self->meta, &key, &data) == 0 && data.mv_size == sizeof value)
+        memcpy (&value, data.mv_data, sizeof value);
+    mdb_txn_abort (txn);
+    return value;
+}
+
+//  The deal's record, or NULL if it has none (a new reference).
+static json_object *
+s_record_get (dp_relayer_t *self, const char *deal_id)
+{
+    MDB_txn *txn = NULL;
+    json_object *record = NULL;
+    if (mdb_txn_begin (self->env, NULL, MDB_RDONLY, &txn) != 0)
+        return NULL;
+    MDB_val key = { strlen (deal_id), (void *) deal_id }, data;
+    if (mdb_get (txn, self->deals, &key, &data) == 0
+    &&  dp_json_parse (data.mv_data, data.mv_size, &record, NULL) != DP_OK)
+        record = NULL;
+    mdb_txn_abort (txn);
+    return record;
+}
+
+//  Writes the record (and, when nonce_used, the next nonce) in one
+//  durable transaction: after this returns DP_OK the intent survives a
+//  crash.
+static dp_status
+s_record_put (dp_relayer_t *self, const char *deal_id, json_object *record, int nonce_used,
+              dp_error_t *err)
+{
+    MDB_txn *txn = NULL;
+    dp_status rc = s_lmdb (mdb_txn_begin (self->env, NULL, 0, &txn), "begin", err);
+    if (rc != DP_OK)
+        return rc;
+    size_t len = 0;
+    const char *text = json_object_to_json_string_length (record, JSON_C_TO_STRING_PLAIN, &len);
+    MDB_val key = { strlen (deal_id), (void *) deal_id }, data = { len, (void *) text };
+    rc = s_lmdb (mdb_put (txn, self->deals, &key, &data, 0), "put", err);
+    if (rc == DP_OK && nonce_used) {
+        MDB_val name = { 10, "next_nonce" }, value = { sizeof self->next_nonce, &self->next_nonce };
+        rc = s_lmdb (mdb_put (txn, self->meta, &name, &value, 0), "put nonce", err);
+    }
+    if (rc == DP_OK)
+        return s_lmdb (mdb_txn_commit (txn), "commit", err);
+    mdb_txn_abort (txn);
+    return rc;
+}
+
+static dp_status
+s_seq_put (dp_relayer_t *self, uint64_t seq, dp_error_t *err)
+{
+    MDB_txn *txn = NULL;
+    dp_status rc = s_lmdb (mdb_txn_begin (self->env, NULL, 0, &txn), "begin", err);
+    if (rc != DP_OK)
+        return rc;
+    MDB_val name = { 8, "last_seq" }, value = { sizeof seq, &seq };
+    rc = s_lmdb (mdb_put (txn, self->meta, &name, &value, 0), "put seq", err);
+    if (rc == DP_OK)
+        rc = s_lmdb (mdb_txn_commit (txn), "commit", err);
+    else
+        mdb_txn_abort (txn);
+    if (rc == DP_OK)
+        self->last_seq = seq;
+    return rc;
+}
+
+static const char *
+s_phase (json_object *record)
+{
+    json_object *phase = NULL;
+    return record && json_object_object_get_ex (record, "phase", &phase)? json_object_get_string (phase): "";
+}
+
+static void
+s_set (json_object *record, const char *key, const char *value)
+{
+    json_object_object_add (record, key, value? json_object_new_string (value): NULL);
+}
+
+//  ---------------------------------------------------------------------
+//  Transactions: record, send, follow to a receipt
+
+static void
+s_tx_to_record (json_object *record, const char *kind, const dp_chain_tx_t *tx,
+                const uint8_t value [32], const uint8_t *data, size_t len)
+{
+    json_object *entry = json_object_new_object ();
+    char quantity [67];
+    char *hex = malloc (2 * len + 3);
+    if (hex) {
+        strcpy (hex, "0x");
+        dp_hex_encode (data, len, hex + 2);
+        json_object_object_add (entry, "data", json_object_new_string (hex));
+        free (hex);
+    }
+    json_object_object_add (entry, "value", json_object_new_string (dp_ethtx_u256_quantity (value, quantity)));
+    //  Hashes of transactions this one replaced (fee bumps): any of them
+    //  may still be the one that gets mined.
+    json_object *old = NULL, *replaced = json_object_new_array ();
+    if (json_object_object_get_ex (record, kind, &old)) {
+        json_object *list = NULL, *hash = NULL;
+        if (json_object_object_get_ex (old, "replaced", &list))
+            for (size_t i = 0; i < json_object_array_length (list); i++)
+                json_object_array_add (replaced, json_object_get (json_object_array_get_idx (list, i)));
+        if (json_object_object_get_ex (old, "hash", &hash))
+            json_object_array_add (replaced, json_object_get (hash));
+    }
+    json_object_object_add (entry, "replaced", replaced);
+    json_object_object_add (entry, "nonce", json_object_new_int64 ((int64_t) tx->nonce));
+    json_object_object_add (entry, "hash", json_object_new_string (tx->hash));
+    json_object_object_add (entry, "raw", json_object_new_string (tx->raw_hex));
+    json_object_object_add (entry, "max_fee", json_object_new_int64 ((int64_t) tx->max_fee));
+    json_object_object_add (entry, "tip", json_object_new_int64 ((int64_t) tx->tip));
+    json_object_object_add (entry, "gas", json_object_new_int64 ((int64_t) tx->gas));
+    json_object_object_add (entry, "sent_at", json_object_new_int64 ((int64_t) time (NULL)));
+    json_object_object_add (record, kind, entry);
+}
+
+static void
+s_tx_from_record (json_object *record, const char *kind, dp_chain_tx_t *tx)
+{
+    json_object *entry = NULL, *value = NULL;
+    memset (tx, 0, sizeof *tx);
+    if (!json_object_object_get_ex (record, kind, &entry))
+        return;
+    if (json_object_object_get_ex (entry, "nonce", &value))
+        tx->nonce = (uint64_t) json_object_get_int64 (value);
+    if (json_object_object_get_ex (entry, "hash", &value))
+        snprintf (tx->hash, sizeof tx->hash, "%s", json_object_get_string (value));
+    if (json_object_object_get_ex (entry, "raw", &value))
+        tx->raw_hex = strdup (json_object_get_string (value));
+    if (json_object_object_get_ex (entry, "max_fee", &value))
+        tx->max_fee = (uint64_t) json_object_get_int64 (value);
+    if (json_object_object_get_ex (entry, "tip", &value))
+        tx->tip = (uint64_t) json_object_get_int64 (value);
+}
+
+//  Is the error one worth waiting out (the node or broker is away)?
+static int
+s_transient (dp_status rc)
+{
+    return rc == DP_UNREACHABLE || rc == DP_TIMEOUT || rc == DP_PROTO;
+}
+
+static void
+s_sleep_ms (int ms)
+{
+    struct timespec delay = { ms / 1000, (long) (ms % 1000) * 1000000L };
+    nanosleep (&delay, NULL);
+}
+
+//  The receipt of the recorded transaction `kind` or of any transaction
+//  it replaced (whichever was mined).
+static dp_status
+s_receipt (dp_relayer_t *self, json_object *entry, dp_chain_receipt *mined, dp_error_t *err)
+{
+    json_object *hash = NULL, *replaced = NULL;
+    json_object_object_get_ex (entry, "hash", &hash);
+    dp_status rc = dp_chain_receipt_of (self->chain, json_object_get_string (hash), mined, err);
+    if (rc != DP_OK || *mined != DP_CHAIN_PENDING)
+        return rc;
+    json_object_object_get_ex (entry, "replaced", &replaced);
+    for (size_t i = 0; replaced && i < json_object_array_length (replaced); i++) {
+        rc = dp_chain_receipt_of (self->chain, json_object_get_string (json_object_array_get_idx (replaced, i)),
+                                  mined, err);
+        if (rc != DP_OK || *mined != DP_CHAIN_PENDING)
+            return rc;
+    }
+    return DP_OK;
+}
+
+//  Replaces a stuck transaction: same nonce, fees raised, recorded
+//  before it is sent.
+static dp_status
+s_bump (dp_relayer_t *self, const char *deal_id, json_object *record, const char *kind,
+        dp_error_t *err)
+{
+    json_object *entry = NULL, *data_json = NULL, *value_json = NULL;
+    json_object_object_get_ex (record, kind, &entry);
+    json_object_object_get_ex (entry, "data", &data_json);
+    json_object_object_get_ex (entry, "value", &value_json);
+    const char *hex = json_object_get_string (data_json);
+    uint8_t value [32];
+    size_t len = hex && strlen (hex) > 2? (strlen (hex) - 2) / 2: 0;
+    uint8_t *data = malloc (len + 1);
+    if (!data)
+        return dp_error_set (err, DP_NOMEM, "out of memory");
+    dp_chain_tx_t old, tx;
+    s_tx_from_record (record, kind, &old);
+    dp_status rc = dp_hex_decode_0x (hex, data, len, err);
+    if (rc == DP_OK)
+        rc = dp_ethtx_u256_parse (json_object_get_string (value_json), value, err);
+    if (rc == DP_OK)
+        rc = dp_chain_prepare (self->chain, old.nonce, value, data, len, &old, &tx, err);
+    if (rc == DP_OK) {
+        s_tx_to_record (record, kind, &tx, value, data, len);
+        rc = s_record_put (self, deal_id, record, 0, err);
+        if (rc == DP_OK && (rc = dp_chain_send (self->chain, &tx, err)) == DP_EXISTS)
+            rc = DP_OK;
+        dp_log_warn ("deal=%s %s stuck: replaced by tx=%s (max_fee %llu)", deal_id, kind, tx.hash,
+                     (unsigned long long) tx.max_fee);
+        dp_chain_tx_clear (&tx);
+    }
+    dp_chain_tx_clear (&old);
+    free (data);
+    return rc;
+}
+
+//  Waits for the recorded transaction `kind` to be mined; replaces it
+//  with higher fees (same nonce) when it stays unmined too long.
+static dp_status
+s_follow (dp_relayer_t *self, const char *deal_id, json_object *record, const char *kind,
+          dp_chain_receipt *mined, dp_error_t *err)
+{
+    struct timespec started;
+    clock_gettime (CLOCK_MONOTONIC, &started);
+    dp_status rc = DP_OK;
+    *mined = DP_CHAIN_PENDING;
+    for (int delay = 10; !*self->stop; delay = delay < 1000? delay * 2: 1000) {
+        json_object *entry = NULL;
+        json_object_object_get_ex (record, kind, &entry);
+        rc = s_receipt (self, entry, mined, err);
+        if (rc != DP_OK || *mined != DP_CHAIN_PENDING)
+            return rc;
+        struct timespec now;
+        clock_gettime (CLOCK_MONOTONIC, &now);
+        long waited = (now.tv_sec - started.tv_sec) * 1000 + (now.tv_nsec - started.tv_nsec) / 1000000;
+        if (waited > self->options.receipt_timeout_ms) {
+            rc = s_bump (self, deal_id, record, kind, err);
+            if (rc != DP_OK)
+                return rc;
+            started = now;
+        }
+        s_sleep_ms (delay);
+    }
+    return dp_error_set (err, DP_TIMEOUT, "stopped while waiting for the %s of deal %s", kind, deal_id);
+}
+
+//  Signs the transaction with the next nonce, records it durably, sends
+//  it and follows it to its receipt.
+static dp_status
+s_send (dp_relayer_t *self, const char *deal_id, json_object *record, const char *kind,
+        const uint8_t value [32], const uint8_t *data, size_t len, dp_chain_receipt *mined,
+        dp_error_t *err)
+{
+    dp_chain_tx_t tx;
+    dp_status rc = dp_chain_prepare (self->chain, self->next_nonce, value, data, len, NULL, &tx, err);
+    if (rc != DP_OK)
+        return rc;
+    char phase [32];
+    snprintf (phase, sizeof phase, "%s_sent", kind);
+    s_tx_to_record (record, kind, &tx, value, data, len);
+    s_set (record, "phase", phase);
+    self->next_nonce++;
+    rc = s_record_put (self, deal_id, record, 1, err);
+    if (rc == DP_OK) {
+        rc = dp_chain_send (self->chain, &tx, err);
+        if (rc == DP_EXISTS)
+            rc = DP_OK;
+        self->counts.sent += rc == DP_OK;
+        dp_log_info ("deal=%s %s tx=%s nonce=%llu", deal_id, kind, tx.hash, (unsigned long long) tx.nonce);
+    }
+    dp_chain_tx_clear (&tx);
+    //  A send that failed for a transient reason is resent by s_follow's
+    //  caller on reconciliation; the intent is on disk.
+    if (rc != DP_OK)
+        return rc;
+    return s_follow (self, deal_id, record, kind, mined, err);
+}
+
+//  ---------------------------------------------------------------------
+//  What happens to a deal
+
+//  After its transaction was mined or reverted: the next phase, the
+//  annotation on the broker, the counters.
+static dp_status
+s_settle (dp_relayer_t *self, const char *deal_id, json_object *record, const char *kind,
+          dp_chain_receipt mined, dp_error_t *err)
+{
+    json_object *entry = NULL, *hash = NULL;
+    json_object_object_get_ex (record, kind, &entry);
+    json_object_object_get_ex (entry, "hash", &hash);
+    const char *tx_hash = json_object_get_string (hash);
+    int deposit = strcmp (kind, "deposit") == 0;
+    if (mined == DP_CHAIN_REVERTED) {
+        //  The contract refused. Its state tells whether the goal was
+        //  reached anyway (another relayer, the buyer) or not.
+        dp_chain_deal_t onchain;
+        dp_status rc = dp_chain_deal (self->chain, deal_id, &onchain, err);
+        if (rc != DP_OK)
+            return rc;
+        int done = deposit? onchain.status != DP_CHAIN_DEAL_NONE
+                 : strcmp (kind, "release") == 0? onchain.status == DP_CHAIN_DEAL_COMPLETED
+                 : onchain.status == DP_CHAIN_DEAL_REFUNDED;
+        dp_log_warn ("deal=%s %s tx=%s reverted; on chain the deal is %d", deal_id, kind, tx_hash,
+                     (int) onchain.status);
+        s_set (record, "phase", done? (deposit? "funded": strcmp (kind, "release") == 0? "released": "refunded")
+                                    : "reverted");
+        s_set (record, "reason", done? NULL: "the contract reverted the transaction");
+        return s_record_put (self, deal_id, record, 0, err);
+    }
+    s_set (record, "phase", deposit? "funded": strcmp (kind, "release") == 0? "released": "refunded");
+    dp_status rc = s_record_put (self, deal_id, record, 0, err);
+    if (rc != DP_OK)
+        return rc;
+    if (deposit)
+        self->counts.deposits++;
+    else
+    if (strcmp (kind, "release") == 0)
+        self->counts.releases++;
+    else
+        self->counts.refunds++;
+    //  Unsigned annotations (SPEC §4/§6): the seed's escrow_tx is the
+    //  deposit, completion_tx the release or refund.
+    return dp_client_annotate (self->client, deal_id, deposit? "escrow_tx": "completion_tx", tx_hash, err);
+}
+
+static dp_status
+s_transact (dp_relayer_t *self, const char *deal_id, json_object *record, const char *kind,
+            const uint8_t value [32], const uint8_t *data, size_t len, dp_error_t *err)
+{
+    dp_chain_receipt mined = DP_CHAIN_PENDING;
+    dp_status rc = s_send (self, deal_id, record, kind, value, data, len, &mined, err);
+    if (rc == DP_OK)
+        rc = s_settle (self, deal_id, record, kind, mined, err);
+    return rc;
+}
+
+//  A new deal with escrow: deposit, unless it is funded on chain already.
+static dp_status
+s_on_pending (dp_relayer_t *self, const dp_envelope_t *envelope, dp_error_t *err)
+{
+    const char *deal_id = envelope->deal_id;
+    json_object *record = s_record_get (self, deal_id);
+    if (record) {
+        json_object_put (record);
+        return DP_OK;                   //  already handled
+    }
+    dp_chain_deal_t onchain;
+    dp_status rc = dp_chain_deal (self->chain, deal_id, &onchain, err);
+    if (rc != DP_OK)
+        return rc;
+    record = json_object_new_object ();
+    if (onchain.status != DP_CHAIN_DEAL_NONE || !self->options.deposit) {
+        s_set (record, "phase", onchain.status != DP_CHAIN_DEAL_NONE? "funded": "unfunded");
+        s_set (record, "funded_by", onchain.status != DP_CHAIN_DEAL_NONE? "other": NULL);
+        rc = s_record_put (self, deal_id, record, 0, err);
+        json_object_put (record);
+        return rc;
+    }
+    uint8_t seller [20], data_hash [32], wei [32];
+    rc = dp_eth_address_parse (envelope->seller_address, seller, err);
+    if (rc == DP_OK)
+        rc = dp_hex_decode (envelope->data_hash, 64, data_hash, 32, err);
+    if (rc == DP_OK)
+        rc = dp_money_wei_from_text (envelope->escrow_amount_eth, strlen (envelope->escrow_amount_eth), wei, err);
+    uint8_t *data = NULL;
+    size_t len = 0;
+    if (rc == DP_OK && (rc = dp_chain_calldata_create (deal_id, seller, data_hash, self->options.window_s,
+                                                       &data, &len)) != DP_OK)
+        dp_error_set (err, rc, "out of memory");
+    if (rc == DP_OK)
+        rc = s_transact (self, deal_id, record, "deposit", wei, data, len, err);
+    else
+    if (!s_transient (rc)) {
+        dp_log_warn ("deal=%s no deposit: %s", deal_id, err->text);
+        rc = DP_OK;                     //  a bad envelope: nothing to do, go on
+    }
+    free (data);
+    json_object_put (record);
+    return rc;
+}
+
+static dp_status
+s_release (dp_relayer_t *self, const char *deal_id, json_object *record, json_object *result,
+           const dp_envelope_t *envelope, dp_error_t *err)
+{
+    dp_relayer_release_t release;
+    dp_error_t why;
+    if (dp_relayer_check (self->checker, result, envelope, dp_chain_id (self->chain),
+                          dp_chain_contract (self->chain), &release, &why) != DP_OK) {
+        dp_log_warn ("deal=%s release refused: %s", deal_id, why.text);
+        self->counts.refused++;
+        s_set (record, "phase", "refused");
+        s_set (record, "reason", why.text);
+        return s_record_put (self, deal_id, record, 0, err);
+    }
+    //  The contract would refuse an unregistered key too; asking first
+    //  costs no gas and says why.
+    int registered = 0;
+    dp_status rc = dp_chain_is_signer (self->chain, release.signer, &registered, err);
+    if (rc != DP_OK)
+        return rc;
+    if (!registered) {
+        char address [43];
+        dp_eth_address_eip55 (release.signer, address);
+        dp_log_warn ("deal=%s release refused: signer %s is not registered on the contract", deal_id, address);
+        self->counts.refused++;
+        s_set (record, "phase", "refused");
+        s_set (record, "reason", "signer is not a registered enclave key");
+        return s_record_put (self, deal_id, record, 0, err);
+    }
+    uint8_t *data = NULL, zero [32] = { 0 };
+    size_t len = 0;
+    if (dp_chain_calldata_release (deal_id, release.amount, release.report_data32, release.release_signature,
+                                   &data, &len) != DP_OK)
+        return dp_error_set (err, DP_NOMEM, "out of memory");
+    rc = s_transact (self, deal_id, record, "release", zero, data, len, err);
+    free (data);
+    return rc;
+}
+
+//  A final result: release on agreement, else wait for the refund window.
+static dp_status
+s_on_result (dp_relayer_t *self, const char *deal_id, const char *status, const uint8_t *data,
+             size_t len, dp_error_t *err)
+{
+    json_object *record = s_record_get (self, deal_id);
+    const char *phase = s_phase (record);
+    if (!record || (strcmp (phase, "funded") != 0 && strcmp (phase, "unfunded") != 0)) {
+        json_object_put (record);       //  no escrow, or already past this point
+        return DP_OK;
+    }
+    dp_client_deal_t deal;
+    dp_status rc = dp_client_status (self->client, deal_id, &deal, err);
+    json_object *result = NULL;
+    if (rc == DP_OK && strcmp (status, "agreed") == 0) {
+        if (dp_json_parse ((const char *) data, len, &result, err) != DP_OK) {
+            dp_log_warn ("deal=%s result event is not JSON: %s", deal_id, err->text);
+            s_set (record, "phase", "refused");
+            s_set (record, "reason", "result is not JSON");
+            rc = s_record_put (self, deal_id, record, 0, err);
+        }
+        else
+            rc = s_release (self, deal_id, record, result, &deal.envelope, err);
+    }
+    else
+    if (rc == DP_OK) {
+        json_object *funded_by = NULL;
+        int ours = !json_object_object_get_ex (record, "funded_by", &funded_by) || !funded_by;
+        s_set (record, "phase", ours && strcmp (phase, "funded") == 0? "refund_wait": "done");
+        rc = s_record_put (self, deal_id, record, 0, err);
+    }
+    json_object_put (result);
+    json_object_put (record);
+    return rc;
+}
+
+//  Refunds every deal whose window has passed on chain.
+static dp_status
+s_refund_due (dp_relayer_t *self, dp_error_t *err)
+{
+    uint64_t now = 0;
+    dp_status rc = dp_chain_time (self->chain, &now, err);
+    if (rc != DP_OK)
+        return rc;
+    MDB_txn *txn = NULL;
+    MDB_cursor *cursor = NULL;
+    MDB_val key, data;
+    char (*due) [DP_DEAL_ID_MAX + 1] = NULL;
+    size_t count = 0, cap = 0;
+    if (mdb_txn_begin (self->env, NULL, MDB_RDONLY, &txn) != 0 || mdb_cursor_open (txn, self->deals, &cursor) != 0) {
+        if (txn)
+            mdb_txn_abort (txn);
+        return dp_error_set (err, DP_IO, "relayer store: cannot read");
+    }
+    for (int op = MDB_FIRST; mdb_cursor_get (cursor, &key, &data, op) == 0; op = MDB_NEXT)
+        if (memmem (data.mv_data, data.mv_size, "\"refund_wait\"", 13) && key.mv_size <= DP_DEAL_ID_MAX) {
+            if (count == cap && !(due = realloc (due, (cap = cap * 2 + 16) * sizeof *due)))
+                break;
+            memcpy (due [count], key.mv_data, key.mv_size);
+            due [count++][key.mv_size] = '\0';
+        }
+    mdb_cursor_close (cursor);
+    mdb_txn_abort (txn);
+    for (size_t i = 0; i < count && rc == DP_OK && !*self->stop; i++) {
+        dp_chain_deal_t onchain;
+        rc = dp_chain_deal (self->chain, due [i], &onchain, err);
+        if (rc != DP_OK || onchain.status != DP_CHAIN_DEAL_ACTIVE || onchain.deadline > now)
+            continue;
+        json_object *record = s_record_get (self, due [i]);
+        uint8_t *calldata = NULL, zero [32] = { 0 };
+        size_t len = 0;
+        if (record && dp_chain_calldata_refund (due [i], &calldata, &len) == DP_OK)
+            rc = s_transact (self, due [i], record, "refund", zero, calldata, len, err);
+        free (calldata);
+        json_object_put (record);
+    }
+    free (due);
+    return rc;
+}
+
+//  On start: every transaction recorded as sent is resent (the same raw
+//  bytes, harmless if the node has it) and followed to its receipt
+//  before anything new happens.
+static dp_status
+s_reconcile (dp_relayer_t *self, dp_error_t *err)
+{
+    MDB_txn *txn = NULL;
+    MDB_cursor *cursor = NULL;
+    MDB_val key, data;
+    char (*open) [DP_DEAL_ID_MAX + 1] = NULL;
+    size_t count = 0, cap = 0;
+    if (mdb_txn_begin (self->env, NULL, MDB_RDONLY, &txn) != 0 || mdb_cursor_open (txn, self->deals, &cursor) != 0) {
+        if (txn)
+            mdb_txn_abort (txn);
+        return dp_error_set (err, DP_IO, "relayer store: cannot read");
+    }
+    for (int op = MDB_FIRST; mdb_cursor_get (cursor, &key, &data, op) == 0; op = MDB_NEXT)
+        if (memmem (data.mv_data, data.mv_size, "_sent\"", 6) && key.mv_size <= DP_DEAL_ID_MAX) {
+            if (count == cap && !(open = realloc (open, (cap = cap * 2 + 16) * sizeof *open)))
+                break;
+            memcpy (open [count], key.mv_data, key.mv_size);
+            open [count++][key.mv_size] = '\0';
+        }
+    mdb_cursor_close (cursor);
+    mdb_txn_abort (txn);
+    dp_status rc = DP_OK;
+    for (size_t i = 0; i < count && rc == DP_OK; i++) {
+        json_object *record = s_record_get (self, open [i]);
+        const char *phase = s_phase (record);
+        char kind [16];
+        snprintf (kind, sizeof kind, "%.*s", (int) (strlen (phase) - 5), phase);
+        dp_chain_tx_t tx;
+        s_tx_from_record (record, kind, &tx);
+        dp_log_info ("deal=%s reconciling %s tx=%s", open [i], kind, tx.hash);
+        rc = tx.raw_hex? dp_chain_send (self->chain, &tx, err): DP_OK;
+        if (rc == DP_EXISTS || rc == DP_INVALID)
+            rc = DP_OK;                 //  known, mined, or replaced: the receipt decides
+        dp_chain_receipt mined;
+        if (rc == DP_OK && (rc = s_follow (self, open [i], record, kind, &mined, err)) == DP_OK)
+            rc = s_settle (self, open [i], record, kind, mined, err);
+        dp_chain_tx_clear (&tx);
+        json_object_put (record);
+    }
+    free (open);
+    dp_log_info ("reconciled %zu transaction(s) in flight", count);
+    return rc;
+}
+
+//  ---------------------------------------------------------------------
+//  The loop
+
+static dp_status
+s_handle (dp_relayer_t *self, const dp_wire_event_t *event, dp_error_t *err)
+{
+    if (strcmp (event->type, "status") == 0 && strcmp (event->status, "pending") == 0) {
+        dp_client_deal_t deal;
+        dp_status rc = dp_client_status (self->client, event->deal_id, &deal, err);
+        if (rc != DP_OK)
+            return rc == DP_NOTFOUND? DP_OK: rc;
+        if (!deal.envelope.seller_address [0] || !deal.envelope.escrow_amount_eth [0])
+            return DP_OK;               //  no escrow for this deal
+        return s_on_pending (self, &deal.envelope, err);
+    }
+    if (strcmp (event->type, "result") == 0)
+        return s_on_result (self, event->deal_id, event->status, event->data, event->data_len, err);
+    return DP_OK;
+}
+
+//  Handles one event, waiting out a node or broker that is away (with
+//  backoff) so the event is never skipped.
+static dp_status
+s_handle_with_retry (dp_relayer_t *self, const dp_wire_event_t *event, dp_error_t *err)
+{
+    for (int delay = 100; !*self->stop; delay = delay < 5000? delay * 2: 5000) {
+        dp_status rc = s_handle (self, event, err);
+        if (!s_transient (rc))
+            return rc;
+        dp_log_warn ("deal=%s waiting %d ms: %s", event->deal_id, delay, err->text);
+        s_sleep_ms (delay);
+    }
+    return dp_error_set (err, DP_TIMEOUT, "stopped");
+}
+
+dp_status
+dp_relayer_run (dp_relayer_t *self, volatile sig_atomic_t *stop, int idle_exit_ms, dp_error_t *err)
+{
+    self->stop = stop;
+    dp_status rc = s_reconcile (self, err);
+    if (rc != DP_OK)
+        return rc;
+    rc = dp_client_subscribe (self->client, self->last_seq + 1, err);
+    if (rc != DP_OK)
+        return rc;
+    int idle_ms = 0;
+    struct timespec last_refund_scan = { 0, 0 };
+    while (!*stop && (idle_exit_ms <= 0 || idle_ms < idle_exit_ms)) {
+        dp_wire_event_t event;
+        rc = dp_client_next_event (self->client, 200, &event, err);
+        struct timespec now;
+        clock_gettime (CLOCK_MONOTONIC, &now);
+        if (now.tv_sec - last_refund_scan.tv_sec >= 2) {
+            last_refund_scan = now;
+            dp_error_t scan_err;
+            if (s_refund_due (self, &scan_err) != DP_OK && !s_transient (scan_err.code))
+                dp_log_warn ("refund scan: %s", scan_err.text);
+        }
+        if (rc == DP_TIMEOUT) {
+            idle_ms += 200;
+            continue;
+        }
+        if (rc == DP_NOTFOUND) {
+            dp_log_error ("events missed that the broker no longer keeps: %s", err->text);
+            continue;
+        }
+        if (rc != DP_OK)
+            return rc;
+        idle_ms = 0;
+        if (event.seq == 0)
+            continue;                   //  progress: not ours
+        self->counts.events++;
+        rc = s_handle_with_retry (self, &event, err);
+        if (rc != DP_OK && !*stop)
+            dp_log_error ("deal=%s event seq=%llu: %s", event.deal_id, (unsigned long long) event.seq, err->text);
+        if (*stop)
+            break;
+        //  Only after handling: a crash before this line replays the
+        //  event, and the record makes the replay a no-op.
+        if ((rc = s_seq_put (self, event.seq, err)) != DP_OK)
+            return rc;
+    }
+    return DP_OK;
+}
+
+dp_relayer_t *
+dp_relayer_new (const dp_relayer_options_t *options, dp_error_t *err)
+{
+    if (!options->broker || !options->rpc_url || !options->contract || !options->data_dir) {
+        dp_error_set (err, DP_INVALID, "--broker, --rpc-url, --contract and --data are required");
+        return NULL;
+    }
+    dp_relayer_t *self = calloc (1, sizeof *self);
+    if (!self) {
+        dp_error_set (err, DP_NOMEM, "out of memory");
+        return NULL;
+    }
+    self->options = *options;
+    dp_relayer_policy_t policy = {
+        .allow_simulation = options->allow_simulation, .sim_root = options->sim_root,
+        .collateral = options->collateral, .tcb_statuses = options->tcb_statuses,
+        .mrtd_hex = options->mrtd_hex,
+    };
+    if (s_store_open (self, err) != DP_OK
+    ||  !(self->checker = dp_relayer_checker_new (&policy, err))
+    ||  !(self->chain = dp_chain_new (options->rpc_url, options->contract, options->key,
+                                      options->rpc_timeout_ms, err))
+    ||  !(self->client = dp_client_new (options->broker, 10000, err))) {
+        dp_relayer_destroy (&self);
+        return NULL;
+    }
+    uint64_t pending = 0;
+    if (dp_chain_pending_nonce (self->chain, &pending, err) != DP_OK) {
+        dp_relayer_destroy (&self);
+        return NULL;
+    }
+    //  The store's nonce counts intents not yet sent (a crash between the
+    //  record and the send); the node's counts what it has seen.
+    uint64_t stored = s_meta_get (self, "next_nonce");
+    self->next_nonce = stored > pending? stored: pending;
+    self->last_seq = s_meta_get (self, "last_seq");
+    dp_log_info ("relayer ready account=%s chain=%llu nonce=%llu from_seq=%llu",
+                 dp_chain_address_text (self->chain), (unsigned long long) dp_chain_id (self->chain),
+                 (unsigned long long) self->next_nonce, (unsigned long long) self->last_seq + 1);
+    return self;
+}
+
+void
+dp_relayer_destroy (dp_relayer_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    dp_relayer_t *self = *self_p;
+    dp_client_destroy (&self->client);
+    dp_chain_destroy (&self->chain);
+    dp_relayer_checker_destroy (&self->checker);
+    if (self->env)
+        mdb_env_close (self->env);
+    OPENSSL_cleanse (self->options.key, sizeof self->options.key);
+    free (self);
+    *self_p = NULL;
+}
+
+void
+dp_relayer_counts (dp_relayer_t *self, dp_relayer_counts_t *out)
+{
+    *out = self->counts;
+}

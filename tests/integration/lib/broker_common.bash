@@ -1,0 +1,79 @@
+# broker_common.bash — helpers for the broker integration tests (sourced).
+#
+# Every test gets its own temporary folder, free loopback ports, and a trap
+# that kills every process it started (by pid) and removes the folder.
+set -euo pipefail
+BIN=${DP_BIN_DIR:?DP_BIN_DIR must point at the build bin folder}
+WORK=$(mktemp -d /tmp/dp-broker-test.XXXXXX)
+PIDS=()
+KEEP=${DP_KEEP_WORK:-0}
+
+cleanup() {
+    local pid
+    for pid in "${PIDS[@]}"; do
+        # a restart loop's current worker too: its pid, by parent, before
+        # the loop dies (afterwards it would be re-parented)
+        local kids
+        kids=$(pgrep -P "$pid" 2>/dev/null || true)
+        kill -CONT "$pid" 2>/dev/null || true
+        kill -9 "$pid" 2>/dev/null || true
+        for kid in $kids; do kill -9 "$kid" 2>/dev/null || true; done
+    done
+    wait 2>/dev/null || true
+    if [ "$KEEP" = 1 ]; then echo "work kept in $WORK" >&2; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+
+fail() {
+    echo "FAIL: $*" >&2
+    echo "--- broker log (tail)" >&2
+    tail -n 30 "$WORK/broker.log" >&2 2>/dev/null || true
+    exit 1
+}
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+PORT=$(free_port)
+EPORT=$(free_port)
+EP=tcp://127.0.0.1:$PORT
+
+# start_broker [extra flags...]: starts dp-broker on $EP with $WORK/data,
+# sets BROKER to its pid, waits until it answers.
+start_broker() {
+    "$BIN/dp-broker" --data "$WORK/data" --listen "$EP" --events "tcp://127.0.0.1:$EPORT" \
+        "$@" >>"$WORK/broker.log" 2>&1 &
+    BROKER=$!
+    PIDS+=("$BROKER")
+    local i
+    for i in $(seq 1 100); do
+        if "$BIN/dp-testclient" stats --broker "$EP" >/dev/null 2>&1; then return 0; fi
+        kill -0 "$BROKER" 2>/dev/null || fail "dp-broker exited at start"
+        sleep 0.05
+    done
+    fail "dp-broker did not answer"
+}
+
+# start_worker NAME [extra flags...]: sets WORKER to the pid.
+start_worker() {
+    local name=$1; shift
+    "$BIN/dp-testworker" --broker "$EP" --name "$name" --results "$WORK/results.$name" "$@" \
+        >>"$WORK/worker.$name.log" 2>&1 &
+    WORKER=$!
+    PIDS+=("$WORKER")
+}
+
+client() { "$BIN/dp-testclient" "$1" --broker "$EP" "${@:2}"; }
+
+# stat NAME: one number from the stats line.
+stat() { client stats | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+
+# wait_for NAME VALUE [timeout_s]: until stat NAME >= VALUE.
+wait_for() {
+    local deadline=$(( $(date +%s) + ${3:-30} ))
+    while [ "$(stat "$1")" -lt "$2" ]; do
+        [ "$(date +%s)" -lt "$deadline" ] || fail "timed out waiting for $1 >= $2 (now $(stat "$1"))"
+        sleep 0.05
+    done
+}

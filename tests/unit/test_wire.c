@@ -1,0 +1,173 @@
+/*  test_wire.c — protocol frames: round trips and strict refusals. */
+
+#include <criterion/criterion.h>
+#include <msgpack.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dp_sha256.h"
+#include "dp_wire.h"
+
+static dp_wire_item_t
+s_item (const char *deal_id, const char *body)
+{
+    dp_wire_item_t item;
+    memset (&item, 0, sizeof item);
+    snprintf (item.envelope.deal_id, sizeof item.envelope.deal_id, "%s", deal_id);
+    snprintf (item.envelope.batch, sizeof item.envelope.batch, "batch-1");
+    snprintf (item.envelope.data_hash, sizeof item.envelope.data_hash, "%064d", 7);
+    snprintf (item.envelope.seller_address, sizeof item.envelope.seller_address,
+              "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed");
+    snprintf (item.envelope.escrow_amount_eth, sizeof item.envelope.escrow_amount_eth, "0.25");
+    snprintf (item.envelope.buyer_engine, sizeof item.envelope.buyer_engine, "claude");
+    item.envelope.priority = 9;
+    item.envelope.submitted_at_ms = -5;
+    item.body = (const uint8_t *) body;
+    item.body_len = strlen (body);
+    item.envelope.body_size = item.body_len;
+    dp_sha256 (body, item.body_len, item.envelope.body_sha256);
+    return item;
+}
+
+static void
+s_round_trip (dp_wire_msg_t *in, dp_wire_msg_t *out, uint8_t **frame)
+{
+    size_t len;
+    cr_assert_eq (dp_wire_encode (in, frame, &len, NULL), DP_OK);
+    dp_error_t err;
+    dp_status rc = dp_wire_decode (*frame, len, 0, 0, out, &err);
+    cr_assert_eq (rc, DP_OK, "decode: %s", err.text);
+    cr_assert_eq (out->kind, in->kind);
+    cr_assert_eq (out->request_id, in->request_id);
+}
+
+Test (wire, submit_round_trip)
+{
+    dp_wire_item_t items [2] = { s_item ("a-1", "{\"deal_id\":\"a-1\"}"), s_item ("b.2:x_y", "{}") };
+    dp_wire_msg_t msg, back;
+    dp_wire_msg_init (&msg, DP_WIRE_SUBMIT, 1ull << 40);
+    msg.items = items;
+    msg.count = 2;
+    uint8_t *frame;
+    s_round_trip (&msg, &back, &frame);
+    cr_assert_eq (back.count, 2);
+    cr_assert_eq (memcmp (&back.items [0].envelope, &items [0].envelope, sizeof items [0].envelope), 0);
+    cr_assert_eq (back.items [1].body_len, 2);
+    cr_assert_eq (memcmp (back.items [1].body, "{}", 2), 0);
+    cr_assert_eq (back.items [0].envelope.submitted_at_ms, -5);
+    dp_wire_msg_clear (&back);
+    free (frame);
+}
+
+Test (wire, every_kind_round_trips)
+{
+    for (int kind = 1; kind < DP_WIRE_KIND_COUNT; kind++) {
+        dp_wire_msg_t msg, back;
+        dp_wire_msg_init (&msg, kind, (uint64_t) kind);
+        snprintf (msg.deal_id, sizeof msg.deal_id, "deal-%d", kind);
+        snprintf (msg.envelope.deal_id, sizeof msg.envelope.deal_id, "deal-%d", kind);
+        snprintf (msg.event.deal_id, sizeof msg.event.deal_id, "deal-%d", kind);
+        snprintf (msg.status, sizeof msg.status, "agreed");
+        msg.token = UINT64_MAX;
+        msg.code = DP_STALE;
+        msg.stats.commit_avg_ms = 2.5;
+        uint8_t *frame;
+        s_round_trip (&msg, &back, &frame);
+        if (kind == DP_WIRE_DONE || kind == DP_WIRE_JOB)
+            cr_assert_eq (back.token, UINT64_MAX, "%s", dp_wire_kind_name (kind));
+        if (kind == DP_WIRE_ERROR)
+            cr_assert_eq (back.code, DP_STALE);
+        if (kind == DP_WIRE_STATS_REPLY)
+            cr_assert_float_eq (back.stats.commit_avg_ms, 2.5, 1e-9);
+        dp_wire_msg_clear (&back);
+        free (frame);
+    }
+}
+
+static dp_status
+s_decode (const void *data, size_t len, char *text)
+{
+    dp_wire_msg_t msg;
+    dp_error_t err;
+    dp_status rc = dp_wire_decode (data, len, 1000, 2, &msg, &err);
+    if (rc != DP_OK && text)
+        snprintf (text, DP_ERROR_TEXT_MAX, "%s", err.text);
+    dp_wire_msg_clear (&msg);
+    return rc;
+}
+
+Test (wire, refuses_malformed_frames)
+{
+    char text [DP_ERROR_TEXT_MAX];
+    cr_assert_eq (s_decode ("", 0, text), DP_PROTO);
+    cr_assert_eq (s_decode ("\x93\x02\x07\x00", 4, text), DP_UNSUPPORTED);
+    cr_assert (strstr (text, "version"), "%s", text);
+    cr_assert_eq (s_decode ("\x93\x01\x7f\x00", 4, text), DP_UNSUPPORTED);
+    cr_assert_eq (s_decode ("\x93\x01\x0d\x00", 4, text), DP_OK);                //  stats
+    cr_assert_eq (s_decode ("\x93\x01\x0d\x00\x00", 5, text), DP_PROTO);         //  trailing
+    cr_assert (strstr (text, "trailing"), "%s", text);
+    cr_assert_eq (s_decode ("\x94\x01\x07\x00\xa3\x61\x00\x62", 8, text), DP_PROTO);  //  NUL in id
+    cr_assert_eq (s_decode ("\x94\x01\x07\x00\xa3\x61/b", 8, text), DP_PROTO);   //  bad id charset
+    cr_assert_eq (s_decode ("\x94\x01\x07\x00\x05", 5, text), DP_PROTO);         //  int for a string
+    cr_assert (strstr (text, "deal_id"), "%s", text);
+    cr_assert_eq (s_decode ("\x94\x01\x07\x00\xdb\xff\xff\xff\xff", 9, text), DP_PROTO);
+    cr_assert_eq (s_decode ("\x94\x01\x05\x00\xdd\x7f\xff\xff\xff", 9, text), DP_PROTO);
+    cr_assert (strstr (text, "exceeds"), "%s", text);
+    char big [1001] = { 0 };
+    cr_assert_eq (s_decode (big, sizeof big, text), DP_LIMIT);
+}
+
+Test (wire, refuses_batches_over_the_limit_and_bad_envelopes)
+{
+    dp_wire_item_t items [3] = { s_item ("a", "x"), s_item ("b", "y"), s_item ("c", "z") };
+    dp_wire_msg_t msg;
+    dp_wire_msg_init (&msg, DP_WIRE_SUBMIT, 1);
+    msg.items = items;
+    msg.count = 3;
+    uint8_t *frame;
+    size_t len;
+    cr_assert_eq (dp_wire_encode (&msg, &frame, &len, NULL), DP_OK);
+    char text [DP_ERROR_TEXT_MAX];
+    cr_assert_eq (s_decode (frame, len, text), DP_LIMIT);
+    free (frame);
+    items [0].envelope.priority = 10;
+    msg.count = 1;
+    cr_assert_eq (dp_wire_encode (&msg, &frame, &len, NULL), DP_OK);
+    cr_assert_eq (s_decode (frame, len, text), DP_PROTO);
+    cr_assert (strstr (text, "priority"), "%s", text);
+    free (frame);
+    dp_error_t err;
+    items [0].envelope.priority = 0;
+    snprintf (items [0].envelope.data_hash, sizeof items [0].envelope.data_hash, "ABC");
+    cr_assert_eq (dp_wire_check_envelope (&items [0].envelope, &err), DP_INVALID);
+    cr_assert (strstr (err.text, "data_hash"));
+}
+
+Test (wire, every_truncation_is_refused)
+{
+    dp_wire_item_t items [1] = { s_item ("t-1", "{\"deal_id\":\"t-1\"}") };
+    dp_wire_msg_t msg;
+    dp_wire_msg_init (&msg, DP_WIRE_SUBMIT, 77);
+    msg.items = items;
+    msg.count = 1;
+    uint8_t *frame;
+    size_t len;
+    cr_assert_eq (dp_wire_encode (&msg, &frame, &len, NULL), DP_OK);
+    for (size_t cut = 0; cut < len; cut++)
+        cr_assert_neq (s_decode (frame, cut, NULL), DP_OK, "cut at %zu accepted", cut);
+    free (frame);
+}
+
+Test (wire, deal_id_rules)
+{
+    cr_assert (dp_wire_deal_id_valid ("A-z.0_9:x"));
+    cr_assert (!dp_wire_deal_id_valid (""));
+    cr_assert (!dp_wire_deal_id_valid ("a b"));
+    char id [130];
+    memset (id, 'a', 129);
+    id [129] = '\0';
+    cr_assert (!dp_wire_deal_id_valid (id));
+    id [128] = '\0';
+    cr_assert (dp_wire_deal_id_valid (id));
+    cr_assert_eq (dp_wire_status_from_name ("exists"), DP_EXISTS);
+}
