@@ -376,6 +376,10 @@ dp_simroot_open (const char *dir, int create, dp_error_t *err)
                                self->dir);
         else
             rc = s_create (self->dir, err);
+        //  s_create "lost the race" to a folder that is not a sim root.
+        if (rc == DP_OK && !s_root_exists (self->dir))
+            rc = dp_error_set (err, DP_INVALID, "sim root: %s exists but is not a simulation root "
+                               "(no root.pem); remove it or choose another folder", self->dir);
     }
     if (rc == DP_OK)
         rc = s_load_root (self, err);
