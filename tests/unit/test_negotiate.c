@@ -311,7 +311,7 @@ Test (negotiate, guardrails_hold_in_100k_fuzzed_negotiations)
 {
     const dp_engine_params_t *pool [] = {
         &dp_engine_builtin_default, &dp_engine_chaos, &dp_engine_random, &dp_engine_prompt_rules,
-        &dp_engine_hardliner, &dp_engine_boulware, &dp_engine_linear, &dp_engine_chaos };
+        &dp_engine_hardliner, &dp_engine_salami, &dp_engine_tft, &dp_engine_chaos };
     static const char *scopes [] = { "aggregate", "row_level", "full" };
     static const int days [] = { 30, 90, 180, 365 };
     uint64_t rng = 0xDEA1;
