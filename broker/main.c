@@ -1,8 +1,8 @@
 /*  dp-broker — the durable DealProof job broker (docs/operations.md).
 
     Exit codes (SPEC §10): 0 stopped cleanly by SIGTERM/SIGINT after
-    draining; 1 the store failed while running; 2 bad flags or data
-    directory; 3 the endpoints cannot be bound. */
+    draining; 1 the store failed while running; 2 bad flags, an unusable
+    data directory or store; 3 the endpoints cannot be bound. */
 
 #include <signal.h>
 #include <stdio.h>
@@ -143,7 +143,7 @@ main (int argc, char **argv)
     if (!broker) {
         fprintf (stderr, "dp-broker: %s\n", err.text);
         dp_config_destroy (&config);
-        return err.code == DP_UNREACHABLE? 3: err.code == DP_INVALID? 2: 1;
+        return err.code == DP_UNREACHABLE? 3: 2;   //  flags, data dir or store format
     }
     printf ("dp-broker listening on %s, events on %s\n", dp_broker_endpoint (broker),
             dp_broker_events_endpoint (broker));

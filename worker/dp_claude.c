@@ -153,7 +153,8 @@ dp_claude_new (const dp_claude_config_t *config, dp_error_t *err)
     self->connect_timeout_ms = config->connect_timeout_ms > 0 ? config->connect_timeout_ms : 5000;
     self->request_timeout_ms = config->request_timeout_ms > 0 ? config->request_timeout_ms : 60000;
     self->turn_budget_ms = config->turn_budget_ms > 0 ? config->turn_budget_ms : 120000;
-    self->max_retries = config->max_retries >= 0 ? config->max_retries : 2;
+    self->max_retries = config->max_retries > 0 ? config->max_retries
+                      : config->max_retries < 0 ? 0 : 2;
     self->max_tokens = config->max_tokens > 0 ? config->max_tokens : 1024;
     self->interval_ms = 1000 / (config->requests_per_second > 0 ? config->requests_per_second : 50);
     self->max_response = config->max_response ? config->max_response : (size_t) 1 << 20;

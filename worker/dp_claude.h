@@ -35,7 +35,7 @@ typedef struct {
     int connect_timeout_ms;     //  0 = 5000
     int request_timeout_ms;     //  0 = 60000
     int turn_budget_ms;         //  0 = 120000 (all attempts of one turn)
-    int max_retries;            //  < 0 = 2
+    int max_retries;            //  0 = 2 (the SDKs' default); < 0 = none
     int max_tokens;             //  0 = 1024
     int requests_per_second;    //  global rate limit; 0 = 50
     size_t max_response;        //  0 = 1 MiB; larger bodies abort the transfer

@@ -90,7 +90,7 @@ typedef struct {
     int connect_timeout_ms;     //  0 = 5000
     int request_timeout_ms;     //  0 = 60000
     int turn_budget_ms;         //  0 = 120000, wall time per turn incl. retries
-    int max_retries;            //  < 0 = 2 (the official SDKs' default)
+    int max_retries;            //  0 = 2 (the official SDKs' default); < 0 = none
     int max_tokens;             //  0 = 1024
     int requests_per_second;    //  rate limit of a per-run client; 0 = 50
     dp_claude_t *claude;        //  shared client (rate limit, latch); NULL =
@@ -149,7 +149,7 @@ typedef struct {
     char note [512];                    //  e.g. why a claude side fell back; "" if none
 } dp_negotiate_outcome_t;
 
-//  Sets every option to its default (all zero, max_retries = -1).
+//  Sets every option to its default (all zero).
 void dp_negotiate_options_init (dp_negotiate_options_t *options);
 
 //  Runs the negotiation to its end. Calls progress (may be NULL) once per

@@ -2,15 +2,12 @@
 
     The per-deal state lives in an s_run_t on the job thread's stack; the
     shared dp_pipeline_t holds only read-only configuration, the TEE
-    client and the enclave key (both thread-safe) and the DKIM lookup,
-    which is serialised by a mutex (resolver handles are not shared
-    across threads safely). */
+    client, the enclave key and the DKIM lookup, all three thread-safe. */
 
 #include "dp_pipeline.h"
 
 #include <openssl/crypto.h>
 #include <stdarg.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +33,6 @@ struct dp_pipeline_t {
     dp_tee_t *tee;
     dp_enclave_key_t *key;
     dp_dkim_lookup_t *dkim;
-    pthread_mutex_t dkim_lock;
     int64_t dkim_now;
     int escrow_on;
     uint64_t chain_id;
@@ -195,9 +191,7 @@ s_step_dkim (s_run_t *run)
     if (!verdict)
         return DP_NOMEM;
     dp_error_t err;
-    pthread_mutex_lock (&run->pipeline->dkim_lock);
     dp_status rc = dp_dkim_verify (deal->email, deal->email_len, &options, verdict, &err);
-    pthread_mutex_unlock (&run->pipeline->dkim_lock);
     //  The raw email is private: drop it as soon as it has been checked.
     OPENSSL_cleanse (deal->email, deal->email_len);
     s_timing (run, "dkim_us", &since);
@@ -574,7 +568,6 @@ dp_pipeline_new (const dp_pipeline_options_t *options, dp_error_t *err)
         dp_error_set (err, DP_NOMEM, "out of memory");
         return NULL;
     }
-    pthread_mutex_init (&self->dkim_lock, NULL);
     self->dkim_now = options->dkim_now;
     if (options->worker_name)
         snprintf (self->worker_name, sizeof self->worker_name, "%s", options->worker_name);
@@ -628,7 +621,6 @@ dp_pipeline_destroy (dp_pipeline_t **self_p)
     free (self->anthropic_key);
     free (self->anthropic_url);
     free (self->model);
-    pthread_mutex_destroy (&self->dkim_lock);
     free (self);
     *self_p = NULL;
 }

@@ -229,6 +229,10 @@ s_reconnect (s_actor_t *a)
         return;
     zsock_set_linger (a->dealer, 0);
     zsock_set_sndhwm (a->dealer, 100000);
+    //  Retry a broker that is not up yet every 10 ms (backing off to 1 s),
+    //  so a restarted broker gets its workers back at once.
+    zsock_set_reconnect_ivl (a->dealer, 10);
+    zsock_set_reconnect_ivl_max (a->dealer, 1000);
     zsock_connect (a->dealer, "%s", a->w->broker);
     a->welcomed = false;
     a->broker_seen_ms = zclock_mono ();
