@@ -63,40 +63,50 @@ for i in range(int(sys.argv[1])):
 EOF
 
 clk=$(getconf CLK_TCK)
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$worker_pid/stat"; }
-t0=$(date +%s.%N); c0=$(cpu_ticks)
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+t0=$(date +%s.%N); c0=$(cpu_ticks "$worker_pid"); m0=$(cpu_ticks "$MOCK_PID")
 "$S" submit "$work/deals.jsonl" --progress off --wait --timeout 600000 --out "$work/results.jsonl" \
   >"$work/submit.out" 2>&1 & submit_pid=$!; pids+=("$submit_pid")
+# One sample: seconds since start, deals leased to the worker, backend
+# requests so far.
 : >"$work/samples"
 while kill -0 "$submit_pid" 2>/dev/null; do
-  "$S" stats --json 2>/dev/null | python3 -c '
+  leased=$("$S" stats --json 2>/dev/null | python3 -c '
 import json, sys
 for w in json.load(sys.stdin).get("workers") or []:
-    if w.get("name") == "inflight": print(w["leased"])' >>"$work/samples" 2>/dev/null || true
+    if w.get("name") == "inflight": print(w["leased"])' 2>/dev/null || true)
+  [ -n "$leased" ] && echo "$(date +%s.%N) $leased $(wc -l <"$work/mock.log")" >>"$work/samples"
   sleep 0.25
 done
 wait "$submit_pid" || true
-t1=$(date +%s.%N); c1=$(cpu_ticks)
+t1=$(date +%s.%N); c1=$(cpu_ticks "$worker_pid"); m1=$(cpu_ticks "$MOCK_PID")
 
-python3 - "$work/samples" "$work/results.jsonl" "$work/mock.log" "$t0" "$t1" "$c0" "$c1" "$clk" "$n" "$delay_ms" <<'EOF'
+python3 - "$work/samples" "$work/results.jsonl" "$work/mock.log" "$t0" "$t1" "$c0" "$c1" "$clk" "$n" "$delay_ms" "$m0" "$m1" <<'PY'
 import collections, json, statistics, sys
 samples_path, results_path, mock_log = sys.argv[1:4]
 t0, t1 = float(sys.argv[4]), float(sys.argv[5])
 c0, c1, clk, n, delay = int(sys.argv[6]), int(sys.argv[7]), int(sys.argv[8]), int(sys.argv[9]), int(sys.argv[10])
-loads = [int(x) for x in open(samples_path).read().split()]
+m0, m1 = int(sys.argv[11]), int(sys.argv[12])
+samples = [(float(t) - t0, int(l), int(r)) for t, l, r in (line.split() for line in open(samples_path))]
+loads = [l for _, l, _ in samples]
 results = [json.loads(l) for l in open(results_path)]
 statuses = collections.Counter(r["status"] for r in results)
 requests = sum(1 for _ in open(mock_log))
 wall = t1 - t0
 cpu = (c1 - c0) / clk
-busy = [x for x in loads if x > 0]
 print(f"deals: {n}, backend {delay} ms per turn, worker capacity 64, results {dict(statuses)}")
-print(f"in flight (broker's count of deals leased to the worker, {len(loads)} samples every 0.25 s):")
-print(f"  max {max(loads) if loads else 0}, median {statistics.median(loads) if loads else 0}, "
-      f"median while busy {statistics.median(busy) if busy else 0}   (goal: >= 50)")
+print(f"in flight (deals leased to the worker per the broker, {len(loads)} samples):")
+print(f"  max {max(loads) if loads else 0}, median {statistics.median(loads) if loads else 0}   (goal: >= 50)")
 print(f"wall {wall:.1f} s; worker CPU {cpu:.2f} s = {100 * cpu / wall:.1f} % of one core "
-      f"({100 * cpu / wall / 2:.1f} % of 2 cores)")
+      f"({100 * cpu / wall / 2:.1f} % of 2 cores); backend (Python mock) CPU "
+      f"{100 * (m1 - m0) / clk / wall:.1f} % of one core")
 print(f"backend requests: {requests} ({requests / wall:.1f}/s)")
-EOF
+print("timeline (s, in flight, backend requests done):")
+last = -10.0
+for t, l, r in samples:
+    if t - last >= 2.0:
+        print(f"  {t:5.1f} {l:4d} {r:5d}")
+        last = t
+PY
 kill -TERM "$worker_pid"; wait "$worker_pid" || true
 exec {MOCK[1]}>&-
