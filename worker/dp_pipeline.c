@@ -414,12 +414,29 @@ s_engines_from_deal (s_run_t *run)
     json_object_object_add (run->result, "engines", engines);
 }
 
+//  SPEC §4 defines transcript_digest for every result: a deal that ends
+//  before negotiating (bad proof, invalid body) gets the digest of its
+//  empty transcript, so verifiers need no special case.
+static void
+s_transcript_digest_if_missing (s_run_t *run)
+{
+    json_object *digest_json = NULL, *transcript = NULL;
+    if (json_object_object_get_ex (run->result, "transcript_digest", &digest_json) && digest_json)
+        return;
+    if (!json_object_object_get_ex (run->result, "transcript", &transcript) || !transcript)
+        return;
+    uint8_t digest [32];
+    if (dp_result_transcript_digest (transcript, digest, NULL) == DP_OK)
+        json_object_object_add (run->result, "transcript_digest", s_hex_string ("", digest, 32));
+}
+
 //  Sets the final fields, signs (SPEC §6) and serialises into outcome.
 static dp_status
 s_finish (s_run_t *run, dp_job_outcome_t *outcome)
 {
     json_object *result = run->result;
     s_engines_from_deal (run);
+    s_transcript_digest_if_missing (run);
     json_object_object_add (result, "status", json_object_new_string (run->status));
     json_object_object_add (result, "reason",
                             run->reason [0]? json_object_new_string (run->reason): NULL);
