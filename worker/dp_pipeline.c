@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "dp_binding.h"
+#include "dp_claude.h"
 #include "dp_deal.h"
 #include "dp_dkim.h"
 #include "dp_enclave_key.h"
@@ -38,6 +39,7 @@ struct dp_pipeline_t {
     uint64_t chain_id;
     uint8_t contract [20];
     char contract_text [43];
+    dp_claude_t *claude;        //  shared by every deal's Claude turns, or NULL
     char *anthropic_url;
     char *anthropic_key;
     char *model;
@@ -323,6 +325,7 @@ s_step_negotiate (s_run_t *run, dp_progress_fn *progress, void *progress_arg)
     dp_negotiate_options_init (&options);
     options.api_url = run->pipeline->anthropic_url;
     options.api_key = run->pipeline->anthropic_key;
+    options.claude = run->pipeline->claude;
     //  Deterministic per deal: the same body negotiates the same way.
     memcpy (&options.seed, run->deal->body_sha256, sizeof options.seed);
 
@@ -616,6 +619,16 @@ dp_pipeline_new (const dp_pipeline_options_t *options, dp_error_t *err)
         dp_error_set (err, DP_NOMEM, "out of memory");
         goto failed;
     }
+    //  One Claude client for all deals (connection reuse, one rate limit).
+    //  Without an API key there is none; a deal that asks for Claude then
+    //  gets the negotiation's own "no API key" fallback, said in its result.
+    dp_claude_config_t claude = {
+        .base_url = self->anthropic_url, .api_key = self->anthropic_key, .model = self->model
+    };
+    dp_error_t claude_err;
+    self->claude = dp_claude_new (&claude, &claude_err);
+    if (!self->claude)
+        dp_log_debug ("no shared Claude client: %s", claude_err.text);
     dp_log_info ("pipeline ready tee=%s signer=%s escrow=%s", dp_tee_mode_name (self->tee),
                  dp_enclave_key_address_text (self->key), self->escrow_on? "on": "off");
     return self;
@@ -630,6 +643,7 @@ dp_pipeline_destroy (dp_pipeline_t **self_p)
     if (!self_p || !*self_p)
         return;
     dp_pipeline_t *self = *self_p;
+    dp_claude_destroy (&self->claude);
     dp_dkim_lookup_destroy (&self->dkim);
     dp_enclave_key_destroy (&self->key);
     dp_tee_destroy (&self->tee);
