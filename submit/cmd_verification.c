@@ -54,7 +54,7 @@ static json_object *
 s_record (json_object *result)
 {
     json_object *own = NULL;
-    if (json_object_object_get_ex (result, "data_verification", &own)
+    if (json_object_object_get_ex (result, "verification", &own)
     &&  json_object_is_type (own, json_type_object)) {
         json_object *record = json_object_get (own);
         if (!json_object_object_get_ex (record, "attestation", NULL))
