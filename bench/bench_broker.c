@@ -772,6 +772,9 @@ main (int argc, char **argv)
     reps = reps < 1? 1: reps > MAX_REPS? MAX_REPS: reps;
     dp_log_set_level (DP_LOG_ERROR);
     signal (SIGPIPE, SIG_IGN);
+    //  Producer, worker and subscriber share this process: give ZeroMQ
+    //  two I/O threads, as three processes would have three.
+    zsys_set_io_threads (2);
     snprintf (s_tmp, sizeof s_tmp, "/tmp/dp-bench.%d", (int) getpid ());
     s_fresh_dir (s_tmp);
     s_bs_init_put ();
