@@ -40,7 +40,7 @@ export TEE_MODE=simulation DP_BROKER="$broker" LOG_LEVEL=info
 unset TAPPD_SIMULATOR_ENDPOINT DSTACK_SIMULATOR_ENDPOINT ANTHROPIC_API_KEY ANTHROPIC_BASE_URL
 S="$bin/dp-submit"
 
-"$bin/dp-broker" --data "$work/broker" --listen "$broker" --release-delay-ms 100 \
+"$bin/dp-broker" --data "$work/broker" --listen "$broker" --events "tcp://127.0.0.1:$(port)" --release-delay-ms 100 \
   2>"$work/broker.log" & pids+=($!)
 for _ in $(seq 100); do "$S" stats --timeout 200 >/dev/null 2>&1 && break; sleep 0.1; done
 "$S" stats --timeout 500 >/dev/null 2>&1 || fail "the broker does not answer: $(cat "$work/broker.log")"
