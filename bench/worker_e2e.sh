@@ -11,8 +11,9 @@
 #      broker, workers and dp-submit (/proc/PID/stat, /usr/bin/time) against
 #      the 2 cores x wall available: the worker CPU not spent inside the
 #      pipeline is the runtime, wire and broker round trips;
-#   4. with PERF=1: a perf profile of one worker during the run (top
-#      symbols), to find hotspots.
+#   4. with PERF=1: a perf profile of one worker during the run (self time
+#      by library and by symbol), to find hotspots. The build has no frame
+#      pointers, so only self time is shown (no call graph).
 # Figures only: nothing passes or fails on time.
 #
 # Usage: [PERF=1] bench/worker_e2e.sh [BUILD_DIR] [N] [PROOF_CHUNKS]
@@ -76,7 +77,7 @@ for _ in $(seq 100); do
   [ "$("$S" stats --json --timeout 500 2>/dev/null | grep -o '"name":"e2e-' | wc -l)" -eq 2 ] && break; sleep 0.1
 done
 if [ "${PERF:-0}" = 1 ]; then
-  perf record -F 999 -g -o "$work/perf.data" -p "${workers[0]}" 2>"$work/perf.log" >/dev/null & perf_pid=$!
+  perf record -F 999 -o "$work/perf.data" -p "${workers[0]}" 2>"$work/perf.log" >/dev/null & perf_pid=$!
   sleep 0.5
 fi
 b0=$(cpu_s "$broker_pid"); w0=$(cpu_s "${workers[0]}"); v0=$(cpu_s "${workers[1]}")
@@ -134,9 +135,5 @@ if [ "${PERF:-0}" = 1 ]; then
   echo "-- top symbols (self time):"
   perf report -i "$work/perf.data" --stdio --no-children --sort dso,symbol 2>/dev/null \
     | grep -E '^ +[0-9]' | head -15 || true
-  echo "-- the pipeline's steps and the runtime (time including callees):"
-  perf report -i "$work/perf.data" --stdio --children --sort symbol -g none 2>/dev/null \
-    | grep -E '\] (dp_|s_step|s_quote|s_finish|s_run|s_handle|json_object_to|secp256k1_ecdsa_sign|ECDSA_do_sign|zmq::)' \
-    | head -30 || true
   if [ -n "${PERF_KEEP:-}" ]; then cp "$work/perf.data" "$PERF_KEEP"; fi
 fi
