@@ -112,8 +112,8 @@ workers = (w1 - w0) + (v1 - v0)
 broker = b1 - b0
 submit = user + system
 print(f"CPU seconds during the run (2 cores x {wall:.2f} s = {2 * wall:.2f} s available):")
-print(f"  workers  {workers:6.2f} s  (inside the pipeline, summed total_us: {pipeline:.2f} s;"
-      f" the rest, {max(workers - pipeline, 0):.2f} s: runtime, wire, broker round trips)")
+print(f"  workers  {workers:6.2f} s  ({1e6 * workers / max(len(results), 1):.0f} us per deal: pipeline,"
+      f" runtime, wire)")
 print(f"  broker   {broker:6.2f} s  ({1e6 * broker / max(len(results), 1):.0f} us per deal: "
       f"submit, lease, result, fsync'd LMDB commits, events)")
 print(f"  dp-submit {submit:5.2f} s  ({1e6 * submit / max(len(results), 1):.0f} us per deal: "
@@ -124,6 +124,8 @@ cpu_total = workers + broker + submit
 print(f"CPU per deal, all processes: {1e6 * cpu_total / max(len(results), 1):.0f} us -> "
       f"{2 * len(results) / cpu_total:,.0f} deals/s if the 2 cores were ours alone (load from other"
       f" programs makes the wall figure lower)")
+print(f"wall: the pipeline's summed time on 2 cores would take {pipeline / 2:.2f} s of the {wall:.2f} s;"
+      f" the other {max(wall - pipeline / 2, 0):.2f} s are broker round trips, dp-submit and queueing")
 print(f"per deal, end to end: {1e6 * wall / max(len(results), 1):.0f} us of wall time;"
       f" pipeline median {statistics.median(r['timings']['total_us'] for r in results):.0f} us")
 EOF
