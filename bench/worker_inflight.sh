@@ -44,7 +44,7 @@ coproc MOCK { exec python3 tests/tools/mock_anthropic.py "$work/script.jsonl" "$
 pids+=("$MOCK_PID")
 read -r mock_port <&"${MOCK[0]}"
 
-"$bin/dp-broker" --data "$work/broker" --listen "$DP_BROKER" 2>"$work/broker.log" & pids+=($!)
+"$bin/dp-broker" --data "$work/broker" --listen "$DP_BROKER" --events "tcp://127.0.0.1:$(port)" 2>"$work/broker.log" & pids+=($!)
 for _ in $(seq 100); do "$S" stats --timeout 200 >/dev/null 2>&1 && break; sleep 0.1; done
 "$bin/dp-worker" --capacity 64 --name inflight --anthropic-url "http://127.0.0.1:$mock_port" \
   --anthropic-key sk-bench-mock 2>"$work/worker.log" &

@@ -24,7 +24,10 @@ if (!rpc || !key) {
 const artifactPath = path.join(here, 'build', 'DealProof.json');
 if (!fs.existsSync(artifactPath)) execFileSync('node', [path.join(here, 'compile.mjs')], { stdio: 'ignore' });
 const artifact = JSON.parse(fs.readFileSync(artifactPath));
-const provider = new ethers.JsonRpcProvider(rpc, undefined, { staticNetwork: true });
+// cacheTimeout -1: ethers otherwise answers an identical request made within
+// 250 ms from its cache, so on a fast node addSigner reuses the deploy's
+// pending nonce and is refused ("nonce too low").
+const provider = new ethers.JsonRpcProvider(rpc, undefined, { staticNetwork: true, cacheTimeout: -1 });
 const owner = new ethers.Wallet(key, provider);
 let contract;
 if (option('--contract')) {
