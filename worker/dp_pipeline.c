@@ -159,9 +159,12 @@ s_step_props (s_run_t *run)
     if (!record)
         return DP_NOMEM;
     json_object_object_add (run->result, "verification", record);
-    if (rc != DP_OK)
-        return s_end (run, "verification_failed", "seller_proof: %s",
-                      run->props.reason [0]? run->props.reason: err.text);
+    if (rc != DP_OK) {
+        const char *reason = run->props.reason [0]? run->props.reason: err.text;
+        //  Props reasons usually name their field already (seller_proof.…).
+        return s_end (run, "verification_failed", "%s%s",
+                      strncmp (reason, "seller_proof", 12) == 0? "": "seller_proof: ", reason);
+    }
     run->proof_verified = 1;
     json_object *payload = dp_props_record_payload (&run->props);
     if (!payload)
