@@ -10,7 +10,7 @@ import fs from 'node:fs';
 
 const args = process.argv.slice(2);
 const option = (name) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
-const provider = new ethers.JsonRpcProvider(option('--rpc'), undefined, { staticNetwork: true });
+const provider = new ethers.JsonRpcProvider(option('--rpc'), undefined, { staticNetwork: true, cacheTimeout: -1 });
 const abi = ['function deals(bytes32) view returns (address,address,uint256,bytes32,uint256,bytes32,uint8)'];
 const contract = new ethers.Contract(option('--contract'), abi, provider);
 const names = ['None', 'Active', 'Completed', 'Refunded'];

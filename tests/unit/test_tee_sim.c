@@ -89,6 +89,8 @@ Test (tee_sim, quote_structure_and_signatures)
     cr_assert_eq (tc_u16 (qe + 258), DP_SIMROOT_QE_ISVSVN);
     cr_assert_eq (qe [48] & 0x02, 0, "QE not in debug mode");
     //  A flipped REPORTDATA bit breaks the quote signature.
+    X509_free (check.pck);
+    check.pck = NULL;
     quote [600] ^= 1;
     cr_assert_not (tc_check_quote (quote, len, dp_simroot_root_cert (s_root), &check));
     cr_assert_str_eq (check.why, "quote signature");
