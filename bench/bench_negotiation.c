@@ -403,7 +403,7 @@ s_section_pool (long n, uint64_t seed, int *adv_ok, int *conceder_ok, long *pool
 {
     const dp_engine_params_t *opp [] = { &dp_engine_hardliner, &dp_engine_boulware, &dp_engine_linear,
                                          &dp_engine_conceder, &dp_engine_prompt_rules, &dp_engine_random,
-                                         &dp_engine_chaos };
+                                         &dp_engine_salami, &dp_engine_tft, &dp_engine_chaos };
     printf ("\n== F7 opponent pool, R = 10, F1-F3 (%ld per family): advantage of ours vs a linear "
             "agent in the same seat, agreement, violations ==\n", n);
     *adv_ok = 1;
@@ -431,7 +431,7 @@ s_section_pool (long n, uint64_t seed, int *adv_ok, int *conceder_ok, long *pool
             printf ("  ours as %-6s vs %-10s advantage %.3f (linear %.3f)  agree %5.1f%%  violations %ld\n",
                     seat ? "buyer" : "seller", opp [o]->name, adv [0], adv [1],
                     100 * s_rate (agreed, zone), viol);
-            if (!is_chaos && opp [o] != &dp_engine_random)
+            if (!is_chaos && opp [o] != &dp_engine_random && opp [o] != &dp_engine_salami)
                 *adv_ok &= adv [0] + 1e-9 >= adv [1];
             if (opp [o] == &dp_engine_conceder)
                 *conceder_ok &= adv [0] >= 0.5;
@@ -444,7 +444,8 @@ static long
 s_section_fuzz (long n, uint64_t seed, double *rate)
 {
     const dp_engine_params_t *pool [] = { &dp_engine_builtin_default, &dp_engine_chaos,
-        &dp_engine_random, &dp_engine_prompt_rules, &dp_engine_hardliner, &dp_engine_linear };
+        &dp_engine_random, &dp_engine_prompt_rules, &dp_engine_hardliner, &dp_engine_linear,
+        &dp_engine_salami, &dp_engine_tft };
     uint64_t rng = seed ^ UINT64_C(0xF022);
     long bad = 0;
     struct timespec t0, t1;
@@ -454,7 +455,7 @@ s_section_fuzz (long n, uint64_t seed, double *rate)
         int family = (int) (dp_engine_splitmix64 (&rng) % FAMILIES);
         s_gen (family, &rng, (int) i, 1 + (int) (dp_engine_splitmix64 (&rng) % 20), &s);
         dp_negotiate_outcome_t out;
-        s_run (&s, pool [dp_engine_splitmix64 (&rng) % 6], pool [dp_engine_splitmix64 (&rng) % 6],
+        s_run (&s, pool [dp_engine_splitmix64 (&rng) % 8], pool [dp_engine_splitmix64 (&rng) % 8],
                dp_engine_splitmix64 (&rng), &out);
         bad += s_check (&s, &out);
         if (out.agreed && s.n == 0)

@@ -36,6 +36,7 @@ dp_broker_options_default (dp_broker_options_t *o)
     o->batch_max = DP_WIRE_BATCH_MAX;
     o->event_window = 1000000;
     o->release_delay_ms = 1000;
+    o->events_hwm = 20000;
 }
 
 //  --------------------------------------------------------------------------
@@ -128,6 +129,29 @@ dp_broker_send (dp_reactor_t *self, const uint8_t *id, size_t id_len, const dp_w
 
 //  Hands the accumulated ops to the committer unless a commit is running;
 //  the ops that arrive meanwhile form the next group (group commit).
+//  True when the group holds only lease bookkeeping (leases, renewals,
+//  requeues) and nobody waits for an answer.
+static bool
+s_only_leases (dp_group_t *group)
+{
+    if (group->replies || group->count >= 512)
+        return false;
+    for (size_t i = 0; i < group->count; i++)
+        if (group->ops [i].type != DP_OP_ACTIVE)
+            return false;
+    return true;
+}
+
+static int
+s_on_lease_timer (zloop_t *loop, int timer_id, void *arg)
+{
+    dp_reactor_t *self = arg;
+    self->lease_timer = false;
+    self->force_flush = true;
+    dp_broker_flush (self);
+    return 0;
+}
+
 void
 dp_broker_flush (dp_reactor_t *self)
 {
@@ -135,6 +159,17 @@ dp_broker_flush (dp_reactor_t *self)
         return;
     if (self->accum->count == 0 && !self->accum->replies)
         return;
+    //  Lease records may wait 2 ms: a fast worker's result then shares
+    //  their commit instead of queueing behind it (one fsync'd commit per
+    //  deal instead of two). The job itself was sent already.
+    if (!self->force_flush && !self->draining && s_only_leases (self->accum)) {
+        if (!self->lease_timer && self->loop) {
+            self->lease_timer = true;
+            zloop_timer (self->loop, 2, 1, s_on_lease_timer, self);
+        }
+        return;
+    }
+    self->force_flush = false;
     self->accum->last_seq = self->seq;
     self->accum->order = self->order;
     self->inflight = self->accum;
@@ -231,16 +266,29 @@ s_on_committer (zloop_t *loop, zsock_t *reader, void *arg)
 }
 
 static int
+s_on_probe (zloop_t *loop, int timer_id, void *arg)
+{
+    dp_reactor_t *self = arg;
+    dp_broker_probe_workers (self);
+    dp_broker_dispatch (self);
+    dp_broker_flush (self);
+    return 0;
+}
+
+static int
 s_on_monitor (zloop_t *loop, zsock_t *reader, void *arg)
 {
     dp_reactor_t *self = arg;
     zmsg_t *msg = zmsg_recv (self->monitor);
     zmsg_destroy (&msg);
     //  A connection went away: find out at once which worker it was,
-    //  rather than waiting for its heartbeats to stop.
-    dp_broker_probe_workers (self);
-    dp_broker_dispatch (self);
-    dp_broker_flush (self);
+    //  rather than waiting for its heartbeats to stop. The socket may
+    //  not have dropped the peer yet when the event arrives, so look
+    //  again a little later too.
+    s_on_probe (loop, 0, self);
+    zloop_timer (loop, 2, 1, s_on_probe, self);
+    zloop_timer (loop, 10, 1, s_on_probe, self);
+    zloop_timer (loop, 30, 1, s_on_probe, self);
     return 0;
 }
 
@@ -254,6 +302,7 @@ s_on_pipe (zloop_t *loop, zsock_t *reader, void *arg)
     if (!stop)
         return 0;
     self->draining = true;
+    self->force_flush = true;
     dp_broker_flush (self);
     return self->inflight || self->failed? 0: -1;
 }
@@ -364,6 +413,9 @@ s_bind (dp_reactor_t *self, dp_error_t *err)
     zsock_set_rcvhwm (self->router, 200000);
     zsock_set_linger (self->router, 0);
     zsock_set_linger (self->pub, 0);
+    //  Room for the events of a few large group commits per subscriber;
+    //  beyond that PUB drops and subscribers replay (docs/protocol.md).
+    zsock_set_sndhwm (self->pub, (int) self->opt.events_hwm);
     //  Anything far beyond a frame's limit is cut off by ZeroMQ before it
     //  is buffered; frames between the limit and this get an error reply.
     zsock_set_maxmsgsize (self->router, (int64_t) (self->opt.frame_max * 2 + 4096));

@@ -95,6 +95,8 @@ typedef struct {
     int64_t last_heartbeat_ms, last_tick_pub_ms;
     bool draining;
     bool failed;
+    bool lease_timer;               //  a delayed flush of lease records is armed
+    bool force_flush;
 } dp_reactor_t;
 
 //  Lists
@@ -111,6 +113,17 @@ void dp_broker_tick (dp_reactor_t *self);
 void dp_broker_probe_workers (dp_reactor_t *self);
 void dp_broker_recover (dp_reactor_t *self, const char *deal_id, const dp_store_active_t *rec,
                         const char *batch);
+void dp_broker_reply_error (dp_reactor_t *self, const uint8_t *id, size_t id_len,
+                            uint64_t request_id, dp_status code, const char *text);
+const char *dp_broker_state_status (const dp_qdeal_t *deal);
+
+//  dp_broker_query.c
+void dp_broker_on_status (dp_reactor_t *self, const uint8_t *id, size_t id_len,
+                          dp_wire_msg_t *msg, int result);
+void dp_broker_on_list (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg_t *msg);
+void dp_broker_on_stats (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg_t *msg);
+void dp_broker_on_replay (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg_t *msg);
+
 int dp_broker_send (dp_reactor_t *self, const uint8_t *id, size_t id_len, const dp_wire_msg_t *msg);
 void dp_broker_flush (dp_reactor_t *self);
 

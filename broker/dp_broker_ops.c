@@ -29,8 +29,8 @@ s_now (void)
     return zclock_time ();
 }
 
-static void
-s_reply_error (dp_reactor_t *self, const uint8_t *id, size_t id_len, uint64_t request_id,
+void
+dp_broker_reply_error (dp_reactor_t *self, const uint8_t *id, size_t id_len, uint64_t request_id,
                dp_status code, const char *text)
 {
     dp_wire_msg_t reply;
@@ -58,8 +58,8 @@ s_reply_later (dp_reactor_t *self, const uint8_t *id, size_t id_len, int kind, u
     return reply;
 }
 
-static const char *
-s_state_status (const dp_qdeal_t *deal)
+const char *
+dp_broker_state_status (const dp_qdeal_t *deal)
 {
     return dp_store_status_name (deal->state == S_LEASED || deal->state == S_FINISHING
                                  ? DP_ST_NEGOTIATING: DP_ST_PENDING);
@@ -403,7 +403,7 @@ s_existing (dp_reactor_t *self, MDB_txn *txn, const char *deal_id, uint8_t sha [
     dp_qdeal_t *deal = zhashx_lookup (self->deals, deal_id);
     if (deal) {
         memcpy (sha, deal->body_sha256, 32);
-        snprintf (status, DP_WIRE_STATUS_MAX + 1, "%s", s_state_status (deal));
+        snprintf (status, DP_WIRE_STATUS_MAX + 1, "%s", dp_broker_state_status (deal));
         return 1;
     }
     const uint8_t *record;
@@ -526,7 +526,7 @@ s_on_hello_worker (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire
 {
     dp_qworker_t *worker = s_worker_lookup (self, id, id_len);
     if (!worker && !(worker = s_worker_add (self, id, id_len))) {
-        s_reply_error (self, id, id_len, msg->request_id, DP_NOMEM, "out of memory");
+        dp_broker_reply_error (self, id, id_len, msg->request_id, DP_NOMEM, "out of memory");
         return;
     }
     snprintf (worker->name, sizeof worker->name, "%s", msg->name);
@@ -552,7 +552,7 @@ s_on_hello (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg_t 
     if (strcmp (msg->role, "worker") == 0)
         s_on_hello_worker (self, id, id_len, msg);
     else if (strcmp (msg->role, "client") != 0) {
-        s_reply_error (self, id, id_len, msg->request_id, DP_INVALID,
+        dp_broker_reply_error (self, id, id_len, msg->request_id, DP_INVALID,
                        "role: must be \"client\" or \"worker\"");
         return;
     }
@@ -603,7 +603,7 @@ s_current_lease (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_m
         dp_log_info ("broker: result refused deal=%s reason=%s", msg->deal_id, text);
     }
     else if (reply_kind)
-        s_reply_error (self, id, id_len, msg->request_id, code, text);
+        dp_broker_reply_error (self, id, id_len, msg->request_id, code, text);
     return NULL;
 }
 
@@ -612,7 +612,7 @@ s_on_done (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg_t *
 {
     int status = dp_store_status_parse (msg->status);
     if (!dp_store_status_final (status)) {
-        s_reply_error (self, id, id_len, msg->request_id, DP_PROTO,
+        dp_broker_reply_error (self, id, id_len, msg->request_id, DP_PROTO,
                        "status: a result must be agreed, failed or verification_failed");
         return;
     }
@@ -700,141 +700,17 @@ s_on_progress (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg
 //  --------------------------------------------------------------------------
 //  Queries
 
-static int
-s_status_of (void *arg, MDB_txn *txn, const char *deal_id)
-{
-    dp_reactor_t *self = arg;
-    dp_qdeal_t *deal = zhashx_lookup (self->deals, deal_id);
-    if (deal)
-        return dp_store_status_parse (s_state_status (deal));
-    const uint8_t *record;
-    size_t len;
-    dp_wire_msg_t stored;
-    if (dp_store_get (self->store, txn, "deals", deal_id, &record, &len) != DP_OK
-        || dp_wire_decode (record, len, 0, 0, &stored, NULL) != DP_OK)
-        return DP_ST_NONE;
-    int status = dp_store_status_parse (stored.status);
-    dp_wire_msg_clear (&stored);
-    return status;
-}
-
-static void
-s_on_status (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg_t *msg, int result)
-{
-    MDB_txn *txn = dp_store_read_begin (self->store);
-    const uint8_t *record, *data = NULL;
-    size_t len, data_len = 0;
-    dp_wire_msg_t reply;
-    dp_qdeal_t *deal = zhashx_lookup (self->deals, msg->deal_id);
-    if (!txn || (deal && deal->state == S_COMMITTING)
-        || dp_store_get (self->store, txn, "deals", msg->deal_id, &record, &len) != DP_OK
-        || dp_wire_decode (record, len, 0, 0, &reply, NULL) != DP_OK) {
-        dp_store_read_end (self->store, &txn);
-        s_reply_error (self, id, id_len, msg->request_id, DP_NOTFOUND, "deal_id: no such deal");
-        return;
-    }
-    if (deal) {
-        snprintf (reply.status, sizeof reply.status, "%s", s_state_status (deal));
-        reply.attempts = deal->attempts;
-    }
-    if (result && reply.has_result)
-        dp_store_get (self->store, txn, "results", msg->deal_id, &data, &data_len);
-    reply.kind = result? DP_WIRE_RESULT_REPLY: DP_WIRE_STATUS_REPLY;
-    reply.request_id = msg->request_id;
-    snprintf (reply.deal_id, sizeof reply.deal_id, "%s", msg->deal_id);
-    reply.data = data;
-    reply.data_len = data_len;
-    dp_broker_send (self, id, id_len, &reply);
-    dp_wire_msg_clear (&reply);
-    dp_store_read_end (self->store, &txn);
-}
-
-static void
-s_on_list (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg_t *msg)
-{
-    int status = *msg->status? dp_store_status_parse (msg->status): DP_ST_NONE;
-    if (*msg->status && status == DP_ST_NONE) {
-        s_reply_error (self, id, id_len, msg->request_id, DP_INVALID, "status: unknown status");
-        return;
-    }
-    uint32_t limit = msg->limit == 0 || msg->limit > DP_WIRE_LIST_MAX? DP_WIRE_LIST_MAX: msg->limit;
-    dp_wire_msg_t reply;
-    dp_wire_msg_init (&reply, DP_WIRE_LIST_REPLY, msg->request_id);
-    reply.entries = calloc (limit, sizeof *reply.entries);
-    MDB_txn *txn = dp_store_read_begin (self->store);
-    if (!reply.entries || !txn) {
-        free (reply.entries);
-        dp_store_read_end (self->store, &txn);
-        s_reply_error (self, id, id_len, msg->request_id, DP_NOMEM, "out of memory");
-        return;
-    }
-    dp_store_list (self->store, txn, status, msg->batch, msg->after, limit, s_status_of, self,
-                   reply.entries, &reply.count, reply.after);
-    dp_store_read_end (self->store, &txn);
-    dp_broker_send (self, id, id_len, &reply);
-    free (reply.entries);
-}
-
-static double
-s_rate (const uint64_t buckets [10])
-{
-    uint64_t sum = 0;
-    for (int i = 0; i < 10; i++)
-        sum += buckets [i];
-    return (double) sum / 10.0;
-}
-
-static void
-s_on_stats (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg_t *msg)
-{
-    dp_wire_msg_t reply;
-    dp_wire_msg_init (&reply, DP_WIRE_STATS_REPLY, msg->request_id);
-    dp_wire_stats_t *s = &reply.stats;
-    s->epoch = self->epoch;
-    s->last_seq = self->published_seq;
-    for (int p = 0; p < DP_PRIORITIES; p++)
-        s->pending += self->ready [p].count;
-    s->pending += self->delayed.count;
-    s->negotiating = zhashx_size (self->deals) - s->pending;
-    s->agreed = dp_store_count (self->store, DP_ST_AGREED);
-    s->failed = dp_store_count (self->store, DP_ST_FAILED);
-    s->verification_failed = dp_store_count (self->store, DP_ST_VERIFICATION_FAILED);
-    s->submitted_total = self->submitted_total;
-    s->completed_total = self->completed_total;
-    s->submit_rate = s_rate (self->rate_submit);
-    s->complete_rate = s_rate (self->rate_done);
-    int64_t oldest = 0;
-    for (int p = 0; p < DP_PRIORITIES; p++)
-        if (self->ready [p].head && (!oldest || self->ready [p].head->queued_at_ms < oldest))
-            oldest = self->ready [p].head->queued_at_ms;
-    s->oldest_pending_ms = oldest? s_now () - oldest: 0;
-    dp_store_map_info (self->store, &s->map_size, &s->map_used);
-    s->commits = self->commits;
-    s->commit_avg_ms = self->commits? self->commit_ms_total / (double) self->commits: 0;
-    s->workers = calloc (self->ring_count + 1, sizeof *s->workers);
-    for (size_t i = 0; s->workers && i < self->ring_count; i++) {
-        dp_qworker_t *w = self->ring [i];
-        snprintf (s->workers [i].name, sizeof s->workers [i].name, "%s", w->name);
-        s->workers [i].capacity = w->capacity;
-        s->workers [i].leased = (uint32_t) w->leases.count;
-        s->workers [i].done = w->done;
-        s->worker_count++;
-    }
-    dp_broker_send (self, id, id_len, &reply);
-    free (s->workers);
-}
-
 static void
 s_on_annotate (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg_t *msg)
 {
     if (strcmp (msg->key, "escrow_tx") != 0 && strcmp (msg->key, "completion_tx") != 0) {
-        s_reply_error (self, id, id_len, msg->request_id, DP_INVALID,
+        dp_broker_reply_error (self, id, id_len, msg->request_id, DP_INVALID,
                        "key: must be escrow_tx or completion_tx");
         return;
     }
     for (const char *c = msg->value; *c; c++)
         if (*c == '"' || *c == '\\' || (unsigned char) *c < 0x20) {
-            s_reply_error (self, id, id_len, msg->request_id, DP_INVALID,
+            dp_broker_reply_error (self, id, id_len, msg->request_id, DP_INVALID,
                            "value: quotes, backslashes and control characters are not allowed");
             return;
         }
@@ -851,60 +727,6 @@ s_on_annotate (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg
     int len = snprintf (json, sizeof json, "{\"%s\":\"%s\"}", msg->key, msg->value);
     s_op_event (self, op, "annotation", "", "", batch, 0, (uint8_t *) json, (size_t) len);
     op->ctx = reply;
-}
-
-//  Replay: events from the store, result events with their result attached.
-typedef struct {
-    dp_reactor_t *self;
-    MDB_txn *txn;
-    dp_wire_msg_t *reply;
-    dp_wire_msg_t *decoded;         //  one per event: their views stay valid
-    size_t bytes;
-} s_replay_t;
-
-static dp_status
-s_replay_one (void *arg, uint64_t seq, const uint8_t *frame, size_t len)
-{
-    s_replay_t *r = arg;
-    if (r->bytes > (r->self->opt.frame_max / 2))
-        return DP_LIMIT;        //  the rest in the next request
-    dp_wire_msg_t *decoded = &r->decoded [r->reply->count];
-    if (dp_wire_decode (frame, len, 0, 0, decoded, NULL) != DP_OK || decoded->kind != DP_WIRE_EVENT)
-        return DP_OK;
-    dp_wire_event_t *e = &r->reply->events [r->reply->count++];
-    *e = decoded->event;
-    if (strcmp (e->type, "result") == 0)
-        dp_store_get (r->self->store, r->txn, "results", e->deal_id, &e->data, &e->data_len);
-    r->bytes += len + e->data_len;
-    return DP_OK;
-}
-
-static void
-s_on_replay (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg_t *msg)
-{
-    uint32_t limit = msg->limit == 0 || msg->limit > DP_WIRE_REPLAY_MAX? DP_WIRE_REPLAY_MAX: msg->limit;
-    dp_wire_msg_t reply;
-    dp_wire_msg_init (&reply, DP_WIRE_REPLAY_REPLY, msg->request_id);
-    reply.oldest_seq = dp_store_oldest_seq (self->store);
-    reply.last_seq = self->published_seq;
-    s_replay_t r = { self, dp_store_read_begin (self->store), &reply, NULL, 0 };
-    reply.events = calloc (limit, sizeof *reply.events);
-    r.decoded = calloc (limit, sizeof *r.decoded);
-    uint64_t upto = self->published_seq;
-    if (r.txn && reply.events && r.decoded && msg->from_seq <= upto) {
-        uint64_t span = upto - msg->from_seq + 1;
-        dp_store_events (self->store, r.txn, msg->from_seq, span < limit? (uint32_t) span: limit,
-                         s_replay_one, &r);
-    }
-    if (!r.txn || !reply.events || !r.decoded)
-        s_reply_error (self, id, id_len, msg->request_id, DP_NOMEM, "out of memory");
-    else
-        dp_broker_send (self, id, id_len, &reply);
-    for (size_t i = 0; r.decoded && i < limit; i++)
-        dp_wire_msg_clear (&r.decoded [i]);
-    free (r.decoded);
-    free (reply.events);
-    dp_store_read_end (self->store, &r.txn);
 }
 
 //  --------------------------------------------------------------------------
@@ -925,7 +747,7 @@ s_on_worker_msg (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_m
     if (!worker) {
         //  A worker this broker does not know (it restarted, or declared
         //  the worker gone): it must say hello again, naming its leases.
-        s_reply_error (self, id, id_len, msg->request_id, DP_NOTFOUND,
+        dp_broker_reply_error (self, id, id_len, msg->request_id, DP_NOTFOUND,
                        "worker: not known to this broker, send hello");
         return;
     }
@@ -942,25 +764,25 @@ dp_broker_handle (dp_reactor_t *self, const uint8_t *id, size_t id_len,
     dp_status rc = dp_wire_decode (frame, len, self->opt.frame_max, self->opt.batch_max, &msg, &err);
     if (rc != DP_OK) {
         dp_log_info ("broker: bad frame kind=%s: %s", dp_wire_kind_name (msg.kind), err.text);
-        s_reply_error (self, id, id_len, msg.request_id, rc, err.text);
+        dp_broker_reply_error (self, id, id_len, msg.request_id, rc, err.text);
         return;
     }
     switch (msg.kind) {
         case DP_WIRE_HELLO:     s_on_hello (self, id, id_len, &msg); break;
         case DP_WIRE_SUBMIT:    s_on_submit (self, id, id_len, &msg); break;
-        case DP_WIRE_STATUS:    s_on_status (self, id, id_len, &msg, 0); break;
-        case DP_WIRE_RESULT:    s_on_status (self, id, id_len, &msg, 1); break;
-        case DP_WIRE_LIST:      s_on_list (self, id, id_len, &msg); break;
-        case DP_WIRE_STATS:     s_on_stats (self, id, id_len, &msg); break;
+        case DP_WIRE_STATUS:    dp_broker_on_status (self, id, id_len, &msg, 0); break;
+        case DP_WIRE_RESULT:    dp_broker_on_status (self, id, id_len, &msg, 1); break;
+        case DP_WIRE_LIST:      dp_broker_on_list (self, id, id_len, &msg); break;
+        case DP_WIRE_STATS:     dp_broker_on_stats (self, id, id_len, &msg); break;
         case DP_WIRE_ANNOTATE:  s_on_annotate (self, id, id_len, &msg); break;
-        case DP_WIRE_REPLAY:    s_on_replay (self, id, id_len, &msg); break;
+        case DP_WIRE_REPLAY:    dp_broker_on_replay (self, id, id_len, &msg); break;
         case DP_WIRE_DONE:
         case DP_WIRE_RELEASE:
         case DP_WIRE_PROGRESS:
         case DP_WIRE_HEARTBEAT:
         case DP_WIRE_CREDIT:    s_on_worker_msg (self, id, id_len, &msg); break;
         default:
-            s_reply_error (self, id, id_len, msg.request_id, DP_UNSUPPORTED,
+            dp_broker_reply_error (self, id, id_len, msg.request_id, DP_UNSUPPORTED,
                            "kind: not a request a broker accepts");
     }
     dp_wire_msg_clear (&msg);
@@ -995,16 +817,32 @@ s_publish (dp_reactor_t *self, dp_op_t *op)
     self->published_seq = op->seq;
 }
 
+//  A submit refused at commit (queue full): a repeat of the same deal id
+//  acknowledged meanwhile (same batch, or a later one) is refused too.
 static void
-s_committed_op (dp_reactor_t *self, dp_op_t *op)
+s_refuse_repeats (dp_qreply_t *reply, const char *deal_id)
+{
+    for (; reply; reply = reply->next)
+        for (size_t i = 0; reply->msg.kind == DP_WIRE_SUBMIT_ACK && i < reply->msg.count; i++) {
+            dp_wire_ack_t *ack = &reply->msg.acks [i];
+            if (ack->code == DP_OK && strcmp (ack->deal_id, deal_id) == 0) {
+                ack->code = DP_FULL;
+                ack->status [0] = '\0';
+                snprintf (ack->text, sizeof ack->text, "queue full: the store is at its size limit");
+            }
+        }
+}
+
+static void
+s_committed_op (dp_reactor_t *self, dp_group_t *group, dp_op_t *op)
 {
     if (op->type == DP_OP_SUBMIT) {
         dp_qdeal_t *deal = zhashx_lookup (self->deals, op->deal_id);
         dp_qreply_t *reply = op->ctx;
         if (op->result != DP_OK) {
+            s_refuse_repeats (group->replies, op->deal_id);
+            s_refuse_repeats (self->accum->replies, op->deal_id);
             reply->msg.acks [op->tag].code = op->result;
-            snprintf (reply->msg.acks [op->tag].text, sizeof reply->msg.acks [op->tag].text,
-                      "queue full: the store is at its size limit");
             if (deal)
                 s_deal_free (self, deal);
         }
@@ -1030,7 +868,7 @@ void
 dp_broker_committed (dp_reactor_t *self, dp_group_t *group)
 {
     for (size_t i = 0; i < group->count; i++)
-        s_committed_op (self, &group->ops [i]);
+        s_committed_op (self, group, &group->ops [i]);
     dp_qreply_t *reply = group->replies;
     while (reply) {
         dp_qreply_t *next = reply->next;

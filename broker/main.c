@@ -1,8 +1,8 @@
 /*  dp-broker — the durable DealProof job broker (docs/operations.md).
 
     Exit codes (SPEC §10): 0 stopped cleanly by SIGTERM/SIGINT after
-    draining; 1 the store failed while running; 2 bad flags or data
-    directory; 3 the endpoints cannot be bound. */
+    draining; 1 the store failed while running; 2 bad flags, an unusable
+    data directory or store; 3 the endpoints cannot be bound. */
 
 #include <signal.h>
 #include <stdio.h>
@@ -29,6 +29,7 @@ static const dp_config_option_t s_options [] = {
     { "max-batch", "DP_MAX_BATCH", "10000", "most deals in one submit", 0, 0 },
     { "event-window", "DP_EVENT_WINDOW", "1000000", "durable events kept for replay", 0, 0 },
     { "release-delay-ms", "DP_RELEASE_DELAY_MS", "1000", "wait before redelivering a released deal", 0, 0 },
+    { "events-hwm", "DP_EVENTS_HWM", "20000", "events queued per subscriber before PUB drops", 0, 0 },
     { "log-level", "DP_LOG_LEVEL", "info", "error, warn, info or debug", 0, 0 },
 };
 
@@ -52,6 +53,7 @@ static const s_int_option_t s_ints [] = {
     OPT32 ("max-batch", batch_max, 1, 1000000),
     OPT64 ("event-window", event_window, 1, 1ll << 40),
     OPT32 ("release-delay-ms", release_delay_ms, 0, 3600000),
+    OPT32 ("events-hwm", events_hwm, 1, 10000000),
 };
 
 static int
@@ -143,7 +145,7 @@ main (int argc, char **argv)
     if (!broker) {
         fprintf (stderr, "dp-broker: %s\n", err.text);
         dp_config_destroy (&config);
-        return err.code == DP_UNREACHABLE? 3: err.code == DP_INVALID? 2: 1;
+        return err.code == DP_UNREACHABLE? 3: 2;   //  flags, data dir or store format
     }
     printf ("dp-broker listening on %s, events on %s\n", dp_broker_endpoint (broker),
             dp_broker_events_endpoint (broker));

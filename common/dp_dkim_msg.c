@@ -94,11 +94,30 @@ s_header_line (dp_dkim_msg_t *msg, size_t *cap, const uint8_t *line, size_t len,
     return DP_OK;
 }
 
+//  Octets up to the end of the first empty line (or all of them): the
+//  header section, so the copy is sized by it and not by a large body.
+static size_t
+s_header_extent (const uint8_t *eml, size_t len)
+{
+    size_t pos = 0;
+    while (pos < len) {
+        const uint8_t *nl = memchr (eml + pos, '\n', len - pos);
+        if (!nl)
+            return len;
+        size_t line = (size_t) (nl - (eml + pos));
+        pos += line + 1;
+        if (line == 0 || (line == 1 && eml [pos - 2] == '\r'))
+            return pos;
+    }
+    return len;
+}
+
 dp_status
 dp_dkim_msg_parse (const uint8_t *eml, size_t len, dp_dkim_msg_t *msg, dp_error_t *err)
 {
     memset (msg, 0, sizeof *msg);
-    size_t hdr_cap = len < DP_DKIM_HEADER_MAX? len * 2 + 2: DP_DKIM_HEADER_MAX + 2;
+    size_t extent = s_header_extent (eml, len);
+    size_t hdr_cap = extent < DP_DKIM_HEADER_MAX? extent * 2 + 2: DP_DKIM_HEADER_MAX + 2;
     msg->hdr = malloc (hdr_cap);
     if (!msg->hdr)
         return dp_error_set (err, DP_NOMEM, "header: out of memory");

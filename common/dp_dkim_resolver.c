@@ -44,10 +44,12 @@ s_configure (dp_dkim_resolver_t *self, const char *anchor, const char *server,
              dp_error_t *err)
 {
     int rc = ub_ctx_async (self->ctx, 1);      //  a thread, not a forked process
-    if (rc == 0 && server) {
+    //  A configured server, or resolv.conf's (systemd-resolved listens on
+    //  127.0.0.53), may well be on loopback.
+    if (rc == 0)
         rc = ub_ctx_set_option (self->ctx, "do-not-query-localhost:", "no");
-        if (rc == 0)
-            rc = ub_ctx_set_fwd (self->ctx, server);
+    if (rc == 0 && server) {
+        rc = ub_ctx_set_fwd (self->ctx, server);
         if (rc != 0)
             return dp_error_set (err, DP_INVALID, "dns server %s: %s", server, ub_strerror (rc));
     }

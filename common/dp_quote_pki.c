@@ -397,6 +397,10 @@ s_cert_from_der (const uint8_t *der, size_t len)
         X509_free (cert);
         cert = NULL;
     }
+    //  OpenSSL fills a certificate's extension cache on first use; do it
+    //  now, before the object is shared between threads.
+    if (cert)
+        X509_get_extension_flags (cert);
     ERR_clear_error ();
     if (cert)
         s_decoded_add (sha, cert, NULL);

@@ -517,6 +517,34 @@ dp_quote_verify (const dp_quote_t *quote, dp_quote_collateral_t *collateral,
     return DP_OK;
 }
 
+dp_status
+dp_quote_verify_bytes (const uint8_t *input, size_t size, dp_quote_collateral_t *collateral,
+                       const dp_quote_root_t *root, int64_t now, const dp_quote_policy_t *policy,
+                       dp_quote_report_t *report, dp_error_t *err)
+{
+    dp_error_t local;
+    if (!err)
+        err = &local;
+    dp_quote_t *quote = NULL;
+    dp_status rc = dp_quote_parse (input, size, &quote, err);
+    if (rc != DP_OK) {
+        memset (report, 0, sizeof *report);
+        report->tcb.status = report->platform_status = report->qe_status = DP_QUOTE_TCB_UNKNOWN;
+        dp_error_prefix (err, "parse");
+        s_report_failure (report, err);
+        if (!root)
+            root = dp_quote_intel_root ();
+        if (root) {
+            dp_quote_root_sha256 (root, report->root_sha256);
+            report->simulation = !dp_quote_root_is_intel (root);
+        }
+        return rc;
+    }
+    rc = dp_quote_verify (quote, collateral, root, now, policy, report, err);
+    dp_quote_destroy (&quote);
+    return rc;
+}
+
 //  --- JSON ---------------------------------------------------------------------
 
 static void
@@ -540,6 +568,21 @@ s_add_time (json_object *obj, const char *key, int64_t when)
     json_object_object_add (obj, key, json_object_new_string (text));
 }
 
+//  The named TD attribute bits that are set (TDX module spec A.3.4).
+static json_object *
+s_td_flags (const uint8_t attributes [8])
+{
+    static const struct { int bit; const char *name; } names [] = {
+        { 0, "DEBUG" }, { 28, "SEPT_VE_DISABLE" }, { 29, "MIGRATABLE" }, { 30, "PKS" }, { 31, "KL" },
+        { 63, "PERFMON" }
+    };
+    json_object *list = json_object_new_array ();
+    for (size_t i = 0; list && i < sizeof names / sizeof names [0]; i++)
+        if (attributes [names [i].bit / 8] & (1 << (names [i].bit % 8)))
+            json_object_array_add (list, json_object_new_string (names [i].name));
+    return list;
+}
+
 static void
 s_json_td (json_object *obj, const dp_quote_report_t *r)
 {
@@ -553,6 +596,7 @@ s_json_td (json_object *obj, const dp_quote_report_t *r)
     s_add_hex (obj, "mrowner", r->mrowner, 48);
     s_add_hex (obj, "mrownerconfig", r->mrownerconfig, 48);
     s_add_hex (obj, "td_attributes", r->td_attributes, 8);
+    json_object_object_add (obj, "td_attributes_flags", s_td_flags (r->td_attributes));
     s_add_hex (obj, "xfam", r->xfam, 8);
     s_add_hex (obj, "tee_tcb_svn", r->tee_tcb_svn, 16);
     s_add_hex (obj, "mrseam", r->mrseam, 48);

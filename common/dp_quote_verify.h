@@ -116,6 +116,16 @@ dp_status dp_quote_verify (const dp_quote_t *quote, dp_quote_collateral_t *colla
                            const dp_quote_policy_t *policy, dp_quote_report_t *report,
                            dp_error_t *err) DP_MUST_CHECK;
 
+//  Parses input (binary or hex, as dp_quote_parse) and verifies it as
+//  above. A quote that does not parse gives report->status
+//  DP_QUOTE_INVALID with step "parse" and error "parse: quote: <reason>"
+//  (the seed's invalid_quote for unparseable bytes) and returns DP_INVALID
+//  (or DP_LIMIT / DP_NOMEM).
+dp_status dp_quote_verify_bytes (const uint8_t *input, size_t size, dp_quote_collateral_t *collateral,
+                                 const dp_quote_root_t *root, int64_t now,
+                                 const dp_quote_policy_t *policy, dp_quote_report_t *report,
+                                 dp_error_t *err) DP_MUST_CHECK;
+
 //  The report as a new JSON object (caller puts it): the seed's DCAP fields
 //  (mode, version, tee_type, qe_vendor_id, report_data_hex, deal_terms_hash,
 //  verification_status, error, simulation_only) plus failed_step, the

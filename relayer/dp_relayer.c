@@ -183,6 +183,50 @@ s_set (json_object *record, const char *key, const char *value)
     json_object_object_add (record, key, value? json_object_new_string (value): NULL);
 }
 
+//  The ids of the deals whose record contains needle (a phase, quoted),
+//  copied out of the read transaction. ids is malloc'd.
+typedef struct {
+    char (*ids) [DP_DEAL_ID_MAX + 1];
+    size_t count;
+} s_ids_t;
+
+static dp_status
+s_scan (dp_relayer_t *self, const char *needle, s_ids_t *out, dp_error_t *err)
+{
+    MDB_txn *txn = NULL;
+    MDB_cursor *cursor = NULL;
+    MDB_val key, data;
+    size_t cap = 0, needle_len = strlen (needle);
+    memset (out, 0, sizeof *out);
+    if (mdb_txn_begin (self->env, NULL, MDB_RDONLY, &txn) != 0 || mdb_cursor_open (txn, self->deals, &cursor) != 0) {
+        if (txn)
+            mdb_txn_abort (txn);
+        return dp_error_set (err, DP_IO, "relayer store: cannot read");
+    }
+    dp_status rc = DP_OK;
+    for (int op = MDB_FIRST; rc == DP_OK && mdb_cursor_get (cursor, &key, &data, op) == 0; op = MDB_NEXT) {
+        if (!memmem (data.mv_data, data.mv_size, needle, needle_len) || key.mv_size > DP_DEAL_ID_MAX)
+            continue;
+        if (out->count == cap) {
+            void *grown = realloc (out->ids, (cap = cap * 2 + 16) * sizeof *out->ids);
+            if (!grown) {
+                rc = dp_error_set (err, DP_NOMEM, "out of memory");
+                break;
+            }
+            out->ids = grown;
+        }
+        memcpy (out->ids [out->count], key.mv_data, key.mv_size);
+        out->ids [out->count++][key.mv_size] = '\0';
+    }
+    mdb_cursor_close (cursor);
+    mdb_txn_abort (txn);
+    if (rc != DP_OK) {
+        free (out->ids);
+        memset (out, 0, sizeof *out);
+    }
+    return rc;
+}
+
 //  ---------------------------------------------------------------------
 //  Transactions: record, send, follow to a receipt
 
@@ -560,39 +604,23 @@ s_refund_due (dp_relayer_t *self, dp_error_t *err)
     dp_status rc = dp_chain_time (self->chain, &now, err);
     if (rc != DP_OK)
         return rc;
-    MDB_txn *txn = NULL;
-    MDB_cursor *cursor = NULL;
-    MDB_val key, data;
-    char (*due) [DP_DEAL_ID_MAX + 1] = NULL;
-    size_t count = 0, cap = 0;
-    if (mdb_txn_begin (self->env, NULL, MDB_RDONLY, &txn) != 0 || mdb_cursor_open (txn, self->deals, &cursor) != 0) {
-        if (txn)
-            mdb_txn_abort (txn);
-        return dp_error_set (err, DP_IO, "relayer store: cannot read");
-    }
-    for (int op = MDB_FIRST; mdb_cursor_get (cursor, &key, &data, op) == 0; op = MDB_NEXT)
-        if (memmem (data.mv_data, data.mv_size, "\"refund_wait\"", 13) && key.mv_size <= DP_DEAL_ID_MAX) {
-            if (count == cap && !(due = realloc (due, (cap = cap * 2 + 16) * sizeof *due)))
-                break;
-            memcpy (due [count], key.mv_data, key.mv_size);
-            due [count++][key.mv_size] = '\0';
-        }
-    mdb_cursor_close (cursor);
-    mdb_txn_abort (txn);
-    for (size_t i = 0; i < count && rc == DP_OK && !*self->stop; i++) {
+    s_ids_t due;
+    if (s_scan (self, "\"refund_wait\"", &due, err) != DP_OK)
+        return err->code;
+    for (size_t i = 0; i < due.count && rc == DP_OK && !*self->stop; i++) {
         dp_chain_deal_t onchain;
-        rc = dp_chain_deal (self->chain, due [i], &onchain, err);
+        rc = dp_chain_deal (self->chain, due.ids [i], &onchain, err);
         if (rc != DP_OK || onchain.status != DP_CHAIN_DEAL_ACTIVE || onchain.deadline > now)
             continue;
-        json_object *record = s_record_get (self, due [i]);
+        json_object *record = s_record_get (self, due.ids [i]);
         uint8_t *calldata = NULL, zero [32] = { 0 };
         size_t len = 0;
-        if (record && dp_chain_calldata_refund (due [i], &calldata, &len) == DP_OK)
-            rc = s_transact (self, due [i], record, "refund", zero, calldata, len, err);
+        if (record && dp_chain_calldata_refund (due.ids [i], &calldata, &len) == DP_OK)
+            rc = s_transact (self, due.ids [i], record, "refund", zero, calldata, len, err);
         free (calldata);
         json_object_put (record);
     }
-    free (due);
+    free (due.ids);
     return rc;
 }
 
@@ -602,45 +630,30 @@ s_refund_due (dp_relayer_t *self, dp_error_t *err)
 static dp_status
 s_reconcile (dp_relayer_t *self, dp_error_t *err)
 {
-    MDB_txn *txn = NULL;
-    MDB_cursor *cursor = NULL;
-    MDB_val key, data;
-    char (*open) [DP_DEAL_ID_MAX + 1] = NULL;
-    size_t count = 0, cap = 0;
-    if (mdb_txn_begin (self->env, NULL, MDB_RDONLY, &txn) != 0 || mdb_cursor_open (txn, self->deals, &cursor) != 0) {
-        if (txn)
-            mdb_txn_abort (txn);
-        return dp_error_set (err, DP_IO, "relayer store: cannot read");
-    }
-    for (int op = MDB_FIRST; mdb_cursor_get (cursor, &key, &data, op) == 0; op = MDB_NEXT)
-        if (memmem (data.mv_data, data.mv_size, "_sent\"", 6) && key.mv_size <= DP_DEAL_ID_MAX) {
-            if (count == cap && !(open = realloc (open, (cap = cap * 2 + 16) * sizeof *open)))
-                break;
-            memcpy (open [count], key.mv_data, key.mv_size);
-            open [count++][key.mv_size] = '\0';
-        }
-    mdb_cursor_close (cursor);
-    mdb_txn_abort (txn);
+    s_ids_t open;
+    if (s_scan (self, "_sent\"", &open, err) != DP_OK)
+        return err->code;
     dp_status rc = DP_OK;
-    for (size_t i = 0; i < count && rc == DP_OK; i++) {
-        json_object *record = s_record_get (self, open [i]);
+    for (size_t i = 0; i < open.count && rc == DP_OK; i++) {
+        const char *deal_id = open.ids [i];
+        json_object *record = s_record_get (self, deal_id);
         const char *phase = s_phase (record);
         char kind [16];
         snprintf (kind, sizeof kind, "%.*s", (int) (strlen (phase) - 5), phase);
         dp_chain_tx_t tx;
         s_tx_from_record (record, kind, &tx);
-        dp_log_info ("deal=%s reconciling %s tx=%s", open [i], kind, tx.hash);
+        dp_log_info ("deal=%s reconciling %s tx=%s", deal_id, kind, tx.hash);
         rc = tx.raw_hex? dp_chain_send (self->chain, &tx, err): DP_OK;
         if (rc == DP_EXISTS || rc == DP_INVALID)
             rc = DP_OK;                 //  known, mined, or replaced: the receipt decides
         dp_chain_receipt mined;
-        if (rc == DP_OK && (rc = s_follow (self, open [i], record, kind, &mined, err)) == DP_OK)
-            rc = s_settle (self, open [i], record, kind, mined, err);
+        if (rc == DP_OK && (rc = s_follow (self, deal_id, record, kind, &mined, err)) == DP_OK)
+            rc = s_settle (self, deal_id, record, kind, mined, err);
         dp_chain_tx_clear (&tx);
         json_object_put (record);
     }
-    free (open);
-    dp_log_info ("reconciled %zu transaction(s) in flight", count);
+    dp_log_info ("reconciled %zu transaction(s) in flight", open.count);
+    free (open.ids);
     return rc;
 }
 

@@ -220,6 +220,24 @@ s_demo (dp_config_t *config, s_demo_t *demo, dp_submit_deals_t *deals)
     return code;
 }
 
+//  Shows every scenario (or, with --json, only counts); returns how many
+//  did not agree with every check passing.
+static int
+s_show_all (s_demo_t *demo, const char *sim_root_dir)
+{
+    int failed = 0;
+    for (int i = 0; i < demo->count; i++) {
+        if (!demo->json) {
+            failed += s_show (demo, i, sim_root_dir);
+            continue;
+        }
+        json_object *agreed = NULL;
+        json_object_object_get_ex (demo->results [i], "agreed", &agreed);
+        failed += !json_object_get_boolean (agreed);
+    }
+    return failed;
+}
+
 int
 dp_submit_cmd_demo (int argc, char **argv)
 {
@@ -231,12 +249,7 @@ dp_submit_cmd_demo (int argc, char **argv)
     s_demo_t demo = { .json = dp_config_get_switch (config, "json") };
     dp_submit_deals_t *deals = dp_submit_deals_new ();
     code = deals? s_demo (config, &demo, deals): DP_SUBMIT_EXIT_NEGATIVE;
-    int failed = 0;
-    for (int i = 0; i < demo.count && code == DP_SUBMIT_EXIT_OK; i++)
-        if (!demo.json)
-            failed += s_show (&demo, i, dp_config_get (config, "sim-root"));
-        else
-            failed += demo.results [i] == NULL;
+    int failed = code == DP_SUBMIT_EXIT_OK? s_show_all (&demo, dp_config_get (config, "sim-root")): 0;
     if (code == DP_SUBMIT_EXIT_OK && !demo.json)
         printf ("\n%d of %d scenarios agreed with verified bindings\n", demo.count - failed, demo.count);
     if (code == DP_SUBMIT_EXIT_OK && failed)

@@ -8,10 +8,15 @@
 
 #include <json-c/json.h>
 #include <stdio.h>
+#include <string.h>
+
+#include "dp_props.h"
+#include "dp_quote.h"
 
 #include "dp_submit.h"
 #include "dp_submit_cli.h"
 #include "dp_submit_fetch.h"
+#include "dp_submit_verify.h"
 
 #define S_COMMAND "verification"
 
@@ -29,12 +34,27 @@ s_copy (json_object *from, const char *key)
     return json_object_get (value);
 }
 
+//  The chunk count the data attestation commits to (its report data is
+//  the payload's hash, with the count the only unknown), or null.
+static json_object *
+s_chunk_count (json_object *attestation, json_object *data_hash)
+{
+    const char *hex = json_object_get_string (attestation);
+    const char *hash = json_object_get_string (data_hash);
+    dp_quote_t *quote = NULL;
+    if (!hash || dp_quote_parse ((const uint8_t *) hex, strlen (hex), &quote, NULL) != DP_OK)
+        return NULL;
+    long count = dp_submit_verify_chunk_count (hash, quote->report_data, DP_PROPS_MAX_CHUNKS);
+    dp_quote_destroy (&quote);
+    return count > 0? json_object_new_int64 (count): NULL;
+}
+
 //  The record: the worker's own if present, else built from the result.
 static json_object *
 s_record (json_object *result)
 {
     json_object *own = NULL;
-    if (json_object_object_get_ex (result, "data_verification", &own)
+    if (json_object_object_get_ex (result, "verification", &own)
     &&  json_object_is_type (own, json_type_object)) {
         json_object *record = json_object_get (own);
         if (!json_object_object_get_ex (record, "attestation", NULL))
@@ -42,10 +62,13 @@ s_record (json_object *result)
         return record;
     }
     json_object *attestation = s_copy (result, "data_verification_attestation");
+    json_object *data_hash = s_copy (result, "data_hash");
     json_object *record = json_object_new_object ();
-    json_object_object_add (record, "verified",
-                            json_object_new_boolean (json_object_is_type (attestation, json_type_string)));
-    json_object_object_add (record, "data_hash", s_copy (result, "data_hash"));
+    int verified = json_object_is_type (attestation, json_type_string);
+    json_object_object_add (record, "verified", json_object_new_boolean (verified));
+    json_object_object_add (record, "data_hash", data_hash);
+    json_object_object_add (record, "chunk_count",
+                            verified? s_chunk_count (attestation, data_hash): NULL);
     json_object_object_add (record, "attestation", attestation);
     return record;
 }

@@ -19,7 +19,7 @@
 #include "dp_submit_verify.h"
 
 #define S_COMMAND "verify"
-#define S_FILE_MAX (256u * 1024 * 1024)
+#define S_FILE_MAX (64u * 1024 * 1024)     //  one pretty-printed result
 
 static const dp_config_option_t s_options [] = {
     DP_SUBMIT_OPTION_SIM_ROOT,
@@ -100,16 +100,40 @@ s_account (s_run_t *run, int failed)
     }
 }
 
-//  JSON Lines: each line is a result, reported as FILE:LINE.
+//  A whole file holding one (pretty-printed) result.
 static void
-s_verify_lines (s_run_t *run, const char *path)
+s_verify_whole (s_run_t *run, const char *path)
+{
+    char *text;
+    size_t len;
+    dp_error_t err;
+    json_object *value = NULL;
+    dp_status rc = dp_submit_cli_read_file (path, S_FILE_MAX, &text, &len, &err);
+    if (rc == DP_OK) {
+        rc = dp_json_parse (text, len, &value, &err);
+        free (text);
+    }
+    if (rc != DP_OK) {
+        fprintf (stderr, "dp-submit verify: %s: %s\n", path, err.text);
+        run->bad_input++;
+        return;
+    }
+    s_account (run, s_verify_one (value, path, run->options, run->json));
+    json_object_put (value);
+}
+
+//  JSON Lines (what `run --out` writes) or a JSON array: each record is a
+//  result, named FILE:LINE. Returns 0, without verifying anything, when
+//  the first line is not a JSON value by itself (a pretty-printed result).
+static int
+s_verify_records (s_run_t *run, const char *path)
 {
     dp_error_t err;
     dp_submit_input_t *input = dp_submit_input_open (path, 0, &err);
     if (!input) {
         dp_submit_report (S_COMMAND, &err);
         run->bad_input++;
-        return;
+        return 1;
     }
     dp_submit_record_t record;
     dp_status rc;
@@ -119,6 +143,10 @@ s_verify_lines (s_run_t *run, const char *path)
         json_object *result = NULL;
         if (rc == DP_OK)
             rc = dp_json_parse (record.text, record.len, &result, &err);
+        if (rc != DP_OK && record.index == 0 && !dp_submit_input_is_array (input)) {
+            dp_submit_input_destroy (&input);
+            return 0;
+        }
         if (rc != DP_OK) {
             fprintf (stderr, "dp-submit verify: %s: %s\n", where, err.text);
             run->bad_input++;
@@ -130,37 +158,15 @@ s_verify_lines (s_run_t *run, const char *path)
         json_object_put (result);
     }
     dp_submit_input_destroy (&input);
+    return 1;
 }
 
 static void
 s_verify_file (s_run_t *run, const char *path)
 {
-    char *text;
-    size_t len;
-    dp_error_t err;
-    if (dp_submit_cli_read_file (path, S_FILE_MAX, &text, &len, &err) != DP_OK) {
-        dp_submit_report (S_COMMAND, &err);
-        run->bad_input++;
-        return;
-    }
-    json_object *value = NULL;
-    dp_status rc = dp_json_parse (text, len, &value, &err);
-    free (text);
-    if (rc != DP_OK) {
-        //  Not one JSON value: JSON Lines (run --out).
-        s_verify_lines (run, path);
-        return;
-    }
-    if (json_object_is_type (value, json_type_array))
-        for (size_t i = 0; i < json_object_array_length (value); i++) {
-            char where [4200];
-            snprintf (where, sizeof where, "%s[%zu]", path, i);
-            s_account (run, s_verify_one (json_object_array_get_idx (value, i), where,
-                                          run->options, run->json));
-        }
-    else
-        s_account (run, s_verify_one (value, path, run->options, run->json));
-    json_object_put (value);
+    //  Standard input cannot be read twice: it is taken as records.
+    if (!s_verify_records (run, path) && strcmp (path, "-") != 0)
+        s_verify_whole (run, path);
 }
 
 static int

@@ -98,14 +98,16 @@ dp_submit_cli_read_file (const char *path, size_t max, char **text, size_t *len,
     FILE *file = strcmp (path, "-") == 0? stdin: fopen (path, "rb");
     if (!file)
         return dp_error_set (err, DP_IO, "%s: cannot open: %s", path, strerror (errno));
-    size_t cap = 64 * 1024, used = 0;
+    size_t cap = max < 64 * 1024? max: 64 * 1024, used = 0;
     char *buf = malloc (cap + 1);
     dp_status rc = buf? DP_OK: dp_error_set (err, DP_NOMEM, "%s: out of memory", path);
     while (rc == DP_OK) {
         if (used == cap) {
             if (cap >= max) {
-                rc = dp_error_set (err, DP_LIMIT, "%s: larger than the limit of %zu bytes",
-                                   path, max);
+                char extra;     //  exactly max bytes is fine: look for one more
+                if (fread (&extra, 1, 1, file) == 1)
+                    rc = dp_error_set (err, DP_LIMIT, "%s: larger than the limit of %zu bytes",
+                                       path, max);
                 break;
             }
             cap = cap * 2 < max? cap * 2: max;

@@ -15,28 +15,36 @@
 #include "dp_submit_embedded.h"
 #include "dp_submit_session.h"
 
-static const dp_config_option_t s_options [] = {
-    { "dry-run", NULL, NULL, "validate only: print the ids the valid deals would get", 1, 0 },
-    { "strict", NULL, NULL, "submit nothing if any line is bad", 1, 0 },
-    { "ids", NULL, NULL, "append each acknowledged deal id to FILE (flushed at once)", 0, 0 },
-    { "engine", NULL, NULL, "builtin|claude for both sides of deals that name no engine", 0, 0 },
-    { "buyer-engine", NULL, NULL, "builtin|claude for the buyer side of deals that name none", 0, 0 },
-    { "seller-engine", NULL, NULL, "builtin|claude for the seller side of deals that name none", 0, 0 },
-    { "batch", NULL, NULL, "batch label for deals without one (default: the file's name)", 0, 0 },
-    { "batch-size", NULL, "1000", "deals per submit request (at most 10000)", 0, 0 },
+//  Flags both commands take.
+#define S_COMMON_OPTIONS \
+    { "dry-run", NULL, NULL, "validate only: print the ids the valid deals would get", 1, 0 }, \
+    { "strict", NULL, NULL, "submit nothing if any line is bad", 1, 0 }, \
+    { "ids", NULL, NULL, "append each acknowledged deal id to FILE (flushed at once)", 0, 0 }, \
+    { "engine", NULL, NULL, "builtin|claude for both sides of deals that name no engine", 0, 0 }, \
+    { "buyer-engine", NULL, NULL, "builtin|claude for the buyer side of deals that name none", 0, 0 }, \
+    { "seller-engine", NULL, NULL, "builtin|claude for the seller side of deals that name none", 0, 0 }, \
+    { "batch", NULL, NULL, "batch label for deals without one (default: the file's name)", 0, 0 }, \
+    { "batch-size", NULL, "1000", "deals per submit request (at most 10000)", 0, 0 }, \
+    { "out", NULL, NULL, "write each final result as a JSON line to FILE", 0, 0 }, \
+    { "progress", NULL, "auto", "auto|bar|plain|off: progress on stderr while waiting", 0, 0 }, \
+    { "wait-timeout", NULL, "0", "seconds to wait for results before giving up (0: no limit)", 0, 0 }, \
+    DP_SUBMIT_OPTION_JSON, \
+    DP_SUBMIT_OPTION_BROKER, \
+    DP_SUBMIT_OPTION_TIMEOUT
+
+static const dp_config_option_t s_submit_options [] = {
     { "wait", NULL, NULL, "follow the deals until every one is final (as run)", 1, 0 },
-    { "out", NULL, NULL, "write each final result as a JSON line to FILE", 0, 0 },
-    { "progress", NULL, "auto", "auto|bar|plain|off: progress on stderr while waiting", 0, 0 },
-    { "wait-timeout", NULL, "0", "seconds to wait for results before giving up (0: no limit)", 0, 0 },
+    S_COMMON_OPTIONS,
+};
+
+static const dp_config_option_t s_run_options [] = {
+    S_COMMON_OPTIONS,
     { "workers", NULL, "2", "embedded mode (no broker set): in-process workers", 0, 0 },
     { "capacity", NULL, "8", "embedded mode: deals each worker runs at once", 0, 0 },
     DP_SUBMIT_OPTION_SIM_ROOT,
     { "key-file", "DP_KEY_FILE", NULL, "embedded mode: the enclave key file (default: dp-worker's)", 0, 0 },
-    DP_SUBMIT_OPTION_JSON,
-    DP_SUBMIT_OPTION_BROKER,
-    DP_SUBMIT_OPTION_TIMEOUT,
 };
-#define S_OPTION_COUNT (sizeof s_options / sizeof s_options [0])
+
 
 static volatile sig_atomic_t s_stop;
 
@@ -50,6 +58,7 @@ typedef struct {
     const char *command;
     dp_config_t *config;
     int is_run, wait, json, dry_run;
+    int embedded;                       //  the broker lives in this process
     long long batch_size, wait_timeout, workers, capacity, timeout;
     dp_submit_deals_options_t deal_options;
     dp_submit_deals_t *deals;
@@ -175,6 +184,11 @@ s_wait (s_flow_t *flow, dp_submit_session_t *session, FILE *out, const char *end
     int code = dp_submit_summary_exit_code (summary);
     if (rc != DP_OK) {
         dp_submit_report (flow->command, &err);
+        if ((s_stop || rc == DP_TIMEOUT) && flow->embedded)
+            fprintf (stderr, "%zu deals were not final; the embedded broker stops with this "
+                     "command, so run them against a dp-broker (--broker) to keep them running\n",
+                     dp_submit_session_outstanding (session));
+        else
         if (s_stop || rc == DP_TIMEOUT)
             fprintf (stderr, "%zu deals are still running on %s; follow them with "
                      "'dp-submit watch --broker %s' or fetch them with 'dp-submit result ID'\n",
@@ -255,6 +269,7 @@ s_dispatch (s_flow_t *flow)
         dp_submit_report (flow->command, &err);
         return DP_SUBMIT_EXIT_NEGATIVE;
     }
+    flow->embedded = 1;
     int code = s_send (flow, dp_submit_embedded_endpoint (embedded));
     dp_submit_embedded_destroy (&embedded);
     return code;
@@ -266,8 +281,10 @@ dp_submit_flow (int argc, char **argv, int is_run)
     s_flow_t flow = { .command = is_run? "run": "submit", .is_run = is_run };
     int code = DP_SUBMIT_EXIT_OK;
     const char *usage = is_run? "dp-submit run FILE… [flags]": "dp-submit submit FILE… [flags]";
-    flow.config = dp_submit_cli_parse (flow.command, usage, s_options, S_OPTION_COUNT,
-                                       argc, argv, 1, -1, &code);
+    const dp_config_option_t *options = is_run? s_run_options: s_submit_options;
+    size_t count = is_run? sizeof s_run_options / sizeof s_run_options [0]
+                         : sizeof s_submit_options / sizeof s_submit_options [0];
+    flow.config = dp_submit_cli_parse (flow.command, usage, options, count, argc, argv, 1, -1, &code);
     if (!flow.config)
         return code;
     if (!s_read_flags (&flow, &code)) {

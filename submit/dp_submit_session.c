@@ -305,6 +305,21 @@ s_on_event (dp_submit_session_t *self, const dp_wire_event_t *event, s_sinks_t *
     return rc == DP_NOTFOUND? DP_OK: rc;
 }
 
+//  Deals that were already final when acknowledged (resubmitted): their
+//  results are fetched at once, since no event will announce them.
+static dp_status
+s_fetch_final_at_ack (dp_submit_session_t *self, s_sinks_t *sinks, dp_error_t *err)
+{
+    char *id;
+    while ((id = zlistx_first (self->final_at_ack))) {
+        dp_status rc = s_fetch (self, id, sinks, err);
+        if (rc != DP_OK && rc != DP_NOTFOUND)
+            return rc;
+        zlistx_delete (self->final_at_ack, zlistx_cursor (self->final_at_ack));
+    }
+    return DP_OK;
+}
+
 dp_status
 dp_submit_session_wait (dp_submit_session_t *self, FILE *out, dp_submit_summary_t *summary,
                         dp_submit_progress_t *progress, volatile sig_atomic_t *stop,
@@ -312,13 +327,9 @@ dp_submit_session_wait (dp_submit_session_t *self, FILE *out, dp_submit_summary_
 {
     s_sinks_t sinks = { out, summary, progress };
     dp_submit_progress_set_total (progress, dp_submit_session_outstanding (self));
-    char *id;
-    while ((id = zlistx_first (self->final_at_ack))) {
-        dp_status rc = s_fetch (self, id, &sinks, err);
-        if (rc != DP_OK && rc != DP_NOTFOUND)
-            return rc;
-        zlistx_delete (self->final_at_ack, zlistx_cursor (self->final_at_ack));
-    }
+    dp_status rc = s_fetch_final_at_ack (self, &sinks, err);
+    if (rc != DP_OK)
+        return rc;
     int64_t started = dp_submit_clock_ms (), last_heard = started;
     int64_t silence_max = self->options.timeout_ms * 6 > 60000? self->options.timeout_ms * 6: 60000;
     while (zhashx_size (self->waiting) > 0) {
@@ -330,7 +341,7 @@ dp_submit_session_wait (dp_submit_session_t *self, FILE *out, dp_submit_summary_
             return dp_error_set (err, DP_TIMEOUT, "%zu deals not final after %d s",
                                  zhashx_size (self->waiting), self->options.wait_timeout_s);
         dp_wire_event_t event;
-        dp_status rc = dp_client_next_event (self->client, S_EVENT_WAIT_MS, &event, err);
+        rc = dp_client_next_event (self->client, S_EVENT_WAIT_MS, &event, err);
         if (rc == DP_OK) {
             last_heard = now;
             rc = s_on_event (self, &event, &sinks, err);

@@ -15,6 +15,7 @@
 #include "dp_eth.h"
 #include "dp_hex.h"
 #include "dp_json.h"
+#include "dp_props.h"
 #include "dp_quote.h"
 #include "dp_result.h"
 #include "dp_sha256.h"
@@ -206,6 +207,49 @@ s_check_deal_quote (s_ctx_t *ctx)
     dp_quote_destroy (&quote);
 }
 
+long
+dp_submit_verify_chunk_count (const char *data_hash, const uint8_t report_data32 [32], long max)
+{
+    //  Python's json.dumps(payload, sort_keys=True) of SPEC §5's data
+    //  payload; chunk_count is its only unknown, so it is found by trying
+    //  each count (200,000 hashes at most: a few tens of milliseconds).
+    char text [256];
+    for (long count = 1; count <= max; count++) {
+        int len = snprintf (text, sizeof text,
+                            "{\"algorithm\": \"sha256\", \"chunk_count\": %ld, "
+                            "\"data_hash\": \"%s\", \"verified\": true}", count, data_hash);
+        if (len <= 0 || (size_t) len >= sizeof text)
+            return -1;
+        uint8_t digest [32];
+        dp_sha256 (text, (size_t) len, digest);
+        if (memcmp (digest, report_data32, 32) == 0)
+            return count;
+    }
+    return -1;
+}
+
+//  SPEC §5 [0:32] of the data verification quote.
+static void
+s_check_data_payload (s_ctx_t *ctx, const uint8_t report_data [64])
+{
+    const char *data_hash = s_string (ctx->result, "data_hash");
+    char got [20];
+    s_short_hex (report_data, 32, got);
+    if (!data_hash || strlen (data_hash) != 64 || !dp_hex_is_valid (data_hash, 64)) {
+        s_report (ctx, "data payload hash", 0, "data_hash: missing or not 64 hex digits");
+        return;
+    }
+    long count = dp_submit_verify_chunk_count (data_hash, report_data, DP_PROPS_MAX_CHUNKS);
+    if (count > 0)
+        s_report (ctx, "data payload hash", 1,
+                  "report_data[0:32] %s = sha256 of {data_hash, verified: true, chunk_count: %ld, "
+                  "algorithm: sha256}", got, count);
+    else
+        s_report (ctx, "data payload hash", 0,
+                  "report_data[0:32] %s is no verified payload of data_hash %.16s… (any chunk count)",
+                  got, data_hash);
+}
+
 static void
 s_check_data_quote (s_ctx_t *ctx)
 {
@@ -215,6 +259,7 @@ s_check_data_quote (s_ctx_t *ctx)
     dp_quote_t *quote;
     if (!s_parse_quote (ctx, "data binding", "data_verification_attestation", &quote))
         return;
+    s_check_data_payload (ctx, quote->report_data);
     if (ctx->have_signer)
         s_check_binding (ctx, "data binding", 2, quote->report_data);
     s_check_quote_chain (ctx, "data quote chain", quote);

@@ -13,6 +13,9 @@
       quote report data  the attestation quote's report data == report_data
       quote chain        the quote verifies against Intel's root, or against
                          the simulation root for simulation results
+      data payload hash  the data verification quote's report_data[0:32]
+                         is the SPEC §5 data payload of the result's
+                         data_hash for some chunk count (found by search)
       data binding       the data verification quote's report data
                          [32:64] is the binding of kind 2 (zero transcript)
       result signature   signature recovers to signer over SPEC §6's
@@ -53,5 +56,12 @@ typedef void (dp_submit_verify_report_fn) (void *arg, const char *check, int ok,
 dp_status dp_submit_verify_result (json_object *result, const dp_submit_verify_options_t *options,
                                    dp_submit_verify_report_fn *report, void *arg, int *failed,
                                    dp_error_t *err) DP_MUST_CHECK;
+
+//  The chunk count N (1..max) for which report_data32 is SHA-256 of
+//  Python's json.dumps({"data_hash", "verified": true, "chunk_count": N,
+//  "algorithm": "sha256"}, sort_keys=True) for this data_hash (64
+//  lower-case hex digits), or -1 if there is none. Pure; reentrant.
+long dp_submit_verify_chunk_count (const char *data_hash, const uint8_t report_data32 [32],
+                                   long max);
 
 #endif

@@ -20,6 +20,7 @@
 #include "dp_claude.h"
 #include "dp_engine_builtin.h"
 #include "dp_log.h"
+#include "dp_sha256.h"
 
 #define DEFAULT_BASE_URL "https://api.anthropic.com"
 #define KEY_MAX 512
@@ -36,9 +37,22 @@ struct dp_claude_t {
     void *sleep_arg;
     pthread_mutex_t lock;       //  guards the fields below
     uint64_t rng;
-    int64_t next_slot_ms;
     char latched [96];
+    uint8_t id [32];            //  SHA-256 (url "\n" key): which credentials
 };
+
+//  Process-wide state shared by every client, so that per-deal clients
+//  behave like one: the request spacing (a global rate limit) and the
+//  credentials the API refused (a bad key or a spent budget is not tried
+//  again by the next deal). Credentials are known by their hash only.
+#define LATCHES_MAX 16
+static pthread_mutex_t s_global_lock = PTHREAD_MUTEX_INITIALIZER;
+static int64_t s_global_next_slot;
+static struct {
+    uint8_t id [32];
+    char why [96];
+} s_latches [LATCHES_MAX];
+static size_t s_latch_next;
 
 //  One HTTP exchange.
 typedef struct {
@@ -119,6 +133,23 @@ s_load_key (dp_claude_t *self, const char *given, dp_error_t *err)
     return st;
 }
 
+static void
+s_credentials_id (dp_claude_t *self)
+{
+    size_t ulen = strlen (self->url), klen = strlen (self->key);
+    char *buf = malloc (ulen + klen + 2);
+    if (!buf) {
+        memset (self->id, 0, sizeof self->id);
+        return;
+    }
+    memcpy (buf, self->url, ulen);
+    buf [ulen] = '\n';
+    memcpy (buf + ulen + 1, self->key, klen + 1);
+    dp_sha256 (buf, ulen + klen + 1, self->id);
+    explicit_bzero (buf, ulen + klen + 2);
+    free (buf);
+}
+
 dp_claude_t *
 dp_claude_new (const dp_claude_config_t *config, dp_error_t *err)
 {
@@ -148,12 +179,14 @@ dp_claude_new (const dp_claude_config_t *config, dp_error_t *err)
         return NULL;
     }
     snprintf (self->url, blen + sizeof "/v1/messages", "%s/v1/messages", self->base_url);
+    s_credentials_id (self);
     snprintf (self->model, sizeof self->model, "%s",
               config->model && *config->model ? config->model : DP_NEGOTIATE_MODEL_DEFAULT);
     self->connect_timeout_ms = config->connect_timeout_ms > 0 ? config->connect_timeout_ms : 5000;
     self->request_timeout_ms = config->request_timeout_ms > 0 ? config->request_timeout_ms : 60000;
     self->turn_budget_ms = config->turn_budget_ms > 0 ? config->turn_budget_ms : 120000;
-    self->max_retries = config->max_retries >= 0 ? config->max_retries : 2;
+    self->max_retries = config->max_retries > 0 ? config->max_retries
+                      : config->max_retries < 0 ? 0 : 2;
     self->max_tokens = config->max_tokens > 0 ? config->max_tokens : 1024;
     self->interval_ms = 1000 / (config->requests_per_second > 0 ? config->requests_per_second : 50);
     self->max_response = config->max_response ? config->max_response : (size_t) 1 << 20;
@@ -187,6 +220,13 @@ const char *
 dp_claude_latched (dp_claude_t *self)
 {
     pthread_mutex_lock (&self->lock);
+    if (!self->latched [0]) {
+        pthread_mutex_lock (&s_global_lock);
+        for (size_t i = 0; i < LATCHES_MAX; i++)
+            if (s_latches [i].why [0] && memcmp (s_latches [i].id, self->id, 32) == 0)
+                snprintf (self->latched, sizeof self->latched, "%s", s_latches [i].why);
+        pthread_mutex_unlock (&s_global_lock);
+    }
     const char *why = self->latched [0] ? self->latched : NULL;
     pthread_mutex_unlock (&self->lock);
     return why;
@@ -199,6 +239,11 @@ s_latch (dp_claude_t *self, const char *why)
     if (!self->latched [0])
         snprintf (self->latched, sizeof self->latched, "%s", why);
     pthread_mutex_unlock (&self->lock);
+    pthread_mutex_lock (&s_global_lock);
+    size_t slot = s_latch_next++ % LATCHES_MAX;
+    memcpy (s_latches [slot].id, self->id, 32);
+    snprintf (s_latches [slot].why, sizeof s_latches [slot].why, "%s", why);
+    pthread_mutex_unlock (&s_global_lock);
 }
 
 // ---------------------------------------------------------------------------
@@ -485,11 +530,11 @@ s_on_header (char *line, size_t size, size_t nmemb, void *arg)
 static void
 s_wait_rate (dp_claude_t *self)
 {
-    pthread_mutex_lock (&self->lock);
+    pthread_mutex_lock (&s_global_lock);
     int64_t now = s_now_ms ();
-    int64_t slot = self->next_slot_ms > now ? self->next_slot_ms : now;
-    self->next_slot_ms = slot + self->interval_ms;
-    pthread_mutex_unlock (&self->lock);
+    int64_t slot = s_global_next_slot > now ? s_global_next_slot : now;
+    s_global_next_slot = slot + self->interval_ms;
+    pthread_mutex_unlock (&s_global_lock);
     s_sleep (self, slot - now);
 }
 

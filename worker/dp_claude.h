@@ -15,12 +15,15 @@
     min(0.5 * 2^n, 8) s * (1 - 0.25 * U[0,1)); max_retries (default 2);
     never 400/401/403/404/413 or a spend-limit 429. After 401, 402, 403 or a
     spend-limit 429 the client latches off: every later call returns
-    DP_UNSUPPORTED at once, and dp_claude_latched says why. The API key is
-    never logged and never appears in error text.
+    DP_UNSUPPORTED at once, and dp_claude_latched says why; the latch is
+    process-wide for the same URL and key, so every later client with those
+    credentials starts switched off too. The API key is never logged and
+    never appears in error text.
 
     Threading: a dp_claude_t is shared by many negotiations at once (one
     blocking libcurl easy handle per call: a waiting turn sleeps in poll and
-    holds no core); a global rate limit spaces requests process-wide. */
+    holds no core); a rate limit spaces requests process-wide, across all
+    clients. */
 
 #ifndef DP_CLAUDE_H_INCLUDED
 #define DP_CLAUDE_H_INCLUDED
@@ -35,9 +38,9 @@ typedef struct {
     int connect_timeout_ms;     //  0 = 5000
     int request_timeout_ms;     //  0 = 60000
     int turn_budget_ms;         //  0 = 120000 (all attempts of one turn)
-    int max_retries;            //  < 0 = 2
+    int max_retries;            //  0 = 2 (the SDKs' default); < 0 = none
     int max_tokens;             //  0 = 1024
-    int requests_per_second;    //  global rate limit; 0 = 50
+    int requests_per_second;    //  process-wide request spacing; 0 = 50
     size_t max_response;        //  0 = 1 MiB; larger bodies abort the transfer
     dp_negotiate_sleep_fn *sleep;   //  NULL = nanosleep
     void *sleep_arg;

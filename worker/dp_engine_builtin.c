@@ -32,10 +32,16 @@ const dp_engine_params_t dp_engine_random = {
 const dp_engine_params_t dp_engine_chaos = {
     "chaos", DP_STRATEGY_CHAOS, DP_CURVE_LINEAR, 0, 40, 0, 1, 0, 0 };
 
+const dp_engine_params_t dp_engine_salami = {
+    "salami", DP_STRATEGY_SALAMI, DP_CURVE_LINEAR, 0, 40, 0, 0, 0, 0 };
+const dp_engine_params_t dp_engine_tft = {
+    "tft", DP_STRATEGY_TFT, DP_CURVE_LINEAR, 0, 40, 1, 0, 0, 0 };
+
 static const dp_engine_params_t *s_presets [] = {
     &dp_engine_builtin_default, &dp_engine_hardliner, &dp_engine_boulware,
     &dp_engine_linear, &dp_engine_conceder, &dp_engine_prompt_rules,
-    &dp_engine_prompt_additive, &dp_engine_random, &dp_engine_chaos };
+    &dp_engine_prompt_additive, &dp_engine_random, &dp_engine_chaos, &dp_engine_salami,
+    &dp_engine_tft };
 
 //  Everything a move decision needs, derived from the public history.
 typedef struct {
@@ -440,6 +446,44 @@ s_move_prompt (s_ctx_t *c, dp_nego_proposal_t *out)
     s_decide (c, k, price, "Conceding 5-10 % as my instructions say.", out);
 }
 
+//  Salami-slicer: opens at the anchor, then gives away one cent per move.
+static void
+s_move_salami (const s_ctx_t *c, dp_nego_proposal_t *out)
+{
+    int k = c->order [0];
+    int64_t u = c->have_last && c->last_package == k ? c->u_last - 1 : c->u0;
+    if (u < 0)
+        u = 0;
+    s_decide (c, k, s_price_at (c, k, u), "Conceding one cent.", out);
+}
+
+//  Absolute tit-for-tat (Faratin et al.): give back what the other side's
+//  last move gave me, but never less than a linear schedule, so it ends at
+//  its reservation value by its last effective move.
+static void
+s_move_tft (const s_ctx_t *c, dp_nego_proposal_t *out)
+{
+    int k = c->order [0];
+    int64_t given = 0, prev = 0, last = 0;
+    int seen = 0;
+    for (size_t i = 0; i < c->pub->move_count; i++) {
+        const dp_nego_move_t *m = &c->pub->moves [i];
+        if (m->role == c->side->role || (m->action != DP_ACT_OFFER && m->action != DP_ACT_COUNTER))
+            continue;
+        prev = last;
+        last = dp_nego_utility (c->side, m->package, m->price);
+        seen++;
+    }
+    if (seen >= 2 && last > prev)
+        given = last - prev;
+    int64_t u = s_aspiration (c, 1, 0);
+    if (c->have_last && c->u_last - given < u)
+        u = c->u_last - given < 0 ? 0 : c->u_last - given;
+    if (c->p->deadline && c->own_index >= c->n_eff - 1)
+        u = 0;
+    s_decide (c, k, s_price_at (c, k, u), "Matching the other side's last concession.", out);
+}
+
 static void
 s_move_random (s_ctx_t *c, dp_nego_proposal_t *out)
 {
@@ -498,6 +542,12 @@ dp_engine_move (const dp_engine_params_t *params, const dp_nego_side_t *side,
             break;
         case DP_STRATEGY_CHAOS:
             s_move_chaos (&c, out);
+            break;
+        case DP_STRATEGY_SALAMI:
+            s_move_salami (&c, out);
+            break;
+        case DP_STRATEGY_TFT:
+            s_move_tft (&c, out);
             break;
         default:
             s_move_timedep (&c, out);

@@ -26,7 +26,8 @@
 
     The other presets are the baselines of the benchmark (time-dependent
     hardliner, Boulware, linear, Conceder without the gap cap; the seed's
-    prompt rules as a strategy; a random-in-range opponent) and a chaos
+    prompt rules as a strategy; a random-in-range opponent; a salami-slicer
+    conceding one cent a move; absolute tit-for-tat) and a chaos
     strategy for fuzzing the guardrail (garbage moves on purpose).
 
     Stateless: a move is a function of the parameters, the side's own
@@ -41,7 +42,9 @@ typedef enum {
     DP_STRATEGY_TIMEDEP = 0,    //  time-dependent (the default and its baselines)
     DP_STRATEGY_PROMPT,         //  the seed's prompt rules, executed literally
     DP_STRATEGY_RANDOM,         //  random offers within its own limit
-    DP_STRATEGY_CHAOS           //  random, mostly illegal moves (guardrail fuzzing)
+    DP_STRATEGY_CHAOS,          //  random, mostly illegal moves (guardrail fuzzing)
+    DP_STRATEGY_SALAMI,         //  concedes one cent per move (the salami-slicer)
+    DP_STRATEGY_TFT             //  absolute tit-for-tat with a linear time floor
 } dp_strategy_kind_t;
 
 typedef enum {
@@ -73,6 +76,8 @@ extern const dp_engine_params_t dp_engine_prompt_rules;
 extern const dp_engine_params_t dp_engine_prompt_additive;
 extern const dp_engine_params_t dp_engine_random;
 extern const dp_engine_params_t dp_engine_chaos;
+extern const dp_engine_params_t dp_engine_salami;
+extern const dp_engine_params_t dp_engine_tft;
 
 //  Looks a preset up by name ("builtin", "linear", ...); NULL if unknown.
 const dp_engine_params_t *dp_engine_params_find (const char *name);

@@ -89,7 +89,6 @@ void
 dp_negotiate_options_init (dp_negotiate_options_t *options)
 {
     memset (options, 0, sizeof *options);
-    options->max_retries = -1;
 }
 
 void

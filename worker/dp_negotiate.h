@@ -85,16 +85,17 @@ typedef struct {
     //  Claude backend. Used only when a side's engine is claude.
     const char *api_url;        //  base URL; NULL = $ANTHROPIC_BASE_URL or
                                 //  https://api.anthropic.com
-    const char *api_key;        //  NULL = $ANTHROPIC_API_KEY; none = that
-                                //  side falls back to built-in (recorded)
+    const char *api_key;        //  NULL = $ANTHROPIC_API_KEY, then the file
+                                //  named by $ANTHROPIC_API_KEY_FILE; none =
+                                //  that side uses built-in (recorded)
     int connect_timeout_ms;     //  0 = 5000
     int request_timeout_ms;     //  0 = 60000
     int turn_budget_ms;         //  0 = 120000, wall time per turn incl. retries
-    int max_retries;            //  < 0 = 2 (the official SDKs' default)
+    int max_retries;            //  0 = 2 (the official SDKs' default); < 0 = none
     int max_tokens;             //  0 = 1024
-    int requests_per_second;    //  rate limit of a per-run client; 0 = 50
-    dp_claude_t *claude;        //  shared client (rate limit, latch); NULL =
-                                //  one per run from the fields above
+    int requests_per_second;    //  process-wide request spacing; 0 = 50
+    dp_claude_t *claude;        //  shared client (borrowed); NULL = one per
+                                //  run from the fields above
     dp_negotiate_sleep_fn *sleep;   //  NULL = nanosleep
     void *sleep_arg;
     uint64_t seed;              //  seeds every random choice (retry jitter,
@@ -149,7 +150,7 @@ typedef struct {
     char note [512];                    //  e.g. why a claude side fell back; "" if none
 } dp_negotiate_outcome_t;
 
-//  Sets every option to its default (all zero, max_retries = -1).
+//  Sets every option to its default (all zero).
 void dp_negotiate_options_init (dp_negotiate_options_t *options);
 
 //  Runs the negotiation to its end. Calls progress (may be NULL) once per

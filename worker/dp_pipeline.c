@@ -2,15 +2,12 @@
 
     The per-deal state lives in an s_run_t on the job thread's stack; the
     shared dp_pipeline_t holds only read-only configuration, the TEE
-    client and the enclave key (both thread-safe) and the DKIM lookup,
-    which is serialised by a mutex (resolver handles are not shared
-    across threads safely). */
+    client, the enclave key and the DKIM lookup, all three thread-safe. */
 
 #include "dp_pipeline.h"
 
 #include <openssl/crypto.h>
 #include <stdarg.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +15,7 @@
 #include <unistd.h>
 
 #include "dp_binding.h"
+#include "dp_claude.h"
 #include "dp_deal.h"
 #include "dp_dkim.h"
 #include "dp_enclave_key.h"
@@ -36,12 +34,12 @@ struct dp_pipeline_t {
     dp_tee_t *tee;
     dp_enclave_key_t *key;
     dp_dkim_lookup_t *dkim;
-    pthread_mutex_t dkim_lock;
     int64_t dkim_now;
     int escrow_on;
     uint64_t chain_id;
     uint8_t contract [20];
     char contract_text [43];
+    dp_claude_t *claude;        //  shared by every deal's Claude turns, or NULL
     char *anthropic_url;
     char *anthropic_key;
     char *model;
@@ -161,9 +159,12 @@ s_step_props (s_run_t *run)
     if (!record)
         return DP_NOMEM;
     json_object_object_add (run->result, "verification", record);
-    if (rc != DP_OK)
-        return s_end (run, "verification_failed", "seller_proof: %s",
-                      run->props.reason [0]? run->props.reason: err.text);
+    if (rc != DP_OK) {
+        const char *reason = run->props.reason [0]? run->props.reason: err.text;
+        //  Props reasons usually name their field already (seller_proof.…).
+        return s_end (run, "verification_failed", "%s%s",
+                      strncmp (reason, "seller_proof", 12) == 0? "": "seller_proof: ", reason);
+    }
     run->proof_verified = 1;
     json_object *payload = dp_props_record_payload (&run->props);
     if (!payload)
@@ -195,9 +196,7 @@ s_step_dkim (s_run_t *run)
     if (!verdict)
         return DP_NOMEM;
     dp_error_t err;
-    pthread_mutex_lock (&run->pipeline->dkim_lock);
     dp_status rc = dp_dkim_verify (deal->email, deal->email_len, &options, verdict, &err);
-    pthread_mutex_unlock (&run->pipeline->dkim_lock);
     //  The raw email is private: drop it as soon as it has been checked.
     OPENSSL_cleanse (deal->email, deal->email_len);
     s_timing (run, "dkim_us", &since);
@@ -329,6 +328,7 @@ s_step_negotiate (s_run_t *run, dp_progress_fn *progress, void *progress_arg)
     dp_negotiate_options_init (&options);
     options.api_url = run->pipeline->anthropic_url;
     options.api_key = run->pipeline->anthropic_key;
+    options.claude = run->pipeline->claude;
     //  Deterministic per deal: the same body negotiates the same way.
     memcpy (&options.seed, run->deal->body_sha256, sizeof options.seed);
 
@@ -591,7 +591,6 @@ dp_pipeline_new (const dp_pipeline_options_t *options, dp_error_t *err)
         dp_error_set (err, DP_NOMEM, "out of memory");
         return NULL;
     }
-    pthread_mutex_init (&self->dkim_lock, NULL);
     self->dkim_now = options->dkim_now;
     if (options->worker_name)
         snprintf (self->worker_name, sizeof self->worker_name, "%s", options->worker_name);
@@ -623,6 +622,16 @@ dp_pipeline_new (const dp_pipeline_options_t *options, dp_error_t *err)
         dp_error_set (err, DP_NOMEM, "out of memory");
         goto failed;
     }
+    //  One Claude client for all deals (connection reuse, one rate limit).
+    //  Without an API key there is none; a deal that asks for Claude then
+    //  gets the negotiation's own "no API key" fallback, said in its result.
+    dp_claude_config_t claude = {
+        .base_url = self->anthropic_url, .api_key = self->anthropic_key, .model = self->model
+    };
+    dp_error_t claude_err;
+    self->claude = dp_claude_new (&claude, &claude_err);
+    if (!self->claude)
+        dp_log_debug ("no shared Claude client: %s", claude_err.text);
     dp_log_info ("pipeline ready tee=%s signer=%s escrow=%s", dp_tee_mode_name (self->tee),
                  dp_enclave_key_address_text (self->key), self->escrow_on? "on": "off");
     return self;
@@ -637,6 +646,7 @@ dp_pipeline_destroy (dp_pipeline_t **self_p)
     if (!self_p || !*self_p)
         return;
     dp_pipeline_t *self = *self_p;
+    dp_claude_destroy (&self->claude);
     dp_dkim_lookup_destroy (&self->dkim);
     dp_enclave_key_destroy (&self->key);
     dp_tee_destroy (&self->tee);
@@ -645,7 +655,6 @@ dp_pipeline_destroy (dp_pipeline_t **self_p)
     free (self->anthropic_key);
     free (self->anthropic_url);
     free (self->model);
-    pthread_mutex_destroy (&self->dkim_lock);
     free (self);
     *self_p = NULL;
 }

@@ -25,8 +25,8 @@
     build one at all (out of memory), so the broker redelivers.
 
     Threading: one pipeline serves all of a worker's job threads;
-    dp_pipeline_handle is thread-safe (the TEE client and the enclave key
-    are, DKIM lookups are serialised inside). */
+    dp_pipeline_handle is thread-safe (the TEE client, the enclave key and
+    the DKIM lookup are). */
 
 #ifndef DP_PIPELINE_H_INCLUDED
 #define DP_PIPELINE_H_INCLUDED

@@ -80,9 +80,11 @@ typedef struct {
 
 //  Selects and checks the mode (probing endpoints as above; in simulation,
 //  opening or creating the sim root). options may be NULL (all defaults).
-//  Returns NULL with err set: DP_INVALID (unknown mode), DP_UNREACHABLE
-//  (dstack/tappd/production without an answering endpoint), DP_PROTO (an
-//  endpoint answered with something else), or the sim root's errors.
+//  Returns NULL with err set: DP_INVALID (unknown mode); DP_UNREACHABLE /
+//  DP_TIMEOUT (no endpoint, or it never answered within the attempts);
+//  DP_UNSUPPORTED (the endpoint refuses both APIs); DP_PROTO (it speaks the
+//  other API than TEE_MODE asks for, or kept answering 5xx / garbage); or
+//  the sim root's errors.
 dp_tee_t *dp_tee_new (const dp_tee_options_t *options, dp_error_t *err);
 
 //  Destroys; sets *self_p to NULL. Idempotent.

@@ -484,6 +484,33 @@ s_is_refusal (long http)
     return http >= 400 && http < 500;
 }
 
+//  Is it tappd? Its Info, else (the legacy simulator has neither Info nor
+//  RawQuote) a raw TdxQuote of zeros that must come back with zeros.
+static dp_status
+s_probe_tappd (dp_tee_api_t *api, long *http, dp_error_t *err)
+{
+    api->kind = DP_TEE_API_TAPPD;
+    json_object *info = NULL;
+    dp_status rc = s_info (api, &info, http, err);
+    json_object_put (info);
+    if (rc == DP_OK || !s_is_refusal (*http))
+        return rc;
+    static const uint8_t zeros [64];
+    char json [200];
+    s_buffer_t body;
+    snprintf (json, sizeof json, "{\"report_data\":\"%0128d\",\"hash_algorithm\":\"raw\"}", 0);
+    rc = s_post (api, "/prpc/Tappd.TdxQuote", json, &body, http, err);
+    uint8_t *quote = NULL;
+    size_t len = 0;
+    if (rc == DP_OK)
+        rc = dp_tee_api_parse_quote (body.data, body.len, &quote, &len, NULL, err);
+    if (rc == DP_OK)
+        rc = s_check_report_data (quote, len, zeros, err);
+    free (quote);
+    free (body.data);
+    return rc;
+}
+
 dp_status
 dp_tee_api_probe (const char *endpoint, int timeout_ms, dp_tee_api_kind *kind, dp_error_t *err)
 {
@@ -496,34 +523,12 @@ dp_tee_api_probe (const char *endpoint, int timeout_ms, dp_tee_api_kind *kind, d
     json_object *info = NULL;
     long http = 0;
     dp_status rc = s_info (api, &info, &http, &dstack_err);
+    json_object_put (info);
     if (rc == DP_OK)
         *kind = DP_TEE_API_DSTACK;
     else
-    if (s_is_refusal (http)) {
-        //  Something answered, but not the dstack API: try tappd's Info,
-        //  then a raw quote (the legacy tappd simulator has neither Info
-        //  nor RawQuote).
-        api->kind = DP_TEE_API_TAPPD;
-        rc = s_info (api, &info, &http, &tappd_err);
-        if (rc != DP_OK && s_is_refusal (http)) {
-            static const uint8_t zeros [64];
-            char json [200];
-            s_buffer_t body;
-            snprintf (json, sizeof json, "{\"report_data\":\"%0128d\",\"hash_algorithm\":\"raw\"}", 0);
-            rc = s_post (api, "/prpc/Tappd.TdxQuote", json, &body, &http, &tappd_err);
-            uint8_t *quote = NULL;
-            size_t len = 0;
-            if (rc == DP_OK)
-                rc = dp_tee_api_parse_quote (body.data, body.len, &quote, &len, NULL, &tappd_err);
-            if (rc == DP_OK)
-                rc = s_check_report_data (quote, len, zeros, &tappd_err);
-            free (quote);
-            free (body.data);
-        }
-        if (rc == DP_OK)
-            *kind = DP_TEE_API_TAPPD;
-    }
-    json_object_put (info);
+    if (s_is_refusal (http) && (rc = s_probe_tappd (api, &http, &tappd_err)) == DP_OK)
+        *kind = DP_TEE_API_TAPPD;
     dp_tee_api_destroy (&api);
     if (rc == DP_OK)
         return DP_OK;

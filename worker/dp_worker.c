@@ -29,6 +29,7 @@ typedef struct {
     uint64_t token;
     uint32_t attempt;
     int state;
+    int64_t sent_ms;                    //  when the result was last sent
     dp_status handler_status;
     dp_job_outcome_t outcome;
 } s_job_t;
@@ -50,6 +51,7 @@ struct dp_worker_t {
     uint32_t thread_count;
     atomic_uint running;
     atomic_ullong done;
+    atomic_int welcomed;                //  the broker answered our hello at least once
     zactor_t *actor;
 };
 
@@ -198,6 +200,7 @@ s_send_done (s_actor_t *a, s_job_t *job)
     done.data = (const uint8_t *) job->outcome.result_json;
     done.data_len = job->outcome.result_len;
     s_send (a, &done);
+    job->sent_ms = zclock_mono ();
 }
 
 static void
@@ -229,6 +232,10 @@ s_reconnect (s_actor_t *a)
         return;
     zsock_set_linger (a->dealer, 0);
     zsock_set_sndhwm (a->dealer, 100000);
+    //  Retry a broker that is not up yet every 10 ms (backing off to 1 s),
+    //  so a restarted broker gets its workers back at once.
+    zsock_set_reconnect_ivl (a->dealer, 10);
+    zsock_set_reconnect_ivl_max (a->dealer, 1000);
     zsock_connect (a->dealer, "%s", a->w->broker);
     a->welcomed = false;
     a->broker_seen_ms = zclock_mono ();
@@ -244,6 +251,7 @@ s_on_welcome (s_actor_t *a, dp_wire_msg_t *msg)
         return;
     a->welcomed = true;
     a->epoch = msg->epoch;
+    atomic_store (&a->w->welcomed, 1);
     dp_log_info ("worker: connected broker=%s epoch=%llu jobs=%zu", a->w->broker,
                  (unsigned long long) msg->epoch, zhashx_size (a->jobs));
     for (s_job_t *job = zhashx_first (a->jobs); job; job = zhashx_next (a->jobs))
@@ -393,6 +401,13 @@ s_timers (s_actor_t *a)
         if (!a->welcomed && now - a->last_hello_ms >= hb)
             s_send_hello (a);
     }
+    //  A result not acknowledged for a while may have been lost on the
+    //  way (a full queue, a connection that broke): send it again; the
+    //  broker stores a result once and answers a repeat with "stale".
+    int64_t patience = (int64_t) hb * a->w->opt.liveness;
+    for (s_job_t *job = zhashx_first (a->jobs); a->welcomed && job; job = zhashx_next (a->jobs))
+        if (job->state == J_DONE && now - job->sent_ms > patience)
+            s_send_done (a, job);
     if (now - a->broker_seen_ms > (int64_t) hb * a->w->opt.liveness) {
         dp_log_info ("worker: broker silent for %lld ms: reconnecting",
                      (long long) (now - a->broker_seen_ms));
@@ -456,6 +471,7 @@ s_actor (zsock_t *pipe, void *arg)
     zsock_signal (pipe, 0);
     while (true) {
         zpoller_t *poller = zpoller_new (pipe, a.dealer, a.pull, NULL);
+        zpoller_set_nonstop (poller, true);     //  signals are the owner's business
         void *which = zpoller_wait (poller, (int) (a.w->opt.heartbeat_ms / 4 + 1));
         zpoller_destroy (&poller);
         if (which == pipe && s_on_pipe (&a) != 0)
@@ -536,6 +552,16 @@ dp_worker_new (const dp_worker_options_t *options, dp_job_handler_fn *handler, v
         dp_error_set (err, DP_NOMEM, "cannot start job threads");
         dp_worker_destroy (&self);
         return NULL;
+    }
+    int64_t deadline = zclock_mono () + options->connect_timeout_ms;
+    while (options->connect_timeout_ms > 0 && !atomic_load (&self->welcomed)) {
+        if (zclock_mono () >= deadline) {
+            dp_error_set (err, DP_UNREACHABLE, "broker: no answer from %s within %d ms",
+                          self->broker, options->connect_timeout_ms);
+            dp_worker_destroy (&self);
+            return NULL;
+        }
+        zclock_sleep (5);
     }
     return self;
 }

@@ -6,7 +6,7 @@
 source "$(dirname "$0")/lib/broker_common.bash"
 N=${DP_STALL_DEALS:-20000}
 
-start_broker
+start_broker --events-hwm 1000      # ZeroMQ's default: a 2 s stall overflows it
 start_worker w1 --capacity 64
 start_worker w2 --capacity 64
 client watch --stall-ms 2000 --final "$N" --timeout-ms 120000 >"$WORK/watch" &

@@ -9,6 +9,9 @@
 #     mount the dstack and tappd sockets; TEE_MODE values are valid.
 #   systemd units: `systemd-analyze verify` with ExecStart pointed at the
 #     built programs, no warnings; every --flag in ExecStart is in --help.
+#   Every environment variable the compose file, the units and
+#     relayer.env.example set is one the program reads ("(env NAME)" in
+#     its --help).
 # A program whose area has no main.c yet (another engineer's, not landed)
 # is reported PENDING and checked for syntax only; once its main.c exists,
 # a missing binary fails the test.
@@ -49,6 +52,20 @@ check_flags () {
   help=$("$bin/$program" --help 2>&1 </dev/null || true)
   for flag in $(grep -oE -- '--[a-z][a-z0-9-]*' <<<"$text" | sort -u || true); do
     grep -qF -- "$flag" <<<"$help" || fail "$where: $program has no $flag in its --help"
+  done
+}
+
+# Every environment variable set for a program must be one it reads: its
+# --help lists them as "(env NAME)". XDG_DATA_HOME and HOME are read by
+# the library code that finds default folders.
+check_envs () {
+  local program=$1 where=$2 help name
+  shift 2
+  program_ready "$program" || return 0
+  help=$("$bin/$program" --help 2>&1 </dev/null || true)
+  for name in "$@"; do
+    case "$name" in XDG_DATA_HOME|HOME) continue ;; esac
+    grep -qF -- "(env $name)" <<<"$help" || fail "$where: $program does not read $name"
   done
 }
 
@@ -116,17 +133,42 @@ done
 
 # ------------------------------------------------------------ docker-compose
 compose="$deploy/docker-compose.yml"
-while read -r line; do
+# Each service as one line: "command words | ENV ENV ...".
+while IFS='|' read -r line envs; do
   program=$(grep -oE '/usr/local/bin/dp-[a-z]+' <<<"$line" | sed -n '1s|.*/||p' || true)
+  [ -n "$program" ] || { fail "docker-compose.yml: a service runs no /usr/local/bin/dp-* program"; continue; }
   grep -qxF "$program" <<<"$installed" || fail "docker-compose.yml: runs $program, which the image does not install"
   check_flags "$program" "docker-compose.yml" "$line"
-done < <(python3 - "$compose" <<'EOF'
+  # shellcheck disable=SC2086
+  check_envs "$program" "docker-compose.yml" $envs
+done < <(python3 - "$compose" <<'EOF2'
 import re, sys
-# Join each service's command: ["..."] list (it may span lines) onto one line.
-text = open(sys.argv[1]).read()
-for match in re.finditer(r'command:\s*\[(.*?)\]', text, re.S):
-    print(" ".join(re.findall(r'"([^"]*)"', match.group(1))))
-EOF
+# The compose file's services, from its two-space indentation: each
+# service's command list (which may span lines) and environment keys.
+services, current, section = {}, None, None
+for raw in open(sys.argv[1]):
+    line = raw.rstrip("\n")
+    if not line.strip() or line.lstrip().startswith("#"):
+        continue
+    indent = len(line) - len(line.lstrip())
+    if indent == 0:
+        section = line.strip().rstrip(":")
+        current = None
+    elif section == "services" and indent == 2:
+        current = services.setdefault(line.strip().rstrip(":"), {"command": "", "env": [], "in": None})
+    elif current is not None and indent == 4:
+        key = line.strip().split(":", 1)[0]
+        current["in"] = key
+        if key == "command":
+            current["command"] += line.split(":", 1)[1]
+    elif current is not None and current["in"] == "command":
+        current["command"] += line
+    elif current is not None and current["in"] == "environment" and indent == 6:
+        current["env"].append(line.strip().split(":", 1)[0])
+for service in services.values():
+    words = re.findall(r'"([^"]*)"', service["command"])
+    print(" ".join(words) + "|" + " ".join(service["env"]))
+EOF2
 )
 grep -qE -- '- /var/run/dstack.sock:/var/run/dstack.sock' "$compose" || fail "docker-compose.yml: workers do not mount /var/run/dstack.sock"
 grep -qE -- '- /var/run/tappd.sock:/var/run/tappd.sock' "$compose" || fail "docker-compose.yml: workers do not mount /var/run/tappd.sock"
@@ -145,6 +187,13 @@ for unit in "$deploy"/systemd/*.service; do
   if program_ready "$program"; then
     sed "s|/usr/local/bin/|$bin/|g" "$unit" > "$units/$name"
     check_flags "$program" "$name" "$exec_line"
+    # shellcheck disable=SC2046
+    check_envs "$program" "$name" $(sed -n 's/^Environment=\([A-Z_0-9]*\)=.*/\1/p' "$unit")
+    env_file="$deploy/systemd/${program#dp-}.env.example"
+    if [ -f "$env_file" ]; then
+      # shellcheck disable=SC2046
+      check_envs "$program" "$(basename "$env_file")" $(sed -n 's/^\([A-Z_0-9]*\)=.*/\1/p' "$env_file")
+    fi
   else
     # Not built yet: verify the unit's syntax with a stand-in executable.
     sed "s|/usr/local/bin/$program|/bin/true|g" "$unit" > "$units/$name"

@@ -177,7 +177,7 @@ expect() {
   shift
   local out rc=0 start end
   start=$(date +%s)
-  out=$(timeout 30 "$CMD" --json --now "$NOW" "$@" 2>&1) || rc=$?
+  out=$(timeout 30 $CMD --json --now "$NOW" "$@" 2>&1) || rc=$?
   end=$(date +%s)
   local ok=1
   [ "$rc" = "$want" ] || ok=0
@@ -250,6 +250,11 @@ expect doh-dead 1 '"dns_unavailable":true' \
 expect file-verified 0 '"key_path":"file"' '"authenticated":false' \
   -- --keys "$VEC/zone.txt" "$VEC/rsa2048-relaxed-relaxed.eml"
 expect file-missing-eml 2 'cannot open' -- --keys "$VEC/zone.txt" "$WORK/nonexistent.eml"
+# the same command through dp-submit's dispatcher, when the program is built
+if [ -x "$BIN/dp-submit" ]; then
+  CMD="$BIN/dp-submit dkim"
+  expect dp-submit-dkim-doh 0 '"verified":true' '"key_path":"doh"' -- "${DOH[@]}" "$VEC/ed25519-simple-simple.eml"
+fi
 
 if [ "$FAILS" -ne 0 ]; then
   echo "dkim_keypaths: $FAILS check(s) failed"

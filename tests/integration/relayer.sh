@@ -6,8 +6,10 @@
 #    deal's deposit, once.
 # 2. The relayer is killed with SIGKILL at random points during a second
 #    batch and restarted each time: still no deal paid twice, none forgotten.
-# 3. A forged result (valid shape, signed by a key that is not the enclave's)
+# 3. The node is stopped and restarted (with its state) during a batch.
+# 4. A forged result (valid shape, signed by a key that is not the enclave's)
 #    is refused by the relayer's own checks: nothing is paid.
+# 5. A deal that fails is refunded after its window, not before.
 set -euo pipefail
 bin="${DP_BIN_DIR:?}"; src="${DP_SOURCE_DIR:?}"
 work=$(mktemp -d /tmp/dp-relayer-test.XXXXXX)
@@ -29,12 +31,17 @@ rpc="http://127.0.0.1:$rpc_port"; broker="tcp://127.0.0.1:$broker_port"
 owner_key=0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80
 relayer_key=59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d
 
-"$anvil" --chain-id 1337 --host 127.0.0.1 --port "$rpc_port" --silent & pids+=($!)
-for _ in $(seq 100); do
-  curl -s -o /dev/null -X POST -H 'Content-Type: application/json' \
-    --data '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}' "$rpc" && break
-  sleep 0.1
-done
+# --state: anvil keeps its chain across a restart only with it (SPEC §11).
+start_anvil() {
+  "$anvil" --chain-id 1337 --host 127.0.0.1 --port "$rpc_port" --silent --state "$work/anvil-state.json" &
+  anvil_pid=$!; pids+=($anvil_pid)
+  for _ in $(seq 100); do
+    curl -s -o /dev/null -X POST -H 'Content-Type: application/json' \
+      --data '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}' "$rpc" && break
+    sleep 0.1
+  done
+}
+start_anvil
 
 export XDG_DATA_HOME="$work/xdg" DP_SIM_ROOT="$work/sim-root"
 key_file="$work/worker-key"
@@ -45,9 +52,11 @@ contract=$(node "$src/contracts/deploy.mjs" --rpc "$rpc" --key "$owner_key" --si
 echo "contract $contract, enclave signer $signer"
 
 "$bin/dp-broker" --data "$work/broker" --listen "$broker" 2>"$work/broker.log" & pids+=($!)
+worker_pids=()
 for i in 1 2; do
   CHAIN_ID=1337 CONTRACT_ADDRESS="$contract" "$bin/dp-worker" --broker "$broker" \
-    --tee-mode simulation --key-file "$key_file" --name "w$i" 2>"$work/worker$i.log" & pids+=($!)
+    --tee-mode simulation --key-file "$key_file" --name "w$i" 2>"$work/worker$i.log" &
+  pids+=($!); worker_pids+=($!)
 done
 echo "$relayer_key" > "$work/relayer-key"; chmod 600 "$work/relayer-key"
 
@@ -112,10 +121,28 @@ wait_released b 30 90 || { echo "FAIL: batch b not all released after restarts";
 node "$src/contracts/check_escrow.mjs" --rpc "$rpc" --contract "$contract" < "$work/b.expect"
 node "$src/contracts/check_escrow.mjs" --rpc "$rpc" --contract "$contract" < "$work/a.expect"
 
-# 3. a forged result: a worker with its own key (not registered on chain,
+# 3. the node restarts in the middle of a batch: the relayer waits it out
+#    (backoff) and finishes every deal, none paid twice.
+make_batch e 30
+"$bin/dp-submit" submit "$work/e.jsonl" --broker "$broker" --progress off >/dev/null &
+submit_pid=$!
+sleep 0.3
+kill -TERM "$anvil_pid"; wait "$anvil_pid" 2>/dev/null || true
+echo "stopped the node"
+sleep 1.5
+start_anvil
+echo "restarted the node"
+wait "$submit_pid"
+wait_released e 30 90 || { echo "FAIL: batch e not all released after the node restart"; tail -30 "$work/relayer.log"; exit 1; }
+echo "the relayer waited for the node $(grep -c 'waiting' "$work/relayer.log" || true) time(s)"
+for batch in a b e; do
+  node "$src/contracts/check_escrow.mjs" --rpc "$rpc" --contract "$contract" < "$work/$batch.expect"
+done
+
+# 4. a forged result: a worker with its own key (not registered on chain,
 #    and not the key the relayer expects to match the quote's binding) —
 #    the contract would refuse it; the relayer must refuse it first.
-kill -9 "${pids[2]}" "${pids[3]}" 2>/dev/null || true
+kill -9 "${worker_pids[@]}" 2>/dev/null || true
 CHAIN_ID=1337 CONTRACT_ADDRESS="$contract" "$bin/dp-worker" --broker "$broker" \
   --tee-mode simulation --key-file "$work/impostor-key" --name impostor 2>"$work/impostor.log" & pids+=($!)
 make_batch c 2
@@ -127,7 +154,7 @@ case "$out" in *Completed*) echo "FAIL: a result from an unregistered key was pa
 grep -q "deal=c-0 release refused: signer" "$work/relayer.log" \
   || { echo "FAIL: the relayer did not refuse the forged result itself"; tail -5 "$work/relayer.log"; exit 1; }
 
-# 4. a deal that fails (its seller proof does not verify) is refunded to the
+# 5. a deal that fails (its seller proof does not verify) is refunded to the
 #    buyer once the window has passed on chain, and not before.
 python3 - "$work" <<'EOF2'
 import hashlib, json, sys

@@ -48,6 +48,32 @@ assert {"m-1", "m-2", "m-3", "w-1", "w-50"} <= ids, sorted(ids)[:5]' || fail "li
 "$S" stats | grep -q "^workers    1" || fail "stats: $("$S" stats)"
 expect_exit 1 "$S" verify "$WORK/results.jsonl"      # the test worker does not sign
 
+# watch: live progress moves and results, as lines and as JSON
+stop_workers
+start_worker dp-testworker --capacity 16 --progress 1
+"$S" watch --json >"$WORK/watch.jsonl" 2>"$WORK/watch.err" &
+watcher=$!; PIDS+=($watcher)
+"$S" watch x-2 >"$WORK/watch.txt" 2>&1 &
+watcher2=$!; PIDS+=($watcher2)
+sleep 1
+for i in 1 2 3; do deal_line x-$i; done >"$WORK/watch-deals.jsonl"
+"$S" submit --wait --progress off "$WORK/watch-deals.jsonl" >/dev/null 2>&1 || fail "submit for watch"
+sleep 1
+kill -INT "$watcher" "$watcher2"
+wait "$watcher" || fail "watch exit code: $(cat "$WORK/watch.err")"
+wait "$watcher2" || true
+python3 - "$WORK/watch.jsonl" <<'PY' || fail "watch --json events: $(head -5 "$WORK/watch.jsonl")"
+import json, sys
+events = [json.loads(l) for l in open(sys.argv[1])]
+results = {e["deal_id"] for e in events if e["type"] == "result"}
+moves = [e for e in events if e["type"] == "progress"]
+assert {"x-1", "x-2", "x-3"} <= results, results
+assert moves and moves[0]["data"]["role"] == "seller", moves[:1]
+assert all(e["seq"] > 0 for e in events if e["type"] == "result")
+PY
+grep -q "^x-2 \[Round 1\] SELLER OFFER" "$WORK/watch.txt" || fail "watch lines: $(cat "$WORK/watch.txt")"
+! grep -q "^x-1 " "$WORK/watch.txt" || fail "watch x-2 showed x-1"
+
 # run --json through the broker: exactly one result per line on stdout
 for i in $(seq 1 20); do deal_line r-$i; done >"$WORK/run.jsonl"
 "$S" run --json "$WORK/run.jsonl" >"$WORK/run.out" 2>"$WORK/err" || fail "run --json: $(cat "$WORK/err")"

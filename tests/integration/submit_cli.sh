@@ -97,4 +97,13 @@ assert p["root_hash"] == root and p["chunk_count"] == count == len(p["chunk_hash
 ' $want || fail "prove differs from Python"
 expect_exit 2 "$S" prove "$WORK/missing.bin"
 expect_exit 2 "$S" prove "$WORK/data.bin" --chunk-size 0
+# --- inspect a real Intel quote from the vectors ---------------------------------
+V="$DP_SHARED_DIR/vectors/tdx/dcap-qvl"
+"$S" inspect "$V/tdx_quote_v4.bin" --collateral "$V/tdx_quote_v4.collateral.json" --now 1752919234 --json \
+  | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["verification_status"] == "verified" and d["tcb_status"] == "UpToDate", d' \
+  || fail "inspect of the v4 vector with its collateral"
+expect_exit 1 "$S" inspect "$V/tdx_quote_v4.bin"          # no collateral: negative (SPEC §10)
+expect_exit 0 "$S" inspect "$(cat "$V/tdx_quote_v4_near.hex")" --collateral "$V/tdx_quote_v4_near.collateral.json" --now 1759388630
+head -c 100 "$V/tdx_quote_v4.bin" >"$WORK/short.bin"
+expect_exit 2 "$S" inspect "$WORK/short.bin"
 echo "submit_cli: ok"

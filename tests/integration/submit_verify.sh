@@ -28,7 +28,7 @@ head -1 "$WORK/result.jsonl" >"$WORK/good.json"
 
 # the good result verifies offline and by id, every check passing
 "$S" verify --sim-root "$DP_SIM_ROOT" "$WORK/good.json" >"$WORK/out" || fail "verify good: $(cat "$WORK/out")"
-for check in "payload hash" "transcript digest" "binding" "quote report data" "quote chain" "data binding" "result signature"; do
+for check in "payload hash" "transcript digest" "binding" "quote report data" "quote chain" "data payload hash" "data binding" "result signature"; do
   grep -q "✓ $check" "$WORK/out" || fail "check '$check' not passed: $(cat "$WORK/out")"
 done
 "$S" verify --sim-root "$DP_SIM_ROOT" v-1 >/dev/null || fail "verify by id"
@@ -87,7 +87,8 @@ code=0; "$S" verify --sim-root "$WORK/other-root/x" "$WORK/good.json" >"$WORK/ot
 import json, sys; d = json.load(sys.stdin)
 assert d["verification_status"] == "simulation_only" and d["tee_type"] == "TDX", d' || fail "inspect"
 "$S" verification --json v-1 | python3 -c '
-import json, sys; d = json.load(sys.stdin); assert d["verification"]["verified"] is True, d' || fail "verification"
+import json, sys; d = json.load(sys.stdin)["verification"]
+assert d["verified"] is True and d["chunk_count"] == 4, d' || fail "verification"
 expect_exit 2 "$S" inspect "$WORK/deal.jsonl"
 
 # --- a stalled subscriber loses live events and catches up ---------------------

@@ -216,7 +216,11 @@ def main():
         parser.error("give exactly one of --unix and --port-file")
 
     if args.unix:
-        server = UnixServer(args.unix, Handler)
+        # Bind and listen under a temporary name, then rename: the socket
+        # appears only once it accepts connections (no start-up race).
+        temp = args.unix + ".starting"
+        server = UnixServer(temp, Handler)
+        os.rename(temp, args.unix)
     else:
         server = TcpServer(("127.0.0.1", 0), Handler)
     server.cfg = Config(args)

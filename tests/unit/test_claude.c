@@ -816,3 +816,28 @@ Test (claude, own_limit_blanked_from_llm_reasoning)
     cr_assert_null (strstr (json_object_to_json_string (out.transcript), "987.65"));
     dp_negotiate_outcome_clear (&out);
 }
+
+//  A refused key is remembered process-wide: the next deal's client with
+//  the same URL and key never calls the API; another key still does.
+Test (claude, latch_is_shared_by_clients_with_the_same_key)
+{
+    s_mock_start ("{\"status\":401,\"body\":{\"type\":\"error\",\"error\":{\"type\":\"authentication_error\",\"message\":\"x\"}}}\n"
+                  ACCEPT);
+    run_t r;
+    dp_negotiate_outcome_t out;
+    s_setup_run (&r, 1, 0, BUDGET, FLOOR, 3);
+    s_run (&r, &out);
+    cr_assert_eq (out.usage.api_calls, 1);
+    dp_negotiate_outcome_clear (&out);
+    s_setup_run (&r, 1, 0, BUDGET, FLOOR, 3);
+    s_run (&r, &out);
+    cr_assert_eq (out.usage.api_calls, 0, "the second deal's client starts switched off");
+    cr_assert (strstr (out.note, "401") != NULL, "%s", out.note);
+    dp_negotiate_outcome_clear (&out);
+    s_setup_run (&r, 1, 0, BUDGET, FLOOR, 3);
+    r.opt.api_key = "sk-ant-another-key";
+    s_run (&r, &out);
+    cr_assert_eq (out.usage.api_calls, 1, "other credentials are still tried");
+    cr_assert_str_eq (s_entry (&out, 1, "source"), "llm");
+    dp_negotiate_outcome_clear (&out);
+}

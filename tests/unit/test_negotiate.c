@@ -311,7 +311,7 @@ Test (negotiate, guardrails_hold_in_100k_fuzzed_negotiations)
 {
     const dp_engine_params_t *pool [] = {
         &dp_engine_builtin_default, &dp_engine_chaos, &dp_engine_random, &dp_engine_prompt_rules,
-        &dp_engine_hardliner, &dp_engine_boulware, &dp_engine_linear, &dp_engine_chaos };
+        &dp_engine_hardliner, &dp_engine_salami, &dp_engine_tft, &dp_engine_chaos };
     static const char *scopes [] = { "aggregate", "row_level", "full" };
     static const int days [] = { 30, 90, 180, 365 };
     uint64_t rng = 0xDEA1;
@@ -343,6 +343,10 @@ Test (negotiate, guardrails_hold_in_100k_fuzzed_negotiations)
         cr_assert_eq (dp_negotiate_run (&in, &opt, NULL, NULL, &out, &err), DP_OK, "%s", err.text);
         violations += s_violations (&in, &out);
         interventions += out.guard.guardrail_moves + out.guard.fallback_moves;
+        if (opt.buyer_strategy == &dp_engine_builtin_default
+        &&  opt.seller_strategy == &dp_engine_builtin_default)
+            cr_assert_eq (out.guard.guardrail_moves + out.guard.fallback_moves, 0,
+                          "built-in self-play needed the guardrail (deal %d)", i);
         agreed += out.agreed;
         dp_negotiate_outcome_clear (&out);
     }
@@ -521,6 +525,9 @@ Test (negotiate, golden_transcripts_across_builds)
         in.package_count = n;
         dp_negotiate_outcome_t out;
         char *text = s_run_text (&in, NULL, &out);
+        cr_assert_eq (out.guard.guardrail_moves + out.guard.fallback_moves, 0,
+                      "deal %d: the built-in engine needed the guardrail", i);
+        cr_assert_eq (s_violations (&in, &out), 0);
         dp_sha256_update (ctx, text, strlen (text));
         free (text);
         dp_negotiate_outcome_clear (&out);

@@ -751,6 +751,9 @@ Test (quote_json, seed_fields_and_measurements)
         cr_assert (json_object_object_get_ex (j, present [i], &v), "%s", present [i]);
     json_object_object_get_ex (j, "simulation_only", &v);
     cr_assert_not (json_object_get_boolean (v));
+    cr_assert (json_object_object_get_ex (j, "td_attributes_flags", &v));
+    cr_assert_eq (json_object_array_length (v), 1);
+    cr_assert_str_eq (json_object_get_string (json_object_array_get_idx (v, 0)), "SEPT_VE_DISABLE");
     json_object_object_get_ex (j, "collateral", &v);
     json_object *date;
     cr_assert (json_object_object_get_ex (v, "tcb_info_next_update", &date));
@@ -873,4 +876,70 @@ Test (quote_collateral, folder_lookup_by_fmspc)
     dp_quote_collateral_destroy (&c);
     cr_assert_eq (dp_quote_collateral_load_for ("/nonexistent", q, &c, &err), DP_IO);
     dp_quote_destroy (&q);
+}
+
+//  --- Threads -------------------------------------------------------------------
+
+#include <pthread.h>
+
+typedef struct {
+    dp_quote_t *quote;
+    dp_quote_collateral_t *collateral;
+    int verified;
+} s_worker_t;
+
+static void *
+s_worker (void *arg)
+{
+    s_worker_t *w = arg;
+    for (int i = 0; i < 15; i++) {
+        dp_quote_report_t r;
+        if (dp_quote_verify (w->quote, w->collateral, NULL, 1752919234, NULL, &r, NULL) == DP_OK
+        &&  r.status == DP_QUOTE_VERIFIED && r.tcb.status == DP_QUOTE_TCB_UP_TO_DATE)
+            w->verified++;
+    }
+    return NULL;
+}
+
+Test (quote_threads, shared_quote_collateral_and_caches)
+{
+    dp_quote_t *q = s_quote (VEC "dcap-qvl/tdx_quote_v4.bin");
+    dp_quote_collateral_t *c = s_collateral (VEC "dcap-qvl/tdx_quote_v4.collateral.json");
+    dp_quote_collateral_set_cache (c, 1);
+    pthread_t threads [4];
+    s_worker_t workers [4];
+    for (int i = 0; i < 4; i++) {
+        workers [i] = (s_worker_t) { q, c, 0 };
+        cr_assert_eq (pthread_create (&threads [i], NULL, s_worker, &workers [i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join (threads [i], NULL);
+        cr_assert_eq (workers [i].verified, 15, "thread %d", i);
+    }
+    dp_quote_collateral_destroy (&c);
+    dp_quote_destroy (&q);
+}
+
+Test (quote_json, unparseable_bytes_are_invalid_quote)
+{
+    dp_quote_report_t r;
+    dp_error_t err;
+    const uint8_t junk [] = "0x0400020081";
+    cr_assert_eq (dp_quote_verify_bytes (junk, sizeof junk - 1, NULL, NULL, NOW_NO_COLLATERAL, NULL, &r, &err),
+                  DP_INVALID);
+    cr_assert_eq (r.status, DP_QUOTE_INVALID);
+    cr_assert_str_eq (r.step, "parse");
+    cr_assert (strncmp (r.error, "parse: quote: ", 14) == 0, "%s", r.error);
+    json_object *j = dp_quote_report_to_json (&r);
+    json_object *v;
+    json_object_object_get_ex (j, "verification_status", &v);
+    cr_assert_str_eq (json_object_get_string (v), "invalid_quote");
+    cr_assert_not (json_object_object_get_ex (j, "mrtd", &v), "no quote fields when nothing parsed");
+    json_object_put (j);
+
+    size_t size;
+    uint8_t *bin = s_read (VEC "dcap-qvl/tdx_quote_v4_0xprefixed.hex", &size);
+    cr_assert_eq (dp_quote_verify_bytes (bin, size, NULL, NULL, NOW_NO_COLLATERAL, NULL, &r, &err), DP_OK, "%s", err.text);
+    cr_assert_eq (r.status, DP_QUOTE_NO_COLLATERAL);
+    free (bin);
 }

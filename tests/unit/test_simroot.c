@@ -295,6 +295,18 @@ Test (simroot, refuses_missing_and_bad_folders)
     cr_assert_null (dp_simroot_open (s_dir ("bad"), 1, &err));
     cr_assert_eq (err.code, DP_INVALID);
     cr_assert (strstr (err.text, "root.pem"), "%s", err.text);
+    //  A folder that holds something else.
+    snprintf (command, sizeof command, "mkdir '%s/other' && touch '%s/other/notes.txt'", s_base, s_base);
+    cr_assert_eq (system (command), 0);
+    cr_assert_null (dp_simroot_open (s_dir ("other"), 1, &err));
+    cr_assert_eq (err.code, DP_INVALID);
+    cr_assert (strstr (err.text, "not a simulation root"), "%s", err.text);
+    //  An empty folder is fine: the root is created in it.
+    snprintf (command, sizeof command, "mkdir '%s/empty'", s_base);
+    cr_assert_eq (system (command), 0);
+    dp_simroot_t *made = dp_simroot_open (s_dir ("empty"), 1, &err);
+    cr_assert_not_null (made, "%s", err.text);
+    dp_simroot_destroy (&made);
     //  A good root with a broken collateral.json.
     dp_simroot_t *root = dp_simroot_open (s_dir ("good"), 1, &err);
     cr_assert_not_null (root);

@@ -222,3 +222,16 @@ Test (submit_verify, unsigned_result_fails)
     cr_assert_eq (dp_submit_verify_result (array, NULL, s_collect, &outcome, &failed, &err), DP_INVALID);
     json_object_put (array);
 }
+
+Test (submit_verify, chunk_count_search_matches_pydumps)
+{
+    const char *hash = "bab5be0d0c6bf806abc221e5b11ae1e1ce358a36caf475a12f01ba28c100cd7f";
+    for (long count = 1; count <= 200001; count += 99999) {
+        json_object *payload = dp_result_data_payload_new (hash, count);
+        uint8_t digest [32];
+        cr_assert_eq (dp_result_payload_digest (payload, digest, NULL), DP_OK);
+        json_object_put (payload);
+        long found = dp_submit_verify_chunk_count (hash, digest, 200000);
+        cr_assert_eq (found, count <= 200000? count: -1, "count %ld found %ld", count, found);
+    }
+}

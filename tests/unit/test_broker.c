@@ -1,0 +1,305 @@
+/*  test_broker.c — an embedded broker with real sockets and LMDB files:
+    idempotent submit, refusal of a changed body, results and annotations,
+    list paging, restart recovery with a lease that outlives the restart,
+    and "queue full" at the map limit. */
+
+#include <criterion/criterion.h>
+#include <czmq.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dp_broker.h"
+#include "dp_client.h"
+#include "dp_sha256.h"
+#include "dp_wire.h"
+#include "dp_worker.h"
+
+static char s_dir [128];
+
+static void
+s_setup (void)
+{
+    snprintf (s_dir, sizeof s_dir, "/tmp/dp-test-broker.XXXXXX");
+    cr_assert_not_null (mkdtemp (s_dir));
+}
+
+static void
+s_teardown (void)
+{
+    char cmd [256];
+    snprintf (cmd, sizeof cmd, "rm -rf '%s'", s_dir);
+    cr_assert_eq (system (cmd), 0);
+}
+
+static dp_broker_t *
+s_broker (uint64_t map_max)
+{
+    dp_broker_options_t options;
+    dp_broker_options_default (&options);
+    options.data_dir = s_dir;
+    options.listen = "tcp://127.0.0.1:*";
+    options.heartbeat_ms = 100;
+    if (map_max) {
+        options.map_size = 1 << 20;
+        options.map_max = map_max;
+    }
+    dp_error_t err;
+    dp_broker_t *broker = dp_broker_new (&options, &err);
+    cr_assert_not_null (broker, "%s", err.text);
+    return broker;
+}
+
+static dp_wire_item_t
+s_item (const char *deal_id, const char *body)
+{
+    dp_wire_item_t item;
+    memset (&item, 0, sizeof item);
+    snprintf (item.envelope.deal_id, sizeof item.envelope.deal_id, "%s", deal_id);
+    snprintf (item.envelope.batch, sizeof item.envelope.batch, "unit");
+    item.body = (const uint8_t *) body;
+    item.body_len = strlen (body);
+    item.envelope.body_size = item.body_len;
+    dp_sha256 (body, item.body_len, item.envelope.body_sha256);
+    return item;
+}
+
+static dp_status
+s_submit_one (dp_client_t *client, const char *deal_id, const char *body, dp_wire_ack_t *ack)
+{
+    dp_wire_item_t item = s_item (deal_id, body);
+    dp_error_t err;
+    dp_status rc = dp_client_submit (client, &item, 1, ack, &err);
+    cr_assert_eq (rc, DP_OK, "%s", err.text);
+    return ack->code;
+}
+
+static dp_status
+s_handler (void *arg, const dp_job_t *job, dp_progress_fn *progress, void *progress_arg,
+           dp_job_outcome_t *outcome)
+{
+    snprintf (outcome->status, sizeof outcome->status, "agreed");
+    char json [256];
+    int len = snprintf (json, sizeof json, "{\"deal_id\":\"%s\",\"attempt\":%u}",
+                        job->envelope->deal_id, job->attempt);
+    outcome->result_json = strdup (json);
+    outcome->result_len = (size_t) len;
+    return DP_OK;
+}
+
+TestSuite (broker, .init = s_setup, .fini = s_teardown, .timeout = 60);
+
+Test (broker, idempotent_submit_and_changed_body)
+{
+    dp_broker_t *broker = s_broker (0);
+    dp_error_t err;
+    dp_client_t *client = dp_client_new (dp_broker_endpoint (broker), 5000, &err);
+    cr_assert_not_null (client, "%s", err.text);
+    cr_assert_str_eq (dp_client_events_endpoint (client), dp_broker_events_endpoint (broker));
+    dp_wire_ack_t ack;
+    cr_assert_eq (s_submit_one (client, "d-1", "{\"a\":1}", &ack), DP_OK);
+    cr_assert_str_eq (ack.status, "pending");
+    cr_assert_eq (s_submit_one (client, "d-1", "{\"a\":1}", &ack), DP_OK);
+    cr_assert_eq (s_submit_one (client, "d-1", "{\"a\":2}", &ack), DP_EXISTS);
+    cr_assert_str_eq (ack.text, "deal_id exists with different content");
+    dp_wire_item_t bad = s_item ("d-2", "{}");
+    bad.envelope.body_sha256 [0] ^= 1;
+    cr_assert_eq (dp_client_submit (client, &bad, 1, &ack, &err), DP_OK);
+    cr_assert_eq (ack.code, DP_INVALID);
+    cr_assert (strstr (ack.text, "body_sha256"));
+    dp_client_deal_t deal;
+    cr_assert_eq (dp_client_status (client, "d-2", &deal, &err), DP_NOTFOUND);
+    dp_client_destroy (&client);
+    dp_broker_destroy (&broker);
+}
+
+Test (broker, result_annotation_events_and_paging)
+{
+    dp_broker_t *broker = s_broker (0);
+    dp_error_t err;
+    dp_client_t *client = dp_client_new (dp_broker_endpoint (broker), 5000, &err);
+    cr_assert_eq (dp_client_subscribe (client, 0, &err), DP_OK, "%s", err.text);
+    dp_wire_ack_t ack;
+    char id [32];
+    for (int i = 0; i < 25; i++) {
+        snprintf (id, sizeof id, "p-%02d", i);
+        cr_assert_eq (s_submit_one (client, id, "{}", &ack), DP_OK);
+    }
+    dp_worker_options_t options;
+    dp_worker_options_default (&options);
+    options.broker = dp_broker_endpoint (broker);
+    options.capacity = 4;
+    dp_worker_t *worker = dp_worker_new (&options, s_handler, NULL, &err);
+    cr_assert_not_null (worker, "%s", err.text);
+    int results = 0, statuses = 0;
+    while (results < 25) {
+        dp_wire_event_t event;
+        cr_assert_eq (dp_client_next_event (client, 5000, &event, &err), DP_OK, "%s", err.text);
+        results += strcmp (event.type, "result") == 0;
+        statuses += strcmp (event.type, "status") == 0;
+    }
+    cr_assert_eq (statuses, 50);            //  pending and negotiating for each
+    dp_client_result_t result;
+    cr_assert_eq (dp_client_result (client, "p-07", &result, &err), DP_OK);
+    cr_assert_str_eq (result.status, "agreed");
+    cr_assert_str_eq (result.json, "{\"deal_id\":\"p-07\",\"attempt\":1}");
+    dp_client_result_clear (&result);
+    cr_assert_eq (dp_client_annotate (client, "p-07", "escrow_tx", "0xabc", &err), DP_OK, "%s", err.text);
+    cr_assert_eq (dp_client_annotate (client, "p-07", "owner", "x", &err), DP_INVALID);
+    dp_wire_event_t event;
+    cr_assert_eq (dp_client_next_event (client, 5000, &event, &err), DP_OK);
+    cr_assert_str_eq (event.type, "annotation");
+    cr_assert_eq (memcmp (event.data, "{\"escrow_tx\":\"0xabc\"}", event.data_len), 0);
+    dp_client_deal_t deal;
+    cr_assert_eq (dp_client_status (client, "p-07", &deal, &err), DP_OK);
+    cr_assert_str_eq (deal.escrow_tx, "0xabc");
+    cr_assert (deal.has_result);
+    char after [DP_DEAL_ID_MAX + 1] = "", next [DP_DEAL_ID_MAX + 1];
+    int pages = 0, total = 0;
+    do {
+        dp_wire_entry_t *entries;
+        size_t count;
+        cr_assert_eq (dp_client_list (client, "agreed", "", after, 10, &entries, &count, next, &err), DP_OK);
+        total += (int) count;
+        pages++;
+        free (entries);
+        snprintf (after, sizeof after, "%s", next);
+    } while (*after);
+    cr_assert_eq (total, 25);
+    cr_assert_eq (pages, 3);
+    dp_wire_stats_t stats;
+    cr_assert_eq (dp_client_stats (client, &stats, &err), DP_OK);
+    cr_assert_eq (stats.agreed, 25);
+    cr_assert_eq (stats.worker_count, 1);
+    dp_client_stats_clear (&stats);
+    dp_worker_destroy (&worker);
+    dp_client_destroy (&client);
+    dp_broker_destroy (&broker);
+}
+
+//  A raw worker: takes one job, then the broker restarts; the result sent
+//  under the old token after the restart is accepted (SPEC §2).
+Test (broker, lease_survives_restart)
+{
+    dp_broker_t *broker = s_broker (0);
+    char endpoint [256];
+    snprintf (endpoint, sizeof endpoint, "%s", dp_broker_endpoint (broker));
+    dp_error_t err;
+    dp_client_t *client = dp_client_new (endpoint, 5000, &err);
+    dp_wire_ack_t ack;
+    cr_assert_eq (s_submit_one (client, "r-1", "{}", &ack), DP_OK);
+    cr_assert_eq (s_submit_one (client, "r-2", "{}", &ack), DP_OK);
+    dp_client_destroy (&client);
+
+    zsock_t *raw = zsock_new_dealer (endpoint);
+    dp_wire_msg_t msg;
+    uint8_t *frame;
+    size_t len;
+    dp_wire_msg_init (&msg, DP_WIRE_HELLO, 1);
+    snprintf (msg.role, sizeof msg.role, "worker");
+    msg.capacity = 1;
+    cr_assert_eq (dp_wire_encode (&msg, &frame, &len, NULL), DP_OK);
+    zsock_send (raw, "b", frame, len);
+    free (frame);
+    uint64_t token = 0;
+    char deal_id [DP_DEAL_ID_MAX + 1] = "";
+    zsock_set_rcvtimeo (raw, 5000);
+    while (!token) {
+        zframe_t *in = zframe_recv (raw);
+        cr_assert_not_null (in);
+        dp_wire_msg_t reply;
+        cr_assert_eq (dp_wire_decode (zframe_data (in), zframe_size (in), 0, 0, &reply, NULL), DP_OK);
+        if (reply.kind == DP_WIRE_JOB) {
+            token = reply.token;
+            snprintf (deal_id, sizeof deal_id, "%s", reply.envelope.deal_id);
+        }
+        dp_wire_msg_clear (&reply);
+        zframe_destroy (&in);
+    }
+    zclock_sleep (300);                     //  the lease is committed by now
+    dp_broker_destroy (&broker);            //  while the worker is still connected
+    zsock_destroy (&raw);
+
+    dp_broker_options_t options;
+    dp_broker_options_default (&options);
+    options.data_dir = s_dir;
+    options.listen = endpoint;
+    broker = dp_broker_new (&options, &err);
+    cr_assert_not_null (broker, "%s", err.text);
+    cr_assert_eq (dp_broker_recovered (broker), 2);
+    raw = zsock_new_dealer (endpoint);
+    dp_wire_msg_init (&msg, DP_WIRE_DONE, 2);
+    snprintf (msg.deal_id, sizeof msg.deal_id, "%s", deal_id);
+    msg.token = token;
+    snprintf (msg.status, sizeof msg.status, "failed");
+    snprintf (msg.reason, sizeof msg.reason, "test");
+    msg.data = (const uint8_t *) "{}";
+    msg.data_len = 2;
+    cr_assert_eq (dp_wire_encode (&msg, &frame, &len, NULL), DP_OK);
+    zsock_send (raw, "b", frame, len);
+    zsock_set_rcvtimeo (raw, 5000);
+    zframe_t *in = zframe_recv (raw);
+    cr_assert_not_null (in);
+    dp_wire_msg_t reply;
+    cr_assert_eq (dp_wire_decode (zframe_data (in), zframe_size (in), 0, 0, &reply, NULL), DP_OK);
+    cr_assert_eq (reply.kind, DP_WIRE_DONE_ACK);
+    cr_assert_eq (reply.code, DP_OK, "%s", reply.text);
+    zframe_destroy (&in);
+    zsock_send (raw, "b", frame, len);      //  again: now stale (already stored)
+    in = zframe_recv (raw);
+    cr_assert_eq (dp_wire_decode (zframe_data (in), zframe_size (in), 0, 0, &reply, NULL), DP_OK);
+    cr_assert_eq (reply.code, DP_STALE);
+    zframe_destroy (&in);
+    free (frame);
+    zsock_destroy (&raw);
+    client = dp_client_new (endpoint, 5000, &err);
+    dp_client_deal_t deal;
+    cr_assert_eq (dp_client_status (client, deal_id, &deal, &err), DP_OK);
+    cr_assert_str_eq (deal.status, "failed");
+    dp_client_destroy (&client);
+    dp_broker_destroy (&broker);
+}
+
+Test (broker, queue_full_at_the_map_limit)
+{
+    dp_broker_t *broker = s_broker (2 << 20);
+    dp_error_t err;
+    dp_client_t *client = dp_client_new (dp_broker_endpoint (broker), 10000, &err);
+    char *body = malloc (64 << 10);
+    memset (body, 'x', 64 << 10);
+    body [(64 << 10) - 1] = '\0';
+    dp_wire_ack_t ack;
+    int full = 0, stored = 0;
+    char id [32];
+    for (int i = 0; i < 200 && !full; i++) {
+        snprintf (id, sizeof id, "f-%d", i);
+        dp_status code = s_submit_one (client, id, body, &ack);
+        full = code == DP_FULL;
+        stored += code == DP_OK;
+        if (full)
+            cr_assert (strstr (ack.text, "queue full"), "%s", ack.text);
+    }
+    cr_assert (full, "the map never filled");
+    cr_assert_gt (stored, 10);
+    dp_client_deal_t deal;
+    cr_assert_eq (dp_client_status (client, "f-0", &deal, &err), DP_OK, "%s", err.text);
+    free (body);
+    dp_client_destroy (&client);
+    dp_broker_destroy (&broker);
+}
+
+Test (broker, unreachable_broker)
+{
+    dp_error_t err;
+    int64_t start = zclock_mono ();
+    dp_client_t *client = dp_client_new ("tcp://127.0.0.1:1", 300, &err);
+    cr_assert_null (client);
+    cr_assert_eq (err.code, DP_UNREACHABLE, "%s", err.text);
+    dp_worker_options_t options;
+    dp_worker_options_default (&options);
+    options.broker = "tcp://127.0.0.1:1";
+    options.connect_timeout_ms = 300;
+    dp_worker_t *worker = dp_worker_new (&options, s_handler, NULL, &err);
+    cr_assert_null (worker);
+    cr_assert_eq (err.code, DP_UNREACHABLE, "%s", err.text);
+    cr_assert_lt (zclock_mono () - start, 3000);
+}
