@@ -973,6 +973,23 @@ s_write_value (s_writer_t *w, json_object *value, int depth)
     return s_writer_fail (w, DP_INTERNAL, "unknown json-c type");
 }
 
+//  Hands the writer's text to the caller, or its failure to err.
+static dp_status
+s_writer_finish (s_writer_t *w, char **out, size_t *len, dp_error_t *err)
+{
+    if (w->nomem && w->status == DP_OK)
+        s_writer_fail (w, DP_NOMEM, "out of memory");
+    if (w->status != DP_OK) {
+        free (w->data);
+        return dp_error_set (err, w->status, "JSON output: %s", w->reason);
+    }
+    w->data [w->len] = '\0';    //  s_put always keeps room for it
+    *out = w->data;
+    if (len)
+        *len = w->len;
+    return DP_OK;
+}
+
 static dp_status
 s_write (json_object *value, const char *item_sep, const char *key_sep, int source_numbers,
          char **out, size_t *len, dp_error_t *err)
@@ -981,17 +998,7 @@ s_write (json_object *value, const char *item_sep, const char *key_sep, int sour
         return dp_error_set (err, DP_INVALID, "no output pointer");
     s_writer_t w = { NULL, 0, 0, 0, item_sep, key_sep, source_numbers, DP_OK, NULL };
     s_write_value (&w, value, 0);
-    if (w.nomem && w.status == DP_OK)
-        s_writer_fail (&w, DP_NOMEM, "out of memory");
-    if (w.status != DP_OK) {
-        free (w.data);
-        return dp_error_set (err, w.status, "JSON output: %s", w.reason);
-    }
-    w.data [w.len] = '\0';      //  s_put always keeps room for it
-    *out = w.data;
-    if (len)
-        *len = w.len;
-    return DP_OK;
+    return s_writer_finish (&w, out, len, err);
 }
 
 dp_status
@@ -1004,4 +1011,40 @@ dp_status
 dp_json_canonical (json_object *value, char **out, size_t *len, dp_error_t *err)
 {
     return s_write (value, ",", ":", 1, out, len, err);
+}
+
+dp_status
+dp_json_canonical_members (const char *const *keys, json_object *const *values, size_t count,
+                           char **out, size_t *len, dp_error_t *err)
+{
+    if (!out || (count && (!keys || !values)))
+        return dp_error_set (err, DP_INVALID, "no output pointer or members");
+    if (count > DP_JSON_MEMBERS_MAX)
+        return dp_error_set (err, DP_LIMIT, "JSON output: more than %d members", DP_JSON_MEMBERS_MAX);
+    s_member_t members [DP_JSON_MEMBERS_MAX];
+    size_t n = 0;
+    int sorted = 1;
+    for (size_t i = 0; i < count; i++) {
+        if (!values [i])
+            continue;
+        members [n].key = keys [i];
+        members [n].value = values [i];
+        sorted &= n == 0 || strcmp (members [n - 1].key, keys [i]) < 0;
+        n++;
+    }
+    if (!sorted)
+        qsort (members, n, sizeof *members, s_member_compare);
+    s_writer_t w = { NULL, 0, 0, 0, ",", ":", 1, DP_OK, NULL };
+    s_put (&w, "{", 1);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            s_put (&w, ",", 1);
+        if (s_write_string (&w, members [i].key, strlen (members [i].key)))
+            break;
+        s_put (&w, ":", 1);
+        if (s_write_value (&w, members [i].value, 1))
+            break;
+    }
+    s_put (&w, "}", 1);
+    return s_writer_finish (&w, out, len, err);
 }
