@@ -196,6 +196,8 @@ enum { S_OTHER, S_PLAIN, S_SPACE, S_PUNCT, S_QUOTE, S_NUMBER, S_LETTER };
 static unsigned char s_in_string [256];
 //  Outside strings: what starts at this byte.
 static unsigned char s_outside [256];
+//  Writers: 1 for the bytes ensure_ascii writes as they are.
+static unsigned char s_out_plain [256];
 
 static void
 s_classes_init (void)
@@ -213,6 +215,9 @@ s_classes_init (void)
     for (int c = 'a'; c <= 'z'; c++)
         s_outside [c] = s_outside [c - 0x20] = S_LETTER;
     s_outside ['"'] = S_QUOTE;
+    for (int c = 0x20; c < 0x7f; c++)
+        s_out_plain [c] = 1;
+    s_out_plain ['"'] = s_out_plain ['\\'] = 0;
 }
 
 static pthread_once_t s_classes_once = PTHREAD_ONCE_INIT;
@@ -822,11 +827,12 @@ static int
 s_write_string (s_writer_t *w, const char *text, size_t len)
 {
     const unsigned char *s = (const unsigned char *) text;
+    pthread_once (&s_classes_once, s_classes_init);
     s_put (w, "\"", 1);
     size_t i = 0;
     while (i < len) {
         size_t run = i;
-        while (run < len && s [run] >= 0x20 && s [run] <= 0x7e && s [run] != '"' && s [run] != '\\')
+        while (run < len && s_out_plain [s [run]])
             run++;
         s_put (w, text + i, run - i);
         if ((i = run) >= len)
