@@ -18,12 +18,15 @@
 #include "dp_sha256.h"
 
 //  The fields a deal may have; others are ignored and left out of the body.
+//  Kept in byte order, the canonical body's order, so writing the body
+//  needs no sort.
 static const char *const s_known_keys [] = {
-    "buyer_budget", "buyer_requirements", "data_description", "data_hash", "floor_price",
-    "seller_proof", "seller_email_eml", "seller_address", "escrow_amount_eth",
-    "deal_id", "batch", "max_rounds", "buyer_engine", "seller_engine",
-    "terms_options", "floor_by_terms", "budget_by_terms", NULL
+    "batch", "budget_by_terms", "buyer_budget", "buyer_engine", "buyer_requirements",
+    "data_description", "data_hash", "deal_id", "escrow_amount_eth", "floor_by_terms",
+    "floor_price", "max_rounds", "seller_address", "seller_email_eml", "seller_engine",
+    "seller_proof", "terms_options", NULL
 };
+#define S_KNOWN_KEYS (sizeof s_known_keys / sizeof s_known_keys [0] - 1)
 
 typedef struct {
     json_object *object;        //  the input (borrowed)
@@ -675,25 +678,30 @@ s_build_packages (s_reader_t *r)
 //  Body
 
 //  The known, non-null fields as given, with deal_id and both engines as
-//  resolved; then its canonical text and identity.
+//  resolved; then its canonical text and identity. The text is written
+//  from the input's members directly (no body object is built).
 static dp_status
 s_build_body (s_reader_t *r)
 {
     dp_deal_t *deal = r->deal;
-    json_object *body = json_object_new_object ();
-    int failed = !body;
-    for (int i = 0; !failed && s_known_keys [i]; i++) {
-        json_object *value = s_member (r, s_known_keys [i]);
-        if (value)
-            failed = json_object_object_add (body, s_known_keys [i], json_object_get (value)) != 0;
+    json_object *values [S_KNOWN_KEYS];
+    json_object *resolved [3] = {
+        json_object_new_string (deal->deal_id), json_object_new_string (deal->buyer_engine),
+        json_object_new_string (deal->seller_engine)
+    };
+    for (size_t i = 0; i < S_KNOWN_KEYS; i++) {
+        const char *key = s_known_keys [i];
+        values [i] = strcmp (key, "deal_id") == 0? resolved [0]
+                   : strcmp (key, "buyer_engine") == 0? resolved [1]
+                   : strcmp (key, "seller_engine") == 0? resolved [2]
+                   : s_member (r, key);
     }
-    if (!failed)
-        failed = json_object_object_add (body, "deal_id", json_object_new_string (deal->deal_id))
-              || json_object_object_add (body, "buyer_engine", json_object_new_string (deal->buyer_engine))
-              || json_object_object_add (body, "seller_engine", json_object_new_string (deal->seller_engine));
-    dp_status rc = failed? dp_error_set (r->err, DP_NOMEM, "deal body: out of memory")
-                         : dp_json_canonical (body, &deal->body, &deal->body_len, r->err);
-    json_object_put (body);
+    dp_status rc = !resolved [0] || !resolved [1] || !resolved [2]
+                 ? dp_error_set (r->err, DP_NOMEM, "deal body: out of memory")
+                 : dp_json_canonical_members (s_known_keys, values, S_KNOWN_KEYS, &deal->body,
+                                              &deal->body_len, r->err);
+    for (size_t i = 0; i < 3; i++)
+        json_object_put (resolved [i]);
     if (rc != DP_OK)
         return rc == DP_NOMEM? rc: dp_error_prefix (r->err, "deal body");
     if (deal->body_len > r->limits->deal_body_max)

@@ -26,6 +26,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,21 +178,65 @@ s_lex_escape (s_lexer_t *lx)
 static int
 s_check_key (s_lexer_t *lx, size_t start)
 {
+    if (!lx->nul_escape)
+        return 0;
     size_t i = lx->pos;
     while (i < lx->len && strchr (" \t\n\r", lx->text [i]) && lx->text [i])
         i++;
-    if (lx->nul_escape && i < lx->len && lx->text [i] == ':')
+    if (i < lx->len && lx->text [i] == ':')
         return s_fail (lx, start, "object key contains \\u0000 (not supported)");
     return 0;
 }
+
+//  Byte classes for the lexer's loops, so the common bytes cost one
+//  table look-up instead of a strchr or a UTF-8 decode each.
+enum { S_OTHER, S_PLAIN, S_SPACE, S_PUNCT, S_QUOTE, S_NUMBER, S_LETTER };
+
+//  S_PLAIN: printable ASCII that stands for itself inside a string.
+static unsigned char s_in_string [256];
+//  Outside strings: what starts at this byte.
+static unsigned char s_outside [256];
+//  Writers: 1 for the bytes ensure_ascii writes as they are.
+static unsigned char s_out_plain [256];
+
+static void
+s_classes_init (void)
+{
+    for (int c = 0x20; c < 0x80; c++)
+        s_in_string [c] = S_PLAIN;
+    s_in_string ['"'] = s_in_string ['\\'] = S_OTHER;
+    for (const char *p = " \t\n\r"; *p; p++)
+        s_outside [(unsigned char) *p] = S_SPACE;
+    for (const char *p = "[]{},:"; *p; p++)
+        s_outside [(unsigned char) *p] = S_PUNCT;
+    for (int c = '0'; c <= '9'; c++)
+        s_outside [c] = S_NUMBER;
+    s_outside ['-'] = S_NUMBER;
+    for (int c = 'a'; c <= 'z'; c++)
+        s_outside [c] = s_outside [c - 0x20] = S_LETTER;
+    s_outside ['"'] = S_QUOTE;
+    for (int c = 0x20; c < 0x7f; c++)
+        s_out_plain [c] = 1;
+    s_out_plain ['"'] = s_out_plain ['\\'] = 0;
+}
+
+static pthread_once_t s_classes_once = PTHREAD_ONCE_INIT;
 
 static int
 s_lex_string (s_lexer_t *lx)
 {
     size_t start = lx->pos++;
+    const unsigned char *text = lx->text;
+    size_t len = lx->len;
     lx->nul_escape = 0;
-    while (lx->pos < lx->len) {
-        unsigned char b = lx->text [lx->pos];
+    while (lx->pos < len) {
+        size_t pos = lx->pos;
+        while (pos < len && s_in_string [text [pos]] == S_PLAIN)
+            pos++;
+        lx->pos = pos;
+        if (pos >= len)
+            break;
+        unsigned char b = text [pos];
         uint32_t cp;
         if (b == '"') {
             lx->pos++;
@@ -203,10 +248,10 @@ s_lex_string (s_lexer_t *lx)
             continue;
         }
         if (b < 0x20)
-            return s_fail (lx, lx->pos, "control character in string (must be escaped)");
-        size_t n = s_utf8_decode (lx->text + lx->pos, lx->len - lx->pos, &cp);
+            return s_fail (lx, pos, "control character in string (must be escaped)");
+        size_t n = s_utf8_decode (text + pos, len - pos, &cp);
         if (n == 0)
-            return s_fail (lx, lx->pos, "invalid UTF-8 in string");
+            return s_fail (lx, pos, "invalid UTF-8 in string");
         lx->pos += n;
     }
     return s_fail (lx, start, "unterminated string");
@@ -288,23 +333,28 @@ s_lex_word (s_lexer_t *lx)
 static int
 s_lex (s_lexer_t *lx)
 {
+    pthread_once (&s_classes_once, s_classes_init);
     while (lx->pos < lx->len) {
         unsigned char c = lx->text [lx->pos];
         int rc = 0;
-        if (c == '"')
-            rc = s_lex_string (lx);
-        else
-        if (c == '-' || s_is_digit (c))
-            rc = s_lex_number (lx);
-        else
-        if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')
-            rc = s_lex_word (lx);
-        else
-        if (c && strchr (" \t\n\r[]{},:", c))
-            lx->pos++;
-        else
-            rc = s_fail (lx, lx->pos, c >= 0x80? "unexpected non-ASCII character outside a string"
-                                               : "unexpected character");
+        switch (s_outside [c]) {
+            case S_SPACE:
+            case S_PUNCT:
+                lx->pos++;
+                continue;
+            case S_QUOTE:
+                rc = s_lex_string (lx);
+                break;
+            case S_NUMBER:
+                rc = s_lex_number (lx);
+                break;
+            case S_LETTER:
+                rc = s_lex_word (lx);
+                break;
+            default:
+                rc = s_fail (lx, lx->pos, c >= 0x80? "unexpected non-ASCII character outside a string"
+                                                   : "unexpected character");
+        }
         if (rc)
             return rc;
     }
@@ -404,12 +454,55 @@ s_original_offset (const s_lexer_t *lx, size_t offset)
     return offset + 8 * k;
 }
 
+//  Each thread keeps one tokener of the default depth: json-c allocates
+//  and clears its per-depth stack on every json_tokener_new, which cost
+//  more than parsing a small deal. Freed when the thread ends.
+static pthread_key_t s_tokener_key;
+static pthread_once_t s_tokener_once = PTHREAD_ONCE_INIT;
+
+static void
+s_tokener_free (void *tok)
+{
+    json_tokener_free (tok);
+}
+
+static void
+s_tokener_key_init (void)
+{
+    if (pthread_key_create (&s_tokener_key, s_tokener_free))
+        s_tokener_key = (pthread_key_t) -1;
+}
+
+//  A tokener for max_depth, reset; *cached says whether it is the
+//  thread's own (kept) or a new one (to free).
+static json_tokener *
+s_tokener_get (int max_depth, int *cached)
+{
+    *cached = 0;
+    if (max_depth != DP_JSON_MAX_DEPTH)
+        return json_tokener_new_ex (max_depth > 0? max_depth: DP_JSON_MAX_DEPTH);
+    pthread_once (&s_tokener_once, s_tokener_key_init);
+    if (s_tokener_key == (pthread_key_t) -1)
+        return json_tokener_new_ex (max_depth);
+    json_tokener *tok = pthread_getspecific (s_tokener_key);
+    if (tok)
+        json_tokener_reset (tok);
+    else
+    if ((tok = json_tokener_new_ex (max_depth)) && pthread_setspecific (s_tokener_key, tok)) {
+        json_tokener_free (tok);
+        return NULL;
+    }
+    *cached = tok != NULL;
+    return tok;
+}
+
 //  json-c over text[0..len): the tree, or an error at an offset of text.
 static dp_status
 s_build (const char *text, size_t len, int max_depth, json_object **out, size_t *where,
          const char **reason)
 {
-    json_tokener *tok = json_tokener_new_ex (max_depth > 0? max_depth: DP_JSON_MAX_DEPTH);
+    int cached;
+    json_tokener *tok = s_tokener_get (max_depth, &cached);
     if (!tok) {
         *reason = "out of memory";
         return DP_NOMEM;
@@ -417,7 +510,10 @@ s_build (const char *text, size_t len, int max_depth, json_object **out, size_t 
     json_tokener_set_flags (tok, JSON_TOKENER_STRICT);
     enum json_tokener_error code;
     json_object *value = s_tokenize (tok, text, len, where, &code);
-    json_tokener_free (tok);
+    if (cached)
+        json_tokener_reset (tok);       //  drop references to the tree
+    else
+        json_tokener_free (tok);
     if (code != json_tokener_success) {
         *reason = code == json_tokener_error_depth? "nesting too deep": json_tokener_error_desc (code);
         return code == json_tokener_error_depth? DP_LIMIT: DP_INVALID;
@@ -731,11 +827,12 @@ static int
 s_write_string (s_writer_t *w, const char *text, size_t len)
 {
     const unsigned char *s = (const unsigned char *) text;
+    pthread_once (&s_classes_once, s_classes_init);
     s_put (w, "\"", 1);
     size_t i = 0;
     while (i < len) {
         size_t run = i;
-        while (run < len && s [run] >= 0x20 && s [run] <= 0x7e && s [run] != '"' && s [run] != '\\')
+        while (run < len && s_out_plain [s [run]])
             run++;
         s_put (w, text + i, run - i);
         if ((i = run) >= len)
@@ -882,6 +979,23 @@ s_write_value (s_writer_t *w, json_object *value, int depth)
     return s_writer_fail (w, DP_INTERNAL, "unknown json-c type");
 }
 
+//  Hands the writer's text to the caller, or its failure to err.
+static dp_status
+s_writer_finish (s_writer_t *w, char **out, size_t *len, dp_error_t *err)
+{
+    if (w->nomem && w->status == DP_OK)
+        s_writer_fail (w, DP_NOMEM, "out of memory");
+    if (w->status != DP_OK) {
+        free (w->data);
+        return dp_error_set (err, w->status, "JSON output: %s", w->reason);
+    }
+    w->data [w->len] = '\0';    //  s_put always keeps room for it
+    *out = w->data;
+    if (len)
+        *len = w->len;
+    return DP_OK;
+}
+
 static dp_status
 s_write (json_object *value, const char *item_sep, const char *key_sep, int source_numbers,
          char **out, size_t *len, dp_error_t *err)
@@ -890,17 +1004,7 @@ s_write (json_object *value, const char *item_sep, const char *key_sep, int sour
         return dp_error_set (err, DP_INVALID, "no output pointer");
     s_writer_t w = { NULL, 0, 0, 0, item_sep, key_sep, source_numbers, DP_OK, NULL };
     s_write_value (&w, value, 0);
-    if (w.nomem && w.status == DP_OK)
-        s_writer_fail (&w, DP_NOMEM, "out of memory");
-    if (w.status != DP_OK) {
-        free (w.data);
-        return dp_error_set (err, w.status, "JSON output: %s", w.reason);
-    }
-    w.data [w.len] = '\0';      //  s_put always keeps room for it
-    *out = w.data;
-    if (len)
-        *len = w.len;
-    return DP_OK;
+    return s_writer_finish (&w, out, len, err);
 }
 
 dp_status
@@ -913,4 +1017,40 @@ dp_status
 dp_json_canonical (json_object *value, char **out, size_t *len, dp_error_t *err)
 {
     return s_write (value, ",", ":", 1, out, len, err);
+}
+
+dp_status
+dp_json_canonical_members (const char *const *keys, json_object *const *values, size_t count,
+                           char **out, size_t *len, dp_error_t *err)
+{
+    if (!out || (count && (!keys || !values)))
+        return dp_error_set (err, DP_INVALID, "no output pointer or members");
+    if (count > DP_JSON_MEMBERS_MAX)
+        return dp_error_set (err, DP_LIMIT, "JSON output: more than %d members", DP_JSON_MEMBERS_MAX);
+    s_member_t members [DP_JSON_MEMBERS_MAX];
+    size_t n = 0;
+    int sorted = 1;
+    for (size_t i = 0; i < count; i++) {
+        if (!values [i])
+            continue;
+        members [n].key = keys [i];
+        members [n].value = values [i];
+        sorted &= n == 0 || strcmp (members [n - 1].key, keys [i]) < 0;
+        n++;
+    }
+    if (!sorted)
+        qsort (members, n, sizeof *members, s_member_compare);
+    s_writer_t w = { NULL, 0, 0, 0, ",", ":", 1, DP_OK, NULL };
+    s_put (&w, "{", 1);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            s_put (&w, ",", 1);
+        if (s_write_string (&w, members [i].key, strlen (members [i].key)))
+            break;
+        s_put (&w, ":", 1);
+        if (s_write_value (&w, members [i].value, 1))
+            break;
+    }
+    s_put (&w, "}", 1);
+    return s_writer_finish (&w, out, len, err);
 }

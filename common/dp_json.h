@@ -70,6 +70,17 @@ dp_status dp_json_pydumps (json_object *value, char **out, size_t *len,
 dp_status dp_json_canonical (json_object *value, char **out, size_t *len,
                              dp_error_t *err) DP_MUST_CHECK;
 
+//  The canonical form of an object whose members are keys[i]: values[i]
+//  for each i with a non-NULL value (borrowed), without building that
+//  object: the same text as dp_json_canonical on it. Keys must be
+//  distinct; they are written in sorted order whatever their order here
+//  (a list already sorted skips the sort). Same ownership and errors as
+//  dp_json_canonical; DP_LIMIT beyond 64 members.
+#define DP_JSON_MEMBERS_MAX 64
+dp_status dp_json_canonical_members (const char *const *keys, json_object *const *values,
+                                     size_t count, char **out, size_t *len,
+                                     dp_error_t *err) DP_MUST_CHECK;
+
 //  A price as SPEC §1 wants it to leave the system: the JSON float
 //  cents / 100 (correctly rounded, as Python's `cents / 100`), printing
 //  like Python's repr in every writer, json-c's own included: 73000 ->

@@ -3,6 +3,7 @@
 #include "dp_sha256.h"
 
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -21,11 +22,24 @@ s_check (int ok)
     }
 }
 
+//  The implementation is fetched from the provider once: EVP_sha256()
+//  makes every EVP_Digest fetch it again (a lock and a look-up), which
+//  cost as much as hashing a deal body. Kept for the process's life.
+static EVP_MD *s_md;
+static pthread_once_t s_md_once = PTHREAD_ONCE_INIT;
+
+static void
+s_md_fetch (void)
+{
+    s_md = EVP_MD_fetch (NULL, "SHA256", NULL);
+}
+
 void
 dp_sha256 (const void *data, size_t size, uint8_t digest [DP_SHA256_SIZE])
 {
     unsigned int len = 0;
-    s_check (EVP_Digest (data, size, digest, &len, EVP_sha256 (), NULL));
+    pthread_once (&s_md_once, s_md_fetch);
+    s_check (EVP_Digest (data, size, digest, &len, s_md? s_md: EVP_sha256 (), NULL));
 }
 
 dp_sha256_t *
