@@ -691,10 +691,11 @@ s_build_body (s_reader_t *r)
         json_object_new_string (deal->seller_engine)
     };
     for (size_t i = 0; i < S_KNOWN_KEYS; i++) {
+        //  The first letter rules out most keys before a strcmp.
         const char *key = s_known_keys [i];
-        values [i] = strcmp (key, "deal_id") == 0? resolved [0]
-                   : strcmp (key, "buyer_engine") == 0? resolved [1]
-                   : strcmp (key, "seller_engine") == 0? resolved [2]
+        values [i] = key [0] == 'd' && strcmp (key, "deal_id") == 0? resolved [0]
+                   : key [0] == 'b' && strcmp (key, "buyer_engine") == 0? resolved [1]
+                   : key [0] == 's' && strcmp (key, "seller_engine") == 0? resolved [2]
                    : s_member (r, key);
     }
     dp_status rc = !resolved [0] || !resolved [1] || !resolved [2]
