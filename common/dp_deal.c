@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -690,10 +691,11 @@ s_build_body (s_reader_t *r)
         json_object_new_string (deal->seller_engine)
     };
     for (size_t i = 0; i < S_KNOWN_KEYS; i++) {
+        //  The first letter rules out most keys before a strcmp.
         const char *key = s_known_keys [i];
-        values [i] = strcmp (key, "deal_id") == 0? resolved [0]
-                   : strcmp (key, "buyer_engine") == 0? resolved [1]
-                   : strcmp (key, "seller_engine") == 0? resolved [2]
+        values [i] = key [0] == 'd' && strcmp (key, "deal_id") == 0? resolved [0]
+                   : key [0] == 'b' && strcmp (key, "buyer_engine") == 0? resolved [1]
+                   : key [0] == 's' && strcmp (key, "seller_engine") == 0? resolved [2]
                    : s_member (r, key);
     }
     dp_status rc = !resolved [0] || !resolved [1] || !resolved [2]
@@ -881,16 +883,69 @@ dp_deal_destroy (dp_deal_t **self_p)
     *self_p = NULL;
 }
 
+//  Random bytes for UUIDs come from a per-thread block filled by
+//  RAND_bytes (OpenSSL's DRBG), so a batch of deals without ids costs one
+//  DRBG call per 256 ids instead of one each. A forked child must not
+//  reuse its parent's unused bytes (both would hand out the same ids), so
+//  a fork bumps a generation that empties every block.
+#define S_RANDOM_BLOCK 4096
+
+typedef struct {
+    uint8_t bytes [S_RANDOM_BLOCK];
+    size_t used;
+    unsigned generation;
+} s_random_t;
+
+static _Thread_local s_random_t s_random = { .used = S_RANDOM_BLOCK };
+static volatile unsigned s_fork_generation;
+static pthread_once_t s_atfork_once = PTHREAD_ONCE_INIT;
+
+static void
+s_after_fork (void)
+{
+    s_fork_generation++;
+}
+
+static void
+s_atfork_init (void)
+{
+    pthread_atfork (NULL, NULL, s_after_fork);
+}
+
+static int
+s_random_take (uint8_t *out, size_t size)
+{
+    pthread_once (&s_atfork_once, s_atfork_init);
+    s_random_t *r = &s_random;
+    if (r->generation != s_fork_generation || r->used + size > S_RANDOM_BLOCK) {
+        if (RAND_bytes (r->bytes, S_RANDOM_BLOCK) != 1)
+            return -1;
+        r->used = 0;
+        r->generation = s_fork_generation;
+    }
+    memcpy (out, r->bytes + r->used, size);
+    OPENSSL_cleanse (r->bytes + r->used, size);     //  each byte is handed out once
+    r->used += size;
+    return 0;
+}
+
+static const char s_hex_digits [] = "0123456789abcdef";
+
 dp_status
 dp_deal_uuid4 (char out [37], dp_error_t *err)
 {
     uint8_t bytes [16];
-    if (RAND_bytes (bytes, sizeof bytes) != 1)
+    if (s_random_take (bytes, sizeof bytes))
         return dp_error_set (err, DP_INTERNAL, "deal_id: the random generator failed");
     bytes [6] = (uint8_t) ((bytes [6] & 0x0F) | 0x40);     //  version 4
     bytes [8] = (uint8_t) ((bytes [8] & 0x3F) | 0x80);     //  RFC 4122 variant
-    char hex [33];
-    dp_hex_encode (bytes, 16, hex);
-    snprintf (out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
+    size_t at = 0;
+    for (size_t i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            out [at++] = '-';
+        out [at++] = s_hex_digits [bytes [i] >> 4];
+        out [at++] = s_hex_digits [bytes [i] & 0x0F];
+    }
+    out [at] = '\0';
     return DP_OK;
 }
