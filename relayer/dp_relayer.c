@@ -319,11 +319,13 @@ s_receipt (dp_relayer_t *self, json_object *entry, dp_chain_receipt *mined, dp_e
     return DP_OK;
 }
 
-//  Replaces a stuck transaction: same nonce, fees raised, recorded
-//  before it is sent.
+//  Replaces a stuck transaction, recorded before it is sent: same nonce
+//  with fees raised, or (renonce) the node's next nonce when the node has
+//  forgotten transactions before this one (a nonce gap: a node restarted
+//  without some of its blocks), which would otherwise wait forever.
 static dp_status
 s_bump (dp_relayer_t *self, const char *deal_id, json_object *record, const char *kind,
-        dp_error_t *err)
+        int renonce, uint64_t nonce, dp_error_t *err)
 {
     json_object *entry = NULL, *data_json = NULL, *value_json = NULL;
     json_object_object_get_ex (record, kind, &entry);
@@ -341,14 +343,17 @@ s_bump (dp_relayer_t *self, const char *deal_id, json_object *record, const char
     if (rc == DP_OK)
         rc = dp_ethtx_u256_parse (json_object_get_string (value_json), value, err);
     if (rc == DP_OK)
-        rc = dp_chain_prepare (self->chain, old.nonce, value, data, len, &old, &tx, err);
+        rc = dp_chain_prepare (self->chain, renonce? nonce: old.nonce, value, data, len,
+                               renonce? NULL: &old, &tx, err);
     if (rc == DP_OK) {
         s_tx_to_record (record, kind, &tx, value, data, len);
-        rc = s_record_put (self, deal_id, record, 0, err);
+        if (renonce)
+            self->next_nonce = nonce + 1;
+        rc = s_record_put (self, deal_id, record, renonce, err);
         if (rc == DP_OK && (rc = dp_chain_send (self->chain, &tx, err)) == DP_EXISTS)
             rc = DP_OK;
-        dp_log_warn ("deal=%s %s stuck: replaced by tx=%s (max_fee %llu)", deal_id, kind, tx.hash,
-                     (unsigned long long) tx.max_fee);
+        dp_log_warn ("deal=%s %s stuck: replaced by tx=%s (nonce %llu, max_fee %llu)", deal_id, kind,
+                     tx.hash, (unsigned long long) tx.nonce, (unsigned long long) tx.max_fee);
         dp_chain_tx_clear (&tx);
     }
     dp_chain_tx_clear (&old);
@@ -376,7 +381,17 @@ s_follow (dp_relayer_t *self, const char *deal_id, json_object *record, const ch
         clock_gettime (CLOCK_MONOTONIC, &now);
         long waited = (now.tv_sec - started.tv_sec) * 1000 + (now.tv_nsec - started.tv_nsec) / 1000000;
         if (waited > self->options.receipt_timeout_ms) {
-            rc = s_bump (self, deal_id, record, kind, err);
+            dp_chain_tx_t tx;
+            uint64_t mined_nonce = 0;
+            s_tx_from_record (record, kind, &tx);
+            rc = dp_chain_nonce (self->chain, "latest", &mined_nonce, err);
+            int gap = rc == DP_OK && mined_nonce < tx.nonce;
+            if (gap)
+                dp_log_warn ("deal=%s %s nonce %llu waits behind a gap: the node's next is %llu",
+                             deal_id, kind, (unsigned long long) tx.nonce, (unsigned long long) mined_nonce);
+            dp_chain_tx_clear (&tx);
+            if (rc == DP_OK)
+                rc = s_bump (self, deal_id, record, kind, gap, mined_nonce, err);
             if (rc != DP_OK)
                 return rc;
             started = now;
@@ -476,30 +491,38 @@ s_transact (dp_relayer_t *self, const char *deal_id, json_object *record, const 
     return rc;
 }
 
-//  A new deal with escrow: deposit, unless it is funded on chain already.
+//  A record whose transaction was sent but not yet settled (a restart, or
+//  a node that went away while it was followed): the same raw bytes are
+//  sent again (harmless if the node has them) and followed to a receipt.
 static dp_status
-s_on_pending (dp_relayer_t *self, const dp_envelope_t *envelope, dp_error_t *err)
+s_resume (dp_relayer_t *self, const char *deal_id, json_object *record, dp_error_t *err)
+{
+    const char *phase = s_phase (record);
+    size_t len = strlen (phase);
+    if (len < 6 || strcmp (phase + len - 5, "_sent") != 0)
+        return DP_OK;
+    char kind [16];
+    snprintf (kind, sizeof kind, "%.*s", (int) (len - 5), phase);
+    dp_chain_tx_t tx;
+    s_tx_from_record (record, kind, &tx);
+    dp_log_info ("deal=%s resuming %s tx=%s", deal_id, kind, tx.hash);
+    dp_status rc = tx.raw_hex? dp_chain_send (self->chain, &tx, err): DP_OK;
+    dp_chain_tx_clear (&tx);
+    if (rc == DP_EXISTS || rc == DP_INVALID)
+        rc = DP_OK;                     //  known, mined, or replaced: the receipt decides
+    dp_chain_receipt mined;
+    if (rc == DP_OK && (rc = s_follow (self, deal_id, record, kind, &mined, err)) == DP_OK)
+        rc = s_settle (self, deal_id, record, kind, mined, err);
+    return rc;
+}
+
+//  createDeal with the deposit, as the buyer's agent.
+static dp_status
+s_deposit (dp_relayer_t *self, const dp_envelope_t *envelope, json_object *record, dp_error_t *err)
 {
     const char *deal_id = envelope->deal_id;
-    json_object *record = s_record_get (self, deal_id);
-    if (record) {
-        json_object_put (record);
-        return DP_OK;                   //  already handled
-    }
-    dp_chain_deal_t onchain;
-    dp_status rc = dp_chain_deal (self->chain, deal_id, &onchain, err);
-    if (rc != DP_OK)
-        return rc;
-    record = json_object_new_object ();
-    if (onchain.status != DP_CHAIN_DEAL_NONE || !self->options.deposit) {
-        s_set (record, "phase", onchain.status != DP_CHAIN_DEAL_NONE? "funded": "unfunded");
-        s_set (record, "funded_by", onchain.status != DP_CHAIN_DEAL_NONE? "other": NULL);
-        rc = s_record_put (self, deal_id, record, 0, err);
-        json_object_put (record);
-        return rc;
-    }
     uint8_t seller [20], data_hash [32], wei [32];
-    rc = dp_eth_address_parse (envelope->seller_address, seller, err);
+    dp_status rc = dp_eth_address_parse (envelope->seller_address, seller, err);
     if (rc == DP_OK)
         rc = dp_hex_decode (envelope->data_hash, 64, data_hash, 32, err);
     if (rc == DP_OK)
@@ -517,6 +540,33 @@ s_on_pending (dp_relayer_t *self, const dp_envelope_t *envelope, dp_error_t *err
         rc = DP_OK;                     //  a bad envelope: nothing to do, go on
     }
     free (data);
+    return rc;
+}
+
+//  A new deal with escrow: deposit, unless it is funded on chain already.
+static dp_status
+s_on_pending (dp_relayer_t *self, const dp_envelope_t *envelope, dp_error_t *err)
+{
+    const char *deal_id = envelope->deal_id;
+    json_object *record = s_record_get (self, deal_id);
+    if (record) {
+        dp_status rc = s_resume (self, deal_id, record, err);
+        json_object_put (record);
+        return rc;                      //  already handled (or now settled)
+    }
+    dp_chain_deal_t onchain;
+    dp_status rc = dp_chain_deal (self->chain, deal_id, &onchain, err);
+    if (rc != DP_OK)
+        return rc;
+    record = json_object_new_object ();
+    if (onchain.status != DP_CHAIN_DEAL_NONE || !self->options.deposit) {
+        s_set (record, "phase", onchain.status != DP_CHAIN_DEAL_NONE? "funded": "unfunded");
+        s_set (record, "funded_by", onchain.status != DP_CHAIN_DEAL_NONE? "other": NULL);
+        rc = s_record_put (self, deal_id, record, 0, err);
+        json_object_put (record);
+        return rc;
+    }
+    rc = s_deposit (self, envelope, record, err);
     json_object_put (record);
     return rc;
 }
@@ -535,10 +585,23 @@ s_release (dp_relayer_t *self, const char *deal_id, json_object *record, json_ob
         s_set (record, "reason", why.text);
         return s_record_put (self, deal_id, record, 0, err);
     }
+    //  A deposit the relayer saw mined but the chain no longer has (a node
+    //  restarted without its last blocks) is made again first.
+    dp_chain_deal_t onchain;
+    dp_status rc = dp_chain_deal (self->chain, deal_id, &onchain, err);
+    if (rc != DP_OK)
+        return rc;
+    json_object *deposit = NULL;
+    if (onchain.status == DP_CHAIN_DEAL_NONE && json_object_object_get_ex (record, "deposit", &deposit)) {
+        dp_log_warn ("deal=%s the chain has lost its deposit: depositing again", deal_id);
+        rc = s_deposit (self, envelope, record, err);
+        if (rc != DP_OK)
+            return rc;
+    }
     //  The contract would refuse an unregistered key too; asking first
     //  costs no gas and says why.
     int registered = 0;
-    dp_status rc = dp_chain_is_signer (self->chain, release.signer, &registered, err);
+    rc = dp_chain_is_signer (self->chain, release.signer, &registered, err);
     if (rc != DP_OK)
         return rc;
     if (!registered) {
@@ -566,6 +629,14 @@ s_on_result (dp_relayer_t *self, const char *deal_id, const char *status, const 
              size_t len, dp_error_t *err)
 {
     json_object *record = s_record_get (self, deal_id);
+    if (record) {
+        //  A deposit still in flight is settled before the result is acted on.
+        dp_status rc = s_resume (self, deal_id, record, err);
+        if (rc != DP_OK) {
+            json_object_put (record);
+            return rc;
+        }
+    }
     const char *phase = s_phase (record);
     if (!record || (strcmp (phase, "funded") != 0 && strcmp (phase, "unfunded") != 0)) {
         json_object_put (record);       //  no escrow, or already past this point
@@ -624,9 +695,8 @@ s_refund_due (dp_relayer_t *self, dp_error_t *err)
     return rc;
 }
 
-//  On start: every transaction recorded as sent is resent (the same raw
-//  bytes, harmless if the node has it) and followed to its receipt
-//  before anything new happens.
+//  On start: every transaction recorded as sent is resent and followed
+//  to its receipt before anything new happens.
 static dp_status
 s_reconcile (dp_relayer_t *self, dp_error_t *err)
 {
@@ -635,21 +705,8 @@ s_reconcile (dp_relayer_t *self, dp_error_t *err)
         return err->code;
     dp_status rc = DP_OK;
     for (size_t i = 0; i < open.count && rc == DP_OK; i++) {
-        const char *deal_id = open.ids [i];
-        json_object *record = s_record_get (self, deal_id);
-        const char *phase = s_phase (record);
-        char kind [16];
-        snprintf (kind, sizeof kind, "%.*s", (int) (strlen (phase) - 5), phase);
-        dp_chain_tx_t tx;
-        s_tx_from_record (record, kind, &tx);
-        dp_log_info ("deal=%s reconciling %s tx=%s", deal_id, kind, tx.hash);
-        rc = tx.raw_hex? dp_chain_send (self->chain, &tx, err): DP_OK;
-        if (rc == DP_EXISTS || rc == DP_INVALID)
-            rc = DP_OK;                 //  known, mined, or replaced: the receipt decides
-        dp_chain_receipt mined;
-        if (rc == DP_OK && (rc = s_follow (self, deal_id, record, kind, &mined, err)) == DP_OK)
-            rc = s_settle (self, deal_id, record, kind, mined, err);
-        dp_chain_tx_clear (&tx);
+        json_object *record = s_record_get (self, open.ids [i]);
+        rc = record? s_resume (self, open.ids [i], record, err): DP_OK;
         json_object_put (record);
     }
     dp_log_info ("reconciled %zu transaction(s) in flight", open.count);
@@ -769,7 +826,7 @@ dp_relayer_new (const dp_relayer_options_t *options, dp_error_t *err)
         return NULL;
     }
     uint64_t pending = 0;
-    if (dp_chain_pending_nonce (self->chain, &pending, err) != DP_OK) {
+    if (dp_chain_nonce (self->chain, "pending", &pending, err) != DP_OK) {
         dp_relayer_destroy (&self);
         return NULL;
     }

@@ -110,11 +110,11 @@ const uint8_t *dp_chain_contract (const dp_chain_t *self) { return self->contrac
 const char *dp_chain_address_text (const dp_chain_t *self) { return self->address_text; }
 
 dp_status
-dp_chain_pending_nonce (dp_chain_t *self, uint64_t *nonce, dp_error_t *err)
+dp_chain_nonce (dp_chain_t *self, const char *tag, uint64_t *nonce, dp_error_t *err)
 {
     json_object *params = json_object_new_array ();
     json_object_array_add (params, json_object_new_string (self->address_text));
-    json_object_array_add (params, json_object_new_string ("pending"));
+    json_object_array_add (params, json_object_new_string (tag));
     return dp_rpc_call_u64 (self->rpc, "eth_getTransactionCount", params, nonce, err);
 }
 

@@ -46,8 +46,9 @@ uint64_t dp_chain_id (const dp_chain_t *self);
 const uint8_t *dp_chain_contract (const dp_chain_t *self);
 const char *dp_chain_address_text (const dp_chain_t *self);     //  the relayer's account
 
-//  The account's next nonce as the node counts it ("pending").
-dp_status dp_chain_pending_nonce (dp_chain_t *self, uint64_t *nonce, dp_error_t *err) DP_MUST_CHECK;
+//  The account's next nonce as the node counts it at block tag "pending"
+//  (with its pool) or "latest" (mined only).
+dp_status dp_chain_nonce (dp_chain_t *self, const char *tag, uint64_t *nonce, dp_error_t *err) DP_MUST_CHECK;
 //  The latest block's timestamp.
 dp_status dp_chain_time (dp_chain_t *self, uint64_t *now, dp_error_t *err) DP_MUST_CHECK;
 dp_status dp_chain_deal (dp_chain_t *self, const char *deal_id, dp_chain_deal_t *out,

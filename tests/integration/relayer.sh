@@ -88,7 +88,7 @@ EOF
 
 wait_released() {   # prefix count timeout_s
   for _ in $(seq $(( $3 * 5 ))); do
-    out=$(node "$src/contracts/check_escrow.mjs" --rpc "$rpc" --contract "$contract" < "$work/$1.expect" || true)
+    out=$(timeout 30 node "$src/contracts/check_escrow.mjs" --rpc "$rpc" --contract "$contract" < "$work/$1.expect" || true)
     case "$out" in *"\"Completed\":$2}"*) echo "$out"; return 0;; esac
     sleep 0.2
   done
@@ -100,7 +100,7 @@ make_batch a 12
 start_relayer
 "$bin/dp-submit" submit "$work/a.jsonl" --broker "$broker" --wait --progress off --out "$work/a.results" >/dev/null
 wait_released a 12 60 || { echo "FAIL: batch a not released"; tail -20 "$work/relayer.log"; exit 1; }
-node "$src/contracts/check_escrow.mjs" --rpc "$rpc" --contract "$contract" < "$work/a.expect"
+timeout 30 node "$src/contracts/check_escrow.mjs" --rpc "$rpc" --contract "$contract" < "$work/a.expect"
 # completion_tx annotations reached the broker
 "$bin/dp-submit" status a-0 --broker "$broker" --json | grep -q '"completion_tx": *"0x' \
   || { echo "FAIL: no completion_tx annotation on a-0"; exit 1; }
@@ -118,8 +118,8 @@ for round in 1 2 3 4 5; do
 done
 wait "$submit_pid"
 wait_released b 30 90 || { echo "FAIL: batch b not all released after restarts"; tail -30 "$work/relayer.log"; exit 1; }
-node "$src/contracts/check_escrow.mjs" --rpc "$rpc" --contract "$contract" < "$work/b.expect"
-node "$src/contracts/check_escrow.mjs" --rpc "$rpc" --contract "$contract" < "$work/a.expect"
+timeout 30 node "$src/contracts/check_escrow.mjs" --rpc "$rpc" --contract "$contract" < "$work/b.expect"
+timeout 30 node "$src/contracts/check_escrow.mjs" --rpc "$rpc" --contract "$contract" < "$work/a.expect"
 
 # 3. the node restarts in the middle of a batch: the relayer waits it out
 #    (backoff) and finishes every deal, none paid twice.
@@ -136,7 +136,7 @@ wait "$submit_pid"
 wait_released e 30 90 || { echo "FAIL: batch e not all released after the node restart"; tail -30 "$work/relayer.log"; exit 1; }
 echo "the relayer waited for the node $(grep -c 'waiting' "$work/relayer.log" || true) time(s)"
 for batch in a b e; do
-  node "$src/contracts/check_escrow.mjs" --rpc "$rpc" --contract "$contract" < "$work/$batch.expect"
+  timeout 30 node "$src/contracts/check_escrow.mjs" --rpc "$rpc" --contract "$contract" < "$work/$batch.expect"
 done
 
 # 4. a forged result: a worker with its own key (not registered on chain,
@@ -148,7 +148,7 @@ CHAIN_ID=1337 CONTRACT_ADDRESS="$contract" "$bin/dp-worker" --broker "$broker" \
 make_batch c 2
 "$bin/dp-submit" submit "$work/c.jsonl" --broker "$broker" --wait --progress off >/dev/null
 sleep 2
-out=$(node "$src/contracts/check_escrow.mjs" --rpc "$rpc" --contract "$contract" < "$work/c.expect")
+out=$(timeout 30 node "$src/contracts/check_escrow.mjs" --rpc "$rpc" --contract "$contract" < "$work/c.expect")
 echo "forged: $out"
 case "$out" in *Completed*) echo "FAIL: a result from an unregistered key was paid"; exit 1;; esac
 grep -q "deal=c-0 release refused: signer" "$work/relayer.log" \
@@ -169,13 +169,13 @@ open(f"{work}/d.expect", "w").write("d-0 0x" + "ab" * 20 + " 2000000000000000\n"
 EOF2
 "$bin/dp-submit" submit "$work/d.jsonl" --broker "$broker" --wait --progress off >/dev/null || true
 sleep 1.5
-out=$(node "$src/contracts/check_escrow.mjs" --rpc "$rpc" --contract "$contract" < "$work/d.expect")
+out=$(timeout 30 node "$src/contracts/check_escrow.mjs" --rpc "$rpc" --contract "$contract" < "$work/d.expect")
 case "$out" in *'"Active":1'*) ;; *) echo "FAIL: failed deal before its window: $out"; exit 1;; esac
 rpc_call() { curl -s -X POST -H 'Content-Type: application/json' --data "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$1\",\"params\":$2}" "$rpc" >/dev/null; }
 rpc_call evm_increaseTime '[3700]'
 rpc_call evm_mine '[]'
 for _ in $(seq 50); do
-  out=$(node "$src/contracts/check_escrow.mjs" --rpc "$rpc" --contract "$contract" < "$work/d.expect")
+  out=$(timeout 30 node "$src/contracts/check_escrow.mjs" --rpc "$rpc" --contract "$contract" < "$work/d.expect")
   case "$out" in *'"Refunded":1'*) break;; esac
   sleep 0.2
 done
