@@ -20,28 +20,6 @@ struct dp_dkim_key_t {
     EVP_PKEY *pkey;
 };
 
-//  True if the colon-separated list value contains item (exact match;
-//  FWS around members is allowed, RFC 6376 s3.6.1 grammar).
-static int
-s_list_has (const dp_dkim_tag_t *tag, const char *item)
-{
-    size_t item_len = strlen (item), i = 0;
-    while (i <= tag->value_len) {
-        while (i < tag->value_len && dp_dkim_is_fws (tag->value [i]))
-            i++;
-        size_t start = i;
-        while (i < tag->value_len && tag->value [i] != ':')
-            i++;
-        size_t end = i;
-        while (end > start && dp_dkim_is_fws (tag->value [end - 1]))
-            end--;
-        if (end - start == item_len && memcmp (tag->value + start, item, item_len) == 0)
-            return 1;
-        i++;
-    }
-    return 0;
-}
-
 static dp_status
 s_rsa_key (const uint8_t *der, size_t len, EVP_PKEY **pkey, dp_error_t *err)
 {
@@ -113,13 +91,13 @@ s_tags (dp_dkim_key_t *key, const dp_dkim_tags_t *tags, dp_error_t *err)
         return dp_error_set (err, DP_INVALID, "k=: unknown key type '%.*s'",
                              (int) k->value_len, k->value);
     const dp_dkim_tag_t *h = dp_dkim_tags_find (tags, "h");
-    key->allows_sha256 = !h || s_list_has (h, "sha256");
+    key->allows_sha256 = !h || dp_dkim_tag_list_has (h, "sha256");
     const dp_dkim_tag_t *s = dp_dkim_tags_find (tags, "s");
-    if (s && !s_list_has (s, "*") && !s_list_has (s, "email"))
+    if (s && !dp_dkim_tag_list_has (s, "*") && !dp_dkim_tag_list_has (s, "email"))
         return dp_error_set (err, DP_INVALID, "s=: key is not for e-mail");
     const dp_dkim_tag_t *t = dp_dkim_tags_find (tags, "t");
-    key->strict = t && s_list_has (t, "s");
-    key->testing = t && s_list_has (t, "y");
+    key->strict = t && dp_dkim_tag_list_has (t, "s");
+    key->testing = t && dp_dkim_tag_list_has (t, "y");
     const dp_dkim_tag_t *p = dp_dkim_tags_find (tags, "p");
     if (!p)
         return dp_error_set (err, DP_INVALID, "p=: missing");

@@ -155,26 +155,6 @@ s_identity (dp_dkim_sig_t *sig, const dp_dkim_tag_t *i, dp_error_t *err)
     return DP_OK;
 }
 
-static int
-s_list_has (const dp_dkim_tag_t *tag, const char *item)
-{
-    size_t n = strlen (item), i = 0;
-    while (i <= tag->value_len) {
-        while (i < tag->value_len && dp_dkim_is_fws (tag->value [i]))
-            i++;
-        size_t start = i;
-        while (i < tag->value_len && tag->value [i] != ':')
-            i++;
-        size_t end = i;
-        while (end > start && dp_dkim_is_fws (tag->value [end - 1]))
-            end--;
-        if (end - start == n && memcmp (tag->value + start, item, n) == 0)
-            return 1;
-        i++;
-    }
-    return 0;
-}
-
 static dp_status
 s_hashes (dp_dkim_sig_t *sig, const dp_dkim_tags_t *tags, dp_error_t *err)
 {
@@ -280,7 +260,7 @@ dp_dkim_sig_parse (const char *text, size_t len, dp_dkim_sig_t *sig, dp_error_t 
     if (s_identity (sig, dp_dkim_tags_find (&tags, "i"), err) != DP_OK)
         return DP_INVALID;
     const dp_dkim_tag_t *q = dp_dkim_tags_find (&tags, "q");
-    if (q && !s_list_has (q, "dns/txt"))
+    if (q && !dp_dkim_tag_list_has (q, "dns/txt"))
         return dp_error_set (err, DP_INVALID, "q=: no dns/txt query method");
     return s_times (sig, &tags, err);
 }

@@ -185,3 +185,23 @@ dp_dkim_base64_decode (const char *text, size_t len, uint8_t *out, size_t max,
     *out_len = n;
     return DP_OK;
 }
+
+int
+dp_dkim_tag_list_has (const dp_dkim_tag_t *tag, const char *item)
+{
+    size_t item_len = strlen (item), i = 0;
+    while (i <= tag->value_len) {
+        while (i < tag->value_len && dp_dkim_is_fws (tag->value [i]))
+            i++;
+        size_t start = i;
+        while (i < tag->value_len && tag->value [i] != ':')
+            i++;
+        size_t end = i;
+        while (end > start && dp_dkim_is_fws (tag->value [end - 1]))
+            end--;
+        if (end - start == item_len && memcmp (tag->value + start, item, item_len) == 0)
+            return 1;
+        i++;
+    }
+    return 0;
+}

@@ -63,4 +63,9 @@ dp_dkim_is_fws (int c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
+//  True if the tag's colon-separated list value contains item (exact
+//  match; FWS around members is allowed, RFC 6376 s3.6.1 grammar). Used
+//  for h= of key records and signatures, and s= of key records.
+int dp_dkim_tag_list_has (const dp_dkim_tag_t *tag, const char *item);
+
 #endif
