@@ -56,25 +56,6 @@ struct dp_simroot_t {
 //  --------------------------------------------------------------------------
 //  Small helpers: OpenSSL errors, files
 
-static dp_status
-s_ossl_error (dp_error_t *err, const char *step)
-{
-    char detail [256] = "no detail";
-    unsigned long code = ERR_get_error ();
-    if (code)
-        ERR_error_string_n (code, detail, sizeof detail);
-    ERR_clear_error ();
-    return dp_error_set (err, DP_CRYPTO, "sim root: %s: %s", step, detail);
-}
-
-static dp_status
-s_path (char *out, size_t size, const char *dir, const char *name, dp_error_t *err)
-{
-    int n = snprintf (out, size, "%s/%s", dir, name);
-    if (n < 0 || (size_t) n >= size)
-        return dp_error_set (err, DP_LIMIT, "sim root: path too long: %s/%s", dir, name);
-    return DP_OK;
-}
 
 //  Reads a whole file (at most S_FILE_MAX), NUL-terminated. DP_NOTFOUND if
 //  it does not exist.
@@ -82,7 +63,7 @@ static dp_status
 s_read_file (const char *dir, const char *name, char **data, size_t *len, dp_error_t *err)
 {
     char path [DP_SIMROOT_PATH_MAX];
-    if (s_path (path, sizeof path, dir, name, err))
+    if (dp_simroot_path (path, sizeof path, dir, name, err))
         return err ? err->code : DP_LIMIT;
     FILE *file = fopen (path, "rbe");
     if (!file)
@@ -206,7 +187,7 @@ s_load_root (dp_simroot_t *self, dp_error_t *err)
     unsigned char *der = NULL;
     int der_len = i2d_X509 (self->root, &der);
     if (der_len <= 0)
-        return s_ossl_error (err, "encoding root.pem");
+        return dp_simroot_ossl_error (err, "encoding root.pem");
     self->root_der = malloc ((size_t) der_len);
     if (!self->root_der) {
         OPENSSL_free (der);
@@ -306,7 +287,7 @@ static dp_status
 s_load_private (dp_simroot_t *self, dp_error_t *err)
 {
     char private_dir [DP_SIMROOT_PATH_MAX];
-    dp_status rc = s_path (private_dir, sizeof private_dir, self->dir, "private", err);
+    dp_status rc = dp_simroot_path (private_dir, sizeof private_dir, self->dir, "private", err);
     if (rc != DP_OK)
         return rc;
     struct stat st;
@@ -358,7 +339,7 @@ s_root_exists (const char *dir)
 {
     char path [DP_SIMROOT_PATH_MAX];
     struct stat st;
-    return s_path (path, sizeof path, dir, "root.pem", NULL) == DP_OK && stat (path, &st) == 0;
+    return dp_simroot_path (path, sizeof path, dir, "root.pem", NULL) == DP_OK && stat (path, &st) == 0;
 }
 
 dp_simroot_t *
@@ -497,7 +478,7 @@ s_sign_with (EVP_MD_CTX *ctx, const void *data, size_t len, uint8_t sig [64], dp
       && BN_bn2binpad (ECDSA_SIG_get0_r (parsed), sig, 32) == 32
       && BN_bn2binpad (ECDSA_SIG_get0_s (parsed), sig + 32, 32) == 32;
     ECDSA_SIG_free (parsed);
-    return ok ? DP_OK : s_ossl_error (err, "ECDSA P-256 signing");
+    return ok ? DP_OK : dp_simroot_ossl_error (err, "ECDSA P-256 signing");
 }
 
 dp_status
@@ -529,7 +510,7 @@ dp_simroot_signer_new (EVP_PKEY *key, dp_error_t *err)
     self->template = EVP_MD_CTX_new ();
     if (!key || !self->template
         || EVP_DigestSignInit (self->template, NULL, EVP_sha256 (), NULL, key) != 1) {
-        s_ossl_error (err, "preparing an ECDSA P-256 signer");
+        dp_simroot_ossl_error (err, "preparing an ECDSA P-256 signer");
         dp_simroot_signer_destroy (&self);
     }
     return self;

@@ -46,8 +46,8 @@ typedef struct {
 //  --------------------------------------------------------------------------
 //  Small helpers: OpenSSL errors, files, PEM
 
-static dp_status
-s_ossl_error (dp_error_t *err, const char *step)
+dp_status
+dp_simroot_ossl_error (dp_error_t *err, const char *step)
 {
     char detail [256] = "no detail";
     unsigned long code = ERR_get_error ();
@@ -57,8 +57,8 @@ s_ossl_error (dp_error_t *err, const char *step)
     return dp_error_set (err, DP_CRYPTO, "sim root: %s: %s", step, detail);
 }
 
-static dp_status
-s_path (char *out, size_t size, const char *dir, const char *name, dp_error_t *err)
+dp_status
+dp_simroot_path (char *out, size_t size, const char *dir, const char *name, dp_error_t *err)
 {
     int n = snprintf (out, size, "%s/%s", dir, name);
     if (n < 0 || (size_t) n >= size)
@@ -71,7 +71,7 @@ s_write_file (const char *dir, const char *name, const void *data, size_t len, m
               dp_error_t *err)
 {
     char path [DP_SIMROOT_PATH_MAX];
-    if (s_path (path, sizeof path, dir, name, err))
+    if (dp_simroot_path (path, sizeof path, dir, name, err))
         return err ? err->code : DP_LIMIT;
     int fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
     if (fd < 0)
@@ -520,7 +520,7 @@ s_material_make (s_material_t *m, dp_error_t *err)
     m->pck_key = EVP_EC_gen ("P-256");
     m->att_key = EVP_EC_gen ("P-256");
     if (!m->root_key || !m->ca_key || !m->tcb_key || !m->pck_key || !m->att_key)
-        return s_ossl_error (err, "generating P-256 keys");
+        return dp_simroot_ossl_error (err, "generating P-256 keys");
     m->root = s_cert_new (DP_SIMROOT_SUBJECT, m->root_key, S_ROLE_ROOT, NULL, NULL, now, NULL);
     if (m->root)
         m->ca = s_cert_new ("DealProof Simulation SGX PCK Platform CA", m->ca_key, S_ROLE_CA,
@@ -534,10 +534,10 @@ s_material_make (s_material_t *m, dp_error_t *err)
                              m->ca, m->ca_key, now, sgx);
     X509_EXTENSION_free (sgx);
     if (!m->root || !m->ca || !m->tcb || !m->pck)
-        return s_ossl_error (err, "issuing certificates");
+        return dp_simroot_ossl_error (err, "issuing certificates");
     m->collateral = s_collateral_new (m, now);
     if (!m->collateral)
-        return s_ossl_error (err, "building collateral.json");
+        return dp_simroot_ossl_error (err, "building collateral.json");
     return DP_OK;
 }
 
@@ -546,7 +546,7 @@ s_write_cert (const char *dir, const char *name, X509 *cert, dp_error_t *err)
 {
     char *pem = s_cert_pem (cert);
     if (!pem)
-        return s_ossl_error (err, "encoding a certificate");
+        return dp_simroot_ossl_error (err, "encoding a certificate");
     dp_status rc = s_write_file (dir, name, pem, strlen (pem), 0644, err);
     free (pem);
     return rc;
@@ -558,7 +558,7 @@ s_write_key (const char *dir, const char *name, EVP_PKEY *key, dp_error_t *err)
     size_t len = 0;
     char *pem = s_key_pem (key, &len);
     if (!pem)
-        return s_ossl_error (err, "encoding a private key");
+        return dp_simroot_ossl_error (err, "encoding a private key");
     dp_status rc = s_write_file (dir, name, pem, len, 0600, err);
     s_free_secret (pem, len);
     return rc;
@@ -569,7 +569,7 @@ static dp_status
 s_material_write (s_material_t *m, const char *dir, dp_error_t *err)
 {
     char private_dir [DP_SIMROOT_PATH_MAX];
-    dp_status rc = s_path (private_dir, sizeof private_dir, dir, "private", err);
+    dp_status rc = dp_simroot_path (private_dir, sizeof private_dir, dir, "private", err);
     if (rc == DP_OK && mkdir (private_dir, 0700) != 0)
         rc = dp_error_set (err, DP_IO, "sim root: cannot create %s: %s", private_dir, strerror (errno));
     if (rc == DP_OK) rc = s_write_key (private_dir, "root.key.pem", m->root_key, err);

@@ -16,4 +16,12 @@
 //  Private keys are wiped from memory before returning.
 dp_status dp_simroot_make (const char *dir, dp_error_t *err) DP_MUST_CHECK;
 
+//  Helpers shared by the maker and the reader (dp_simroot.c).
+//  The oldest queued OpenSSL error as DP_CRYPTO "sim root: <step>: <detail>"
+//  (the queue is cleared). Returns DP_CRYPTO.
+dp_status dp_simroot_ossl_error (dp_error_t *err, const char *step);
+//  out = dir/name; DP_LIMIT naming the path if it does not fit in size.
+dp_status dp_simroot_path (char *out, size_t size, const char *dir, const char *name,
+                           dp_error_t *err) DP_MUST_CHECK;
+
 #endif
