@@ -413,6 +413,12 @@ s_timers (s_actor_t *a)
                      (long long) (now - a->broker_seen_ms));
         s_reconnect (a);
     }
+}
+
+//  Answers a DRAIN once no job is left, or at its deadline.
+static void
+s_check_drain (s_actor_t *a)
+{
     if (!a->drain_waiting)
         return;
     if (zhashx_size (a->jobs) == 0) {
@@ -458,6 +464,12 @@ s_on_pipe (s_actor_t *a)
     return stop? -1: 0;
 }
 
+static bool
+s_ready (zsock_t *sock)
+{
+    return (zsock_events (sock) & ZMQ_POLLIN) != 0;
+}
+
 static void
 s_actor (zsock_t *pipe, void *arg)
 {
@@ -469,19 +481,38 @@ s_actor (zsock_t *pipe, void *arg)
     zsock_set_rcvhwm (a.pull, 0);
     s_reconnect (&a);
     zsock_signal (pipe, 0);
+    //  The poller is rebuilt only when a reconnect replaced the DEALER.
+    //  Each wakeup drains what is waiting (a bounded number per socket, so
+    //  neither side starves the other), and the timers run on their own
+    //  clock: under load a wakeup carries many messages, and scanning the
+    //  jobs per message made the actor cost grow with its capacity.
+    uint32_t tick_ms = a.w->opt.heartbeat_ms / 4 + 1;
+    int64_t next_tick = 0;
+    zpoller_t *poller = NULL;
+    zsock_t *polled_dealer = NULL;
     while (true) {
-        zpoller_t *poller = zpoller_new (pipe, a.dealer, a.pull, NULL);
-        zpoller_set_nonstop (poller, true);     //  signals are the owner's business
-        void *which = zpoller_wait (poller, (int) (a.w->opt.heartbeat_ms / 4 + 1));
-        zpoller_destroy (&poller);
-        if (which == pipe && s_on_pipe (&a) != 0)
+        if (!poller || polled_dealer != a.dealer) {
+            zpoller_destroy (&poller);
+            poller = zpoller_new (pipe, a.dealer, a.pull, NULL);
+            zpoller_set_nonstop (poller, true);     //  signals are the owner's business
+            polled_dealer = a.dealer;
+        }
+        int64_t now = zclock_mono ();
+        int wait = next_tick > now? (int) (next_tick - now): 0;
+        zpoller_wait (poller, wait);
+        if (s_ready (pipe) && s_on_pipe (&a) != 0)
             break;
-        if (which == a.dealer)
+        for (int n = 0; n < 256 && a.dealer && s_ready (a.dealer); n++)
             s_on_broker (&a);
-        else if (which == a.pull)
+        for (int n = 0; n < 256 && s_ready (a.pull); n++)
             s_on_pool (&a);
-        s_timers (&a);
+        if (zclock_mono () >= next_tick) {
+            s_timers (&a);
+            next_tick = zclock_mono () + tick_ms;
+        }
+        s_check_drain (&a);
     }
+    zpoller_destroy (&poller);
     //  The pool is stopped and joined before the actor (dp_worker_destroy),
     //  so no thread holds a job now. Jobs still in hand are dropped; their
     //  leases expire at the broker.
