@@ -10,6 +10,7 @@
 #include <czmq.h>
 
 #include "dp_broker.h"
+#include "dp_deal_index.h"
 #include "dp_store.h"
 #include "dp_wire.h"
 
@@ -77,7 +78,7 @@ typedef struct {
     zactor_t *monitor;
     zloop_t *loop;
     dp_store_t *store;
-    zhashx_t *deals;                //  id → dp_qdeal_t (non-final deals only)
+    dp_deal_index_t *deals;         //  id → dp_qdeal_t (non-final deals only)
     zhashx_t *workers;              //  routing id hex → dp_qworker_t
     dp_qworker_t **ring;              //  round-robin order for fair dispatch
     size_t ring_count, ring_next;

@@ -123,7 +123,7 @@ static void
 s_deal_free (dp_reactor_t *self, dp_qdeal_t *deal)
 {
     dp_qlist_remove (deal);
-    zhashx_delete (self->deals, deal->id);
+    dp_deal_index_delete (self->deals, deal->id);
     free (deal->batch);
     free (deal);
 }
@@ -364,19 +364,25 @@ dp_broker_recover (dp_reactor_t *self, const char *deal_id, const dp_store_activ
 {
     dp_qdeal_t *deal = calloc (1, sizeof *deal);
     char *copy = strdup (batch);
-    if (!deal || !copy || !dp_wire_deal_id_valid (deal_id)) {
+    size_t id_len = strlen (deal_id);
+    if (!deal || !copy || id_len >= sizeof deal->id || !dp_wire_deal_id_valid (deal_id)) {
         free (deal);
         free (copy);
         return;
     }
-    snprintf (deal->id, sizeof deal->id, "%s", deal_id);
+    memcpy (deal->id, deal_id, id_len + 1);
     deal->batch = copy;
     deal->priority = rec->priority % DP_PRIORITIES;
     deal->attempts = rec->attempts;
     deal->order = rec->order;
     deal->submitted_at_ms = rec->submitted_at_ms;
     memcpy (deal->body_sha256, rec->body_sha256, 32);
-    zhashx_insert (self->deals, deal->id, deal);
+    if (dp_deal_index_insert (self->deals, deal) != 0) {
+        dp_log_error ("broker: out of memory recovering deal=%s", deal->id);
+        free (deal->batch);
+        free (deal);
+        return;
+    }
     self->recovered++;
     if (rec->status == DP_ST_NEGOTIATING) {
         //  SPEC §2: a lease stays valid until its deadline after a restart.
@@ -400,7 +406,7 @@ static int
 s_existing (dp_reactor_t *self, MDB_txn *txn, const char *deal_id, uint8_t sha [32],
             char status [DP_WIRE_STATUS_MAX + 1])
 {
-    dp_qdeal_t *deal = zhashx_lookup (self->deals, deal_id);
+    dp_qdeal_t *deal = dp_deal_index_lookup (self->deals, deal_id);
     if (deal) {
         memcpy (sha, deal->body_sha256, 32);
         snprintf (status, DP_WIRE_STATUS_MAX + 1, "%s", dp_broker_state_status (deal));
@@ -441,21 +447,25 @@ s_submit_new (dp_reactor_t *self, const dp_wire_item_t *item, dp_qreply_t *reply
     dp_qdeal_t *deal = calloc (1, sizeof *deal);
     uint8_t *body = malloc (item->body_len? item->body_len: 1);
     char *batch = strdup (item->envelope.batch);
-    dp_op_t *op = deal && body && batch? s_op (self, DP_OP_SUBMIT, item->envelope.deal_id): NULL;
+    dp_op_t *op = NULL;
+    if (deal && body && batch) {
+        snprintf (deal->id, sizeof deal->id, "%s", item->envelope.deal_id);
+        if (dp_deal_index_insert (self->deals, deal) == 0
+            && !(op = s_op (self, DP_OP_SUBMIT, item->envelope.deal_id)))
+            dp_deal_index_delete (self->deals, deal->id);
+    }
     if (!op) {
         free (deal), free (body), free (batch);
         ack->code = DP_NOMEM;
         snprintf (ack->text, sizeof ack->text, "out of memory");
         return;
     }
-    snprintf (deal->id, sizeof deal->id, "%s", item->envelope.deal_id);
     deal->state = S_COMMITTING;
     deal->priority = item->envelope.priority % DP_PRIORITIES;
     deal->order = ++self->order;
     deal->submitted_at_ms = s_now ();
     deal->batch = batch;
     memcpy (deal->body_sha256, item->envelope.body_sha256, 32);
-    zhashx_insert (self->deals, deal->id, deal);
     memcpy (body, item->body, item->body_len);
     op->envelope = item->envelope;
     op->envelope.submitted_at_ms = deal->submitted_at_ms;
@@ -535,7 +545,7 @@ s_on_hello_worker (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire
     //  A reconnecting worker names the leases it still holds: those still
     //  valid are renewed under it (after a restart they are orphans).
     for (size_t i = 0; i < msg->lease_count; i++) {
-        dp_qdeal_t *deal = zhashx_lookup (self->deals, msg->leases [i].deal_id);
+        dp_qdeal_t *deal = dp_deal_index_lookup (self->deals, msg->leases [i].deal_id);
         if (!deal || deal->state != S_LEASED || deal->token != msg->leases [i].token)
             continue;
         dp_qlist_remove (deal);
@@ -572,7 +582,7 @@ static dp_qdeal_t *
 s_current_lease (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg_t *msg,
                  int reply_kind)
 {
-    dp_qdeal_t *deal = zhashx_lookup (self->deals, msg->deal_id);
+    dp_qdeal_t *deal = dp_deal_index_lookup (self->deals, msg->deal_id);
     dp_status code = DP_OK;
     const char *text = "";
     if (deal && deal->state == S_FINISHING && deal->token == msg->token)
@@ -715,7 +725,7 @@ s_on_annotate (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg
             return;
         }
     char batch [DP_BATCH_MAX + 1] = "", json [DP_WIRE_TX_MAX + 64];
-    dp_qdeal_t *deal = zhashx_lookup (self->deals, msg->deal_id);
+    dp_qdeal_t *deal = dp_deal_index_lookup (self->deals, msg->deal_id);
     if (deal)
         snprintf (batch, sizeof batch, "%s", deal->batch);
     dp_op_t *op = s_op (self, DP_OP_ANNOTATE, msg->deal_id);
@@ -837,7 +847,7 @@ static void
 s_committed_op (dp_reactor_t *self, dp_group_t *group, dp_op_t *op)
 {
     if (op->type == DP_OP_SUBMIT) {
-        dp_qdeal_t *deal = zhashx_lookup (self->deals, op->deal_id);
+        dp_qdeal_t *deal = dp_deal_index_lookup (self->deals, op->deal_id);
         dp_qreply_t *reply = op->ctx;
         if (op->result != DP_OK) {
             s_refuse_repeats (group->replies, op->deal_id);

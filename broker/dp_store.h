@@ -113,6 +113,9 @@ uint64_t dp_store_count (dp_store_t *self, int status);     //  final statuses
 uint64_t dp_store_oldest_seq (dp_store_t *self);
 void dp_store_map_info (dp_store_t *self, uint64_t *size, uint64_t *used);
 
+//  How many records `active` holds (pending and leased deals); 0 on error.
+uint64_t dp_store_active_count (dp_store_t *self);
+
 //  Calls fn for every record in `active` (recovery). The batch and record
 //  are views valid during the call.
 typedef void (dp_store_active_fn) (void *arg, const char *deal_id, const dp_store_active_t *rec,
