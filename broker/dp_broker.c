@@ -173,7 +173,8 @@ dp_broker_flush (dp_reactor_t *self)
     self->accum->last_seq = self->seq;
     self->accum->order = self->order;
     self->inflight = self->accum;
-    self->accum = dp_group_new ();
+    self->accum = self->spare? self->spare: dp_group_new ();
+    self->spare = NULL;
     if (!self->accum) {
         dp_log_error ("broker: out of memory");
         self->failed = true;
@@ -257,7 +258,12 @@ s_on_committer (zloop_t *loop, zsock_t *reader, void *arg)
     self->commits++;
     self->commit_ms_total += group->commit_ms;
     dp_broker_committed (self, group);
-    dp_group_destroy (&group);
+    if (self->spare || group->capacity > 4096)
+        dp_group_destroy (&group);      //  a burst's huge array is not kept
+    else {
+        dp_group_reset (group);
+        self->spare = group;
+    }
     dp_broker_dispatch (self);
     dp_broker_flush (self);
     if (self->draining && !self->inflight && self->accum->count == 0)
@@ -344,6 +350,7 @@ s_reactor_destroy (dp_reactor_t **self_p)
     free (self->ring);
     dp_group_destroy (&self->accum);
     dp_group_destroy (&self->inflight);
+    dp_group_destroy (&self->spare);
     dp_store_close (&self->store);
     free (self);
     *self_p = NULL;
@@ -409,6 +416,7 @@ s_bind (dp_reactor_t *self, dp_error_t *err)
     if (!self->router || !self->pub)
         return dp_error_set (err, DP_NOMEM, "cannot create sockets");
     self->router_raw = zsock_resolve (self->router);
+    self->pub_raw = zsock_resolve (self->pub);
     zsock_set_router_mandatory (self->router, 1);
     zsock_set_sndhwm (self->router, 200000);
     zsock_set_rcvhwm (self->router, 200000);

@@ -74,6 +74,7 @@ typedef struct {
     zsock_t *router;
     void *router_raw;
     zsock_t *pub;
+    void *pub_raw;
     zactor_t *committer;
     zactor_t *monitor;
     zloop_t *loop;
@@ -87,6 +88,7 @@ typedef struct {
     dp_qlist_t orphans;               //  leased before a restart, no worker yet
     dp_group_t *accum;              //  ops waiting for the next commit
     dp_group_t *inflight;           //  the group at the committer
+    dp_group_t *spare;              //  an emptied group, reused as the next accum
     uint64_t epoch, seq, published_seq, order, tokens;
     uint64_t submitted_total, completed_total, commits;
     double commit_ms_total;

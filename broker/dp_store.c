@@ -278,15 +278,27 @@ dp_group_add (dp_group_t *self)
 }
 
 void
+dp_group_reset (dp_group_t *self)
+{
+    for (size_t i = 0; i < self->count; i++) {
+        free (self->ops [i].data);
+        free (self->ops [i].event);
+        free (self->ops [i].live_event);
+    }
+    dp_op_t *ops = self->ops;
+    size_t capacity = self->capacity;
+    memset (self, 0, sizeof *self);
+    self->ops = ops;
+    self->capacity = capacity;
+}
+
+void
 dp_group_destroy (dp_group_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
     dp_group_t *self = *self_p;
-    for (size_t i = 0; i < self->count; i++) {
-        free (self->ops [i].data);
-        free (self->ops [i].event);
-    }
+    dp_group_reset (self);
     free (self->ops);
     free (self);
     *self_p = NULL;

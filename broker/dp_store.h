@@ -81,6 +81,8 @@ typedef struct {
     char value [DP_WIRE_TX_MAX + 1];
     uint8_t *event;             //  durable event frame, owned; NULL if none
     size_t event_len;
+    uint8_t *live_event;        //  FINAL: the published frame, with the result; owned
+    size_t live_event_len;
     uint64_t seq;
     dp_status result;           //  set by the committer: DP_OK, DP_FULL (submit refused), DP_NOTFOUND
     void *ctx;                  //  the reactor's, untouched here
@@ -127,6 +129,11 @@ dp_status dp_store_scan_active (dp_store_t *self, dp_store_active_fn *fn, void *
 dp_group_t *dp_group_new (void);
 dp_op_t *dp_group_add (dp_group_t *self);      //  zeroed op, NULL if out of memory
 void dp_group_destroy (dp_group_t **self_p);    //  frees op data and events
+//  Empties a group for reuse (frees op data and events, keeps the op
+//  array): big groups under load would otherwise be allocated, grown by
+//  copying and faulted in afresh for every commit. The replies list must
+//  have been handed off already.
+void dp_group_reset (dp_group_t *self);
 
 //  The committer actor: zactor_new (dp_store_committer, store). Send
 //  "p" with a dp_group_t *; it answers "p" with the same group once the
