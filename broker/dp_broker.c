@@ -12,6 +12,7 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "dp_frames.h"
 #include "dp_log.h"
 
 struct dp_broker_t {
@@ -201,17 +202,8 @@ s_on_router (zloop_t *loop, zsock_t *reader, void *arg)
         int more = zmq_msg_more (&id);
         if (more)
             zmq_msg_recv (&frame, self->router_raw, 0);
-        int extra = 0;
-        while (zmq_msg_more (&frame)) {     //  a well-formed message has one frame
-            zmq_msg_t skip;
-            zmq_msg_init (&skip);
-            zmq_msg_recv (&skip, self->router_raw, 0);
-            extra = 1;
-            int skip_more = zmq_msg_more (&skip);
-            zmq_msg_close (&skip);
-            if (!skip_more)
-                break;
-        }
+        //  A well-formed message has one frame after the routing id.
+        int extra = zmq_msg_more (&frame) && dp_frames_drop_rest (self->router_raw) > 0;
         if (zmq_msg_size (&id) <= DP_IDENTITY_MAX) {
             if (extra || !more) {
                 dp_wire_msg_t reply;

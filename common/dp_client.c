@@ -1,6 +1,7 @@
 /*  dp_client.c — a broker client over one DEALER and one SUB socket. */
 
 #include "dp_client.h"
+#include "dp_frames.h"
 
 #include <czmq.h>
 #include <stdlib.h>
@@ -576,15 +577,8 @@ dp_client_next_event (dp_client_t *self, int timeout_ms, dp_wire_event_t *event,
             continue;
         }
         int has_frame = zmq_msg_more (&topic) && zmq_msg_recv (&frame, sub, 0) >= 0;
-        while (has_frame && zmq_msg_more (&frame)) {    //  not ours: drop the rest
-            zmq_msg_t skip;
-            zmq_msg_init (&skip);
-            zmq_msg_recv (&skip, sub, 0);
-            int more = zmq_msg_more (&skip);
-            zmq_msg_close (&skip);
-            if (!more)
-                break;
-        }
+        if (has_frame && zmq_msg_more (&frame))
+            dp_frames_drop_rest (sub);                  //  not ours
         int ready;
         dp_status rc = s_on_live (self, has_frame? zmq_msg_data (&frame): NULL,
                                   has_frame? zmq_msg_size (&frame): 0, event, &ready, err);

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dp_frames.h"
 #include "dp_log.h"
 #include "dp_wire.h"
 
@@ -371,15 +372,8 @@ s_on_pool (s_actor_t *a)
         zmq_msg_init (&part [parts]);
         zmq_msg_recv (&part [parts++], pull, 0);
     }
-    while (zmq_msg_more (&part [parts - 1])) {     //  more than ours: drop the rest
-        zmq_msg_t skip;
-        zmq_msg_init (&skip);
-        zmq_msg_recv (&skip, pull, 0);
-        int more = zmq_msg_more (&skip);
-        zmq_msg_close (&skip);
-        if (!more)
-            break;
-    }
+    if (zmq_msg_more (&part [parts - 1]))
+        dp_frames_drop_rest (pull);             //  more than ours
     char kind = zmq_msg_size (&part [0]) == 1? *(char *) zmq_msg_data (&part [0]): 0;
     s_job_t *job = NULL;
     if (parts > 1 && zmq_msg_size (&part [1]) == sizeof job)
