@@ -2,7 +2,8 @@
 
     Internal. The reactor thread alone touches everything here:
     dp_broker.c (lifecycle, sockets, timers), dp_broker_ops.c (the protocol
-    handlers and the deal state machine). */
+    handlers and the deal state machine), dp_broker_submit.c (submits),
+    dp_broker_query.c (queries and replay), dp_deal_index.c (deals by id). */
 
 #ifndef DP_BROKER_INT_H_INCLUDED
 #define DP_BROKER_INT_H_INCLUDED
@@ -106,6 +107,27 @@ typedef struct {
 void dp_qlist_push (dp_qlist_t *list, dp_qdeal_t *deal);
 void dp_qlist_insert_ordered (dp_qlist_t *list, dp_qdeal_t *deal);
 void dp_qlist_remove (dp_qdeal_t *deal);
+
+//  dp_broker_ops.c: helpers the handler modules share
+int64_t dp_broker_now (void);                   //  Unix ms
+//  Copies a C string into a fixed field, cut at its size.
+void dp_broker_copy (char *dst, size_t size, const char *src);
+//  A zeroed op of type for deal_id in the next group; NULL (and the broker
+//  marked failed) if out of memory.
+dp_op_t *dp_broker_op (dp_reactor_t *self, dp_op_type type, const char *deal_id);
+//  Builds op's durable event (and a result's live event) with the next seq.
+void dp_broker_op_event (dp_reactor_t *self, dp_op_t *op, const char *type, const char *status,
+                         const char *reason, const char *batch, uint32_t attempt,
+                         const uint8_t *data, size_t data_len);
+//  Fills op's active record from the deal, with status.
+void dp_broker_fill_active (dp_op_t *op, const dp_qdeal_t *deal, int status);
+//  A reply of kind sent once the next group has committed; NULL if out of memory.
+dp_qreply_t *dp_broker_reply_later (dp_reactor_t *self, const uint8_t *id, size_t id_len,
+                                    int kind, uint64_t request_id);
+
+//  dp_broker_submit.c
+void dp_broker_on_submit (dp_reactor_t *self, const uint8_t *id, size_t id_len,
+                          dp_wire_msg_t *msg);
 
 //  dp_broker_ops.c
 void dp_broker_handle (dp_reactor_t *self, const uint8_t *id, size_t id_len,

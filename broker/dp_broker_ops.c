@@ -21,13 +21,11 @@
 #include "dp_log.h"
 #include "dp_sha256.h"
 
-#define DP_BODY_MAX (16u << 20)         //  SPEC §1: deal body 16 MiB
-
 //  Copies a C string into a fixed field, cut at its size (the wire encoder
 //  checks lengths again); snprintf's format parsing was a visible share of
 //  the reactor's time at three events per deal.
-static void
-s_copy (char *dst, size_t size, const char *src)
+void
+dp_broker_copy (char *dst, size_t size, const char *src)
 {
     size_t i = 0;
     for (; i + 1 < size && src [i]; i++)
@@ -35,8 +33,8 @@ s_copy (char *dst, size_t size, const char *src)
     dst [i] = '\0';
 }
 
-static int64_t
-s_now (void)
+int64_t
+dp_broker_now (void)
 {
     return zclock_time ();
 }
@@ -48,13 +46,14 @@ dp_broker_reply_error (dp_reactor_t *self, const uint8_t *id, size_t id_len, uin
     dp_wire_msg_t reply;
     dp_wire_msg_init (&reply, DP_WIRE_ERROR, request_id);
     reply.code = code;
-    s_copy (reply.text, sizeof reply.text, text);
+    dp_broker_copy (reply.text, sizeof reply.text, text);
     dp_broker_send (self, id, id_len, &reply);
 }
 
 //  A reply that goes out when the next group has committed.
-static dp_qreply_t *
-s_reply_later (dp_reactor_t *self, const uint8_t *id, size_t id_len, int kind, uint64_t request_id)
+dp_qreply_t *
+dp_broker_reply_later (dp_reactor_t *self, const uint8_t *id, size_t id_len, int kind,
+                       uint64_t request_id)
 {
     dp_qreply_t *reply = calloc (1, sizeof *reply);
     if (!reply)
@@ -78,8 +77,8 @@ dp_broker_state_status (const dp_qdeal_t *deal)
 }
 
 //  Builds the durable event of an op (stored with it, published after it).
-static void
-s_op_event (dp_reactor_t *self, dp_op_t *op, const char *type, const char *status,
+void
+dp_broker_op_event (dp_reactor_t *self, dp_op_t *op, const char *type, const char *status,
             const char *reason, const char *batch, uint32_t attempt,
             const uint8_t *data, size_t data_len)
 {
@@ -88,12 +87,12 @@ s_op_event (dp_reactor_t *self, dp_op_t *op, const char *type, const char *statu
     dp_wire_event_t *e = &msg.event;
     e->epoch = self->epoch;
     e->seq = ++self->seq;
-    s_copy (e->type, sizeof e->type, type);
-    s_copy (e->deal_id, sizeof e->deal_id, op->deal_id);
-    s_copy (e->status, sizeof e->status, status);
-    s_copy (e->reason, sizeof e->reason, reason);
-    s_copy (e->batch, sizeof e->batch, batch? batch: "");
-    e->time_ms = s_now ();
+    dp_broker_copy (e->type, sizeof e->type, type);
+    dp_broker_copy (e->deal_id, sizeof e->deal_id, op->deal_id);
+    dp_broker_copy (e->status, sizeof e->status, status);
+    dp_broker_copy (e->reason, sizeof e->reason, reason);
+    dp_broker_copy (e->batch, sizeof e->batch, batch? batch: "");
+    e->time_ms = dp_broker_now ();
     e->attempt = attempt;
     e->data = data;
     e->data_len = data_len;
@@ -111,8 +110,8 @@ s_op_event (dp_reactor_t *self, dp_op_t *op, const char *type, const char *statu
     }
 }
 
-static dp_op_t *
-s_op (dp_reactor_t *self, dp_op_type type, const char *deal_id)
+dp_op_t *
+dp_broker_op (dp_reactor_t *self, dp_op_type type, const char *deal_id)
 {
     dp_op_t *op = dp_group_add (self->accum);
     if (!op) {
@@ -121,12 +120,12 @@ s_op (dp_reactor_t *self, dp_op_type type, const char *deal_id)
         return NULL;
     }
     op->type = type;
-    s_copy (op->deal_id, sizeof op->deal_id, deal_id);
+    dp_broker_copy (op->deal_id, sizeof op->deal_id, deal_id);
     return op;
 }
 
-static void
-s_fill_active (dp_op_t *op, const dp_qdeal_t *deal, int status)
+void
+dp_broker_fill_active (dp_op_t *op, const dp_qdeal_t *deal, int status)
 {
     op->active.version = 1;
     op->active.status = (uint8_t) status;
@@ -137,7 +136,7 @@ s_fill_active (dp_op_t *op, const dp_qdeal_t *deal, int status)
     op->active.deadline_ms = status == DP_ST_NEGOTIATING? deal->deadline_ms: 0;
     op->active.submitted_at_ms = deal->submitted_at_ms;
     memcpy (op->active.body_sha256, deal->body_sha256, 32);
-    s_copy (op->batch, sizeof op->batch, deal->batch);
+    dp_broker_copy (op->batch, sizeof op->batch, deal->batch);
 }
 
 static void
@@ -232,7 +231,7 @@ s_make_ready (dp_reactor_t *self, dp_qdeal_t *deal)
     deal->state = S_PENDING;
     deal->worker = NULL;
     deal->token = 0;
-    deal->queued_at_ms = s_now ();
+    deal->queued_at_ms = dp_broker_now ();
     dp_qlist_insert_ordered (&self->ready [deal->priority % DP_PRIORITIES], deal);
 }
 
@@ -249,19 +248,19 @@ s_poison (dp_reactor_t *self, dp_qdeal_t *deal)
         "\"escrow_tx\":null,\"final_price\":null,\"reason\":\"%s\",\"signature\":null,"
         "\"signer\":null,\"status\":\"failed\",\"terms\":null,\"transcript\":[]}",
         deal->id, reason);
-    dp_op_t *op = s_op (self, DP_OP_FINAL, deal->id);
+    dp_op_t *op = dp_broker_op (self, DP_OP_FINAL, deal->id);
     if (!op)
         return;
     op->old_status = DP_ST_NEGOTIATING;
     op->new_status = DP_ST_FAILED;
     op->attempts = deal->attempts;
-    s_copy (op->reason, sizeof op->reason, reason);
+    dp_broker_copy (op->reason, sizeof op->reason, reason);
     op->data = malloc ((size_t) len);
     if (op->data) {
         memcpy (op->data, json, (size_t) len);
         op->data_len = (size_t) len;
     }
-    s_op_event (self, op, "result", "failed", reason, deal->batch, deal->attempts,
+    dp_broker_op_event (self, op, "result", "failed", reason, deal->batch, deal->attempts,
                 NULL, 0);
     op->ctx = deal;
     dp_qlist_remove (deal);
@@ -282,13 +281,13 @@ s_lease_lost (dp_reactor_t *self, dp_qdeal_t *deal, const char *why)
         return;
     }
     s_make_ready (self, deal);
-    dp_op_t *op = s_op (self, DP_OP_ACTIVE, deal->id);
+    dp_op_t *op = dp_broker_op (self, DP_OP_ACTIVE, deal->id);
     if (!op)
         return;
-    s_fill_active (op, deal, DP_ST_PENDING);
+    dp_broker_fill_active (op, deal, DP_ST_PENDING);
     op->old_status = DP_ST_NEGOTIATING;
     op->new_status = DP_ST_PENDING;
-    s_op_event (self, op, "status", "pending", why, deal->batch, deal->attempts, NULL, 0);
+    dp_broker_op_event (self, op, "status", "pending", why, deal->batch, deal->attempts, NULL, 0);
 }
 
 static dp_qdeal_t *
@@ -344,20 +343,20 @@ s_lease (dp_reactor_t *self, MDB_txn *txn, dp_qdeal_t *deal, dp_qworker_t *worke
     deal->state = S_LEASED;
     deal->worker = worker;
     deal->token = (self->epoch << 40) | (++self->tokens & ((1ull << 40) - 1));
-    deal->deadline_ms = s_now () + self->opt.lease_ms;
+    deal->deadline_ms = dp_broker_now () + self->opt.lease_ms;
     dp_qlist_push (&worker->leases, deal);
     if (s_send_job (self, txn, deal, worker) != 0) {
         //  The worker is gone (its heartbeat will tell) or the record is
         //  unreadable; the lease op below still records the delivery.
         dp_log_debug ("broker: job not delivered deal=%s worker=%s", deal->id, worker->name);
     }
-    dp_op_t *op = s_op (self, DP_OP_ACTIVE, deal->id);
+    dp_op_t *op = dp_broker_op (self, DP_OP_ACTIVE, deal->id);
     if (!op)
         return;
-    s_fill_active (op, deal, DP_ST_NEGOTIATING);
+    dp_broker_fill_active (op, deal, DP_ST_NEGOTIATING);
     op->old_status = DP_ST_PENDING;
     op->new_status = DP_ST_NEGOTIATING;
-    s_op_event (self, op, "status", "negotiating", "", deal->batch, deal->attempts + 1, NULL, 0);
+    dp_broker_op_event (self, op, "status", "negotiating", "", deal->batch, deal->attempts + 1, NULL, 0);
 }
 
 void
@@ -420,136 +419,6 @@ dp_broker_recover (dp_reactor_t *self, const char *deal_id, const dp_store_activ
 }
 
 //  --------------------------------------------------------------------------
-//  Submit
-
-//  The existing deal's body hash, from memory or the store. 0 if unknown.
-static int
-s_existing (dp_reactor_t *self, MDB_txn *txn, const char *deal_id, uint8_t sha [32],
-            char status [DP_WIRE_STATUS_MAX + 1])
-{
-    dp_qdeal_t *deal = dp_deal_index_lookup (self->deals, deal_id);
-    if (deal) {
-        memcpy (sha, deal->body_sha256, 32);
-        snprintf (status, DP_WIRE_STATUS_MAX + 1, "%s", dp_broker_state_status (deal));
-        return 1;
-    }
-    const uint8_t *record;
-    size_t len;
-    dp_wire_msg_t stored;
-    if (!txn || dp_store_get (self->store, txn, "deals", deal_id, &record, &len) != DP_OK
-        || dp_wire_decode (record, len, 0, 0, &stored, NULL) != DP_OK)
-        return 0;
-    memcpy (sha, stored.envelope.body_sha256, 32);
-    snprintf (status, DP_WIRE_STATUS_MAX + 1, "%s", stored.status);
-    dp_wire_msg_clear (&stored);
-    return 1;
-}
-
-static dp_status
-s_check_item (const dp_wire_item_t *item, dp_error_t *err)
-{
-    if (item->body_len > DP_BODY_MAX)
-        return dp_error_set (err, DP_LIMIT, "body: %zu bytes, the limit is %u", item->body_len,
-                             DP_BODY_MAX);
-    if (item->body_len != item->envelope.body_size)
-        return dp_error_set (err, DP_INVALID, "body_size: %llu, but the body has %zu bytes",
-                             (unsigned long long) item->envelope.body_size, item->body_len);
-    uint8_t sha [32];
-    dp_sha256 (item->body, item->body_len, sha);
-    if (memcmp (sha, item->envelope.body_sha256, 32) != 0)
-        return dp_error_set (err, DP_INVALID, "body_sha256: does not match the body");
-    return DP_OK;
-}
-
-static void
-s_submit_new (dp_reactor_t *self, const dp_wire_item_t *item, dp_qreply_t *reply, size_t index)
-{
-    dp_wire_ack_t *ack = &reply->msg.acks [index];
-    dp_qdeal_t *deal = calloc (1, sizeof *deal);
-    uint8_t *body = malloc (item->body_len? item->body_len: 1);
-    char *batch = strdup (item->envelope.batch);
-    dp_op_t *op = NULL;
-    if (deal && body && batch) {
-        s_copy (deal->id, sizeof deal->id, item->envelope.deal_id);
-        if (dp_deal_index_insert (self->deals, deal) == 0
-            && !(op = s_op (self, DP_OP_SUBMIT, item->envelope.deal_id)))
-            dp_deal_index_delete (self->deals, deal->id);
-    }
-    if (!op) {
-        free (deal), free (body), free (batch);
-        ack->code = DP_NOMEM;
-        snprintf (ack->text, sizeof ack->text, "out of memory");
-        return;
-    }
-    deal->state = S_COMMITTING;
-    deal->priority = item->envelope.priority % DP_PRIORITIES;
-    deal->order = ++self->order;
-    deal->submitted_at_ms = s_now ();
-    deal->batch = batch;
-    memcpy (deal->body_sha256, item->envelope.body_sha256, 32);
-    memcpy (body, item->body, item->body_len);
-    op->envelope = item->envelope;
-    op->envelope.submitted_at_ms = deal->submitted_at_ms;
-    op->data = body;
-    op->data_len = item->body_len;
-    op->new_status = DP_ST_PENDING;
-    s_fill_active (op, deal, DP_ST_PENDING);
-    s_op_event (self, op, "status", "pending", "", batch, 0, NULL, 0);
-    op->ctx = reply;
-    op->tag = index;
-    s_copy (ack->status, sizeof ack->status, "pending");
-}
-
-static void
-s_submit_item (dp_reactor_t *self, MDB_txn *txn, const dp_wire_item_t *item,
-               dp_qreply_t *reply, size_t index)
-{
-    dp_wire_ack_t *ack = &reply->msg.acks [index];
-    s_copy (ack->deal_id, sizeof ack->deal_id, item->envelope.deal_id);
-    dp_error_t err;
-    ack->code = DP_OK;
-    if (self->draining) {
-        ack->code = DP_FULL;
-        snprintf (ack->text, sizeof ack->text, "broker is shutting down: not accepted");
-        return;
-    }
-    if (s_check_item (item, &err) != DP_OK) {
-        ack->code = err.code;
-        s_copy (ack->text, sizeof ack->text, err.text);
-        return;
-    }
-    uint8_t sha [32];
-    if (s_existing (self, txn, item->envelope.deal_id, sha, ack->status)) {
-        if (memcmp (sha, item->envelope.body_sha256, 32) != 0) {
-            ack->code = DP_EXISTS;
-            snprintf (ack->text, sizeof ack->text, "deal_id exists with different content");
-        }
-        return;                 //  idempotent: acknowledged with the next commit
-    }
-    s_submit_new (self, item, reply, index);
-}
-
-static void
-s_on_submit (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg_t *msg)
-{
-    dp_qreply_t *reply = s_reply_later (self, id, id_len, DP_WIRE_SUBMIT_ACK, msg->request_id);
-    dp_wire_ack_t *acks = msg->count? calloc (msg->count, sizeof *acks): NULL;
-    if (!reply || (msg->count && !acks)) {
-        free (acks);
-        if (reply)
-            reply->msg.kind = DP_WIRE_ERROR, reply->msg.code = DP_NOMEM;
-        return;
-    }
-    reply->msg.acks = acks;
-    reply->msg.count = msg->count;
-    MDB_txn *txn = dp_store_read_begin (self->store);
-    for (size_t i = 0; i < msg->count; i++)
-        s_submit_item (self, txn, &msg->items [i], reply, i);
-    dp_store_read_end (self->store, &txn);
-    self->submitted_total += msg->count;
-}
-
-//  --------------------------------------------------------------------------
 //  Worker messages
 
 static void
@@ -560,9 +429,9 @@ s_on_hello_worker (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire
         dp_broker_reply_error (self, id, id_len, msg->request_id, DP_NOMEM, "out of memory");
         return;
     }
-    s_copy (worker->name, sizeof worker->name, msg->name);
+    dp_broker_copy (worker->name, sizeof worker->name, msg->name);
     worker->capacity = self->draining? 0: msg->capacity;
-    worker->last_seen_ms = s_now ();
+    worker->last_seen_ms = dp_broker_now ();
     //  A reconnecting worker names the leases it still holds: those still
     //  valid are renewed under it (after a restart they are orphans).
     for (size_t i = 0; i < msg->lease_count; i++) {
@@ -590,7 +459,7 @@ s_on_hello (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg_t 
     dp_wire_msg_t reply;
     dp_wire_msg_init (&reply, DP_WIRE_WELCOME, msg->request_id);
     reply.epoch = self->epoch;
-    s_copy (reply.endpoint, sizeof reply.endpoint, self->events_endpoint);
+    dp_broker_copy (reply.endpoint, sizeof reply.endpoint, self->events_endpoint);
     reply.heartbeat_ms = self->opt.heartbeat_ms;
     reply.lease_ms = self->opt.lease_ms;
     reply.frame_max = self->opt.frame_max;
@@ -626,10 +495,10 @@ s_current_lease (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_m
     if (reply_kind == DP_WIRE_DONE_ACK) {
         dp_wire_msg_t reply;
         dp_wire_msg_init (&reply, DP_WIRE_DONE_ACK, msg->request_id);
-        s_copy (reply.deal_id, sizeof reply.deal_id, msg->deal_id);
+        dp_broker_copy (reply.deal_id, sizeof reply.deal_id, msg->deal_id);
         reply.token = msg->token;
         reply.code = code;
-        s_copy (reply.text, sizeof reply.text, text);
+        dp_broker_copy (reply.text, sizeof reply.text, text);
         dp_broker_send (self, id, id_len, &reply);
         dp_log_info ("broker: result refused deal=%s reason=%s", msg->deal_id, text);
     }
@@ -650,9 +519,9 @@ s_on_done (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg_t *
     dp_qdeal_t *deal = s_current_lease (self, id, id_len, msg, DP_WIRE_DONE_ACK);
     if (!deal)
         return;
-    dp_op_t *op = s_op (self, DP_OP_FINAL, deal->id);
+    dp_op_t *op = dp_broker_op (self, DP_OP_FINAL, deal->id);
     uint8_t *data = malloc (msg->data_len? msg->data_len: 1);
-    dp_qreply_t *reply = s_reply_later (self, id, id_len, DP_WIRE_DONE_ACK, msg->request_id);
+    dp_qreply_t *reply = dp_broker_reply_later (self, id, id_len, DP_WIRE_DONE_ACK, msg->request_id);
     if (!op || !data || !reply) {
         free (data);
         return;
@@ -663,11 +532,11 @@ s_on_done (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg_t *
     op->old_status = DP_ST_NEGOTIATING;
     op->new_status = status;
     op->attempts = deal->attempts;         //  lost deliveries, as for active deals
-    s_copy (op->reason, sizeof op->reason, msg->reason);
-    s_op_event (self, op, "result", msg->status, msg->reason, deal->batch, deal->attempts + 1,
+    dp_broker_copy (op->reason, sizeof op->reason, msg->reason);
+    dp_broker_op_event (self, op, "result", msg->status, msg->reason, deal->batch, deal->attempts + 1,
                 NULL, 0);
     op->ctx = deal;
-    s_copy (reply->msg.deal_id, sizeof reply->msg.deal_id, deal->id);
+    dp_broker_copy (reply->msg.deal_id, sizeof reply->msg.deal_id, deal->id);
     reply->msg.token = msg->token;
     reply->msg.code = DP_OK;
     if (deal->worker)
@@ -689,17 +558,17 @@ s_on_release (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg_
     deal->token = 0;
     //  Not an attempt (SPEC §2), but not at once either: a worker whose
     //  backend is down would otherwise spin on the same deal.
-    deal->not_before_ms = s_now () + self->opt.release_delay_ms;
+    deal->not_before_ms = dp_broker_now () + self->opt.release_delay_ms;
     dp_qlist_push (&self->delayed, deal);
-    dp_op_t *op = s_op (self, DP_OP_ACTIVE, deal->id);
+    dp_op_t *op = dp_broker_op (self, DP_OP_ACTIVE, deal->id);
     if (!op)
         return;
-    s_fill_active (op, deal, DP_ST_PENDING);
+    dp_broker_fill_active (op, deal, DP_ST_PENDING);
     op->old_status = DP_ST_NEGOTIATING;
     op->new_status = DP_ST_PENDING;
     char why [DP_WIRE_TEXT_MAX + 1];
     snprintf (why, sizeof why, "released: %.400s", msg->reason);
-    s_op_event (self, op, "status", "pending", why, deal->batch, deal->attempts, NULL, 0);
+    dp_broker_op_event (self, op, "status", "pending", why, deal->batch, deal->attempts, NULL, 0);
 }
 
 static void
@@ -713,10 +582,10 @@ s_on_progress (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg
     dp_wire_event_t *e = &event.event;
     e->epoch = self->epoch;
     snprintf (e->type, sizeof e->type, "progress");
-    s_copy (e->deal_id, sizeof e->deal_id, deal->id);
+    dp_broker_copy (e->deal_id, sizeof e->deal_id, deal->id);
     snprintf (e->status, sizeof e->status, "negotiating");
-    s_copy (e->batch, sizeof e->batch, deal->batch);
-    e->time_ms = s_now ();
+    dp_broker_copy (e->batch, sizeof e->batch, deal->batch);
+    e->time_ms = dp_broker_now ();
     e->attempt = deal->attempts + 1;
     e->data = msg->data;
     e->data_len = msg->data_len;
@@ -748,15 +617,15 @@ s_on_annotate (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg
     char batch [DP_BATCH_MAX + 1] = "", json [DP_WIRE_TX_MAX + 64];
     dp_qdeal_t *deal = dp_deal_index_lookup (self->deals, msg->deal_id);
     if (deal)
-        s_copy (batch, sizeof batch, deal->batch);
-    dp_op_t *op = s_op (self, DP_OP_ANNOTATE, msg->deal_id);
-    dp_qreply_t *reply = s_reply_later (self, id, id_len, DP_WIRE_OK, msg->request_id);
+        dp_broker_copy (batch, sizeof batch, deal->batch);
+    dp_op_t *op = dp_broker_op (self, DP_OP_ANNOTATE, msg->deal_id);
+    dp_qreply_t *reply = dp_broker_reply_later (self, id, id_len, DP_WIRE_OK, msg->request_id);
     if (!op || !reply)
         return;
-    s_copy (op->key, sizeof op->key, msg->key);
-    s_copy (op->value, sizeof op->value, msg->value);
+    dp_broker_copy (op->key, sizeof op->key, msg->key);
+    dp_broker_copy (op->value, sizeof op->value, msg->value);
     int len = snprintf (json, sizeof json, "{\"%s\":\"%s\"}", msg->key, msg->value);
-    s_op_event (self, op, "annotation", "", "", batch, 0, (uint8_t *) json, (size_t) len);
+    dp_broker_op_event (self, op, "annotation", "", "", batch, 0, (uint8_t *) json, (size_t) len);
     op->ctx = reply;
 }
 
@@ -768,7 +637,7 @@ s_on_worker_msg (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_m
 {
     dp_qworker_t *worker = s_worker_lookup (self, id, id_len);
     if (worker)
-        worker->last_seen_ms = s_now ();
+        worker->last_seen_ms = dp_broker_now ();
     switch (msg->kind) {
         case DP_WIRE_DONE:      s_on_done (self, id, id_len, msg); return;
         case DP_WIRE_RELEASE:   s_on_release (self, id, id_len, msg); return;
@@ -800,7 +669,7 @@ dp_broker_handle (dp_reactor_t *self, const uint8_t *id, size_t id_len,
     }
     switch (msg.kind) {
         case DP_WIRE_HELLO:     s_on_hello (self, id, id_len, &msg); break;
-        case DP_WIRE_SUBMIT:    s_on_submit (self, id, id_len, &msg); break;
+        case DP_WIRE_SUBMIT:    dp_broker_on_submit (self, id, id_len, &msg); break;
         case DP_WIRE_STATUS:    dp_broker_on_status (self, id, id_len, &msg, 0); break;
         case DP_WIRE_RESULT:    dp_broker_on_status (self, id, id_len, &msg, 1); break;
         case DP_WIRE_LIST:      dp_broker_on_list (self, id, id_len, &msg); break;
@@ -913,10 +782,10 @@ s_renew (dp_reactor_t *self, dp_qworker_t *worker, int64_t now)
         if (deal->deadline_ms - now > (int64_t) self->opt.lease_ms / 2)
             continue;
         deal->deadline_ms = now + self->opt.lease_ms;
-        dp_op_t *op = s_op (self, DP_OP_ACTIVE, deal->id);
+        dp_op_t *op = dp_broker_op (self, DP_OP_ACTIVE, deal->id);
         if (!op)
             return;
-        s_fill_active (op, deal, DP_ST_NEGOTIATING);
+        dp_broker_fill_active (op, deal, DP_ST_NEGOTIATING);
         op->old_status = op->new_status = DP_ST_NEGOTIATING;
     }
 }
@@ -962,7 +831,7 @@ s_check_orphans (dp_reactor_t *self, int64_t now)
 void
 dp_broker_tick (dp_reactor_t *self)
 {
-    int64_t now = s_now ();
+    int64_t now = dp_broker_now ();
     int64_t second = now / 1000;
     while (self->rate_second < second) {
         self->rate_second++;
