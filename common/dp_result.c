@@ -49,7 +49,8 @@ dp_result_payload_digest (json_object *payload, uint8_t out [32], dp_error_t *er
 }
 
 dp_status
-dp_result_hash (json_object *result, uint8_t out [32], dp_error_t *err)
+dp_result_signed_text (json_object *result, char **text, size_t *len, uint8_t hash [32],
+                       dp_error_t *err)
 {
     if (!json_object_is_type (result, json_type_object))
         return dp_error_set (err, DP_INVALID, "result: not a JSON object");
@@ -67,9 +68,79 @@ dp_result_hash (json_object *result, uint8_t out [32], dp_error_t *err)
             return dp_error_set (err, DP_NOMEM, "result: out of memory");
         }
     }
-    dp_status rc = s_pydumps_sha256 (signed_part, out, err);
+    dp_status rc = dp_json_pydumps (signed_part, text, len, err);
     json_object_put (signed_part);
+    if (rc == DP_OK)
+        dp_sha256 (*text, *len, hash);
     return rc;
+}
+
+dp_status
+dp_result_hash (json_object *result, uint8_t out [32], dp_error_t *err)
+{
+    char *text;
+    size_t len;
+    dp_status rc = dp_result_signed_text (result, &text, &len, out, err);
+    if (rc == DP_OK)
+        free (text);
+    return rc;
+}
+
+dp_status
+dp_result_text (json_object *result, const char *signed_text, size_t signed_len, char **text,
+                size_t *len, dp_error_t *err)
+{
+    if (signed_len < 2 || signed_text [0] != '{' || signed_text [signed_len - 1] != '}')
+        return dp_error_set (err, DP_INVALID, "result: the signed text is not a JSON object");
+    size_t cap = signed_len + 256, used = signed_len - 1;
+    char *out = malloc (cap);
+    if (!out)
+        return dp_error_set (err, DP_NOMEM, "result: out of memory");
+    memcpy (out, signed_text, used);
+    int empty = signed_len == 2;
+    for (int i = 0; dp_result_unsigned_keys [i]; i++) {
+        const char *key = dp_result_unsigned_keys [i];
+        json_object *value = NULL;
+        if (!json_object_object_get_ex (result, key, &value))
+            continue;
+        char *member = NULL;
+        size_t member_len = 0, key_len = strlen (key);
+        dp_status rc = dp_json_pydumps (value, &member, &member_len, err);
+        if (rc != DP_OK) {
+            free (out);
+            return rc;
+        }
+        //  ", " + quoted key + ": " + value, then room for "}" and NUL.
+        size_t need = used + 2 + key_len + 4 + member_len + 2;
+        if (need > cap) {
+            char *grown = realloc (out, need * 2);
+            if (!grown) {
+                free (member);
+                free (out);
+                return dp_error_set (err, DP_NOMEM, "result: out of memory");
+            }
+            out = grown;
+            cap = need * 2;
+        }
+        if (!empty) {
+            memcpy (out + used, ", ", 2);
+            used += 2;
+        }
+        out [used++] = '"';
+        memcpy (out + used, key, key_len);
+        used += key_len;
+        memcpy (out + used, "\": ", 3);
+        used += 3;
+        memcpy (out + used, member, member_len);
+        used += member_len;
+        empty = 0;
+        free (member);
+    }
+    out [used++] = '}';
+    out [used] = '\0';
+    *text = out;
+    *len = used;
+    return DP_OK;
 }
 
 //  Adds value under key, taking it over; on failure releases both and

@@ -49,6 +49,19 @@ dp_status dp_result_transcript_digest (json_object *transcript, uint8_t out [32]
 dp_status dp_result_hash (json_object *result, uint8_t out [32],
                           dp_error_t *err) DP_MUST_CHECK;
 
+//  The signed text itself: *text (malloc'd, the caller frees) is
+//  json.dumps(result minus unsigned keys, sort_keys=True), hash its SHA-256.
+dp_status dp_result_signed_text (json_object *result, char **text, size_t *len,
+                                 uint8_t hash [32], dp_error_t *err) DP_MUST_CHECK;
+
+//  The whole result as one line of JSON, made from its signed text (as
+//  dp_result_signed_text returned it) followed by the unsigned members
+//  present in result, in dp_result_unsigned_keys order: the signed part is
+//  serialised once for both the hash and the wire. *text is malloc'd.
+//  DP_INVALID if signed_text is not an object; DP_NOMEM.
+dp_status dp_result_text (json_object *result, const char *signed_text, size_t signed_len,
+                          char **text, size_t *len, dp_error_t *err) DP_MUST_CHECK;
+
 //  out = SHA-256(json.dumps(payload, sort_keys=True)): report_data[0:32]
 //  of SPEC §5. Same errors as dp_result_transcript_digest.
 dp_status dp_result_payload_digest (json_object *payload, uint8_t out [32],

@@ -448,29 +448,32 @@ s_finish (s_run_t *run, dp_job_outcome_t *outcome)
                             run->reason [0]? json_object_new_string (run->reason): NULL);
     s_timing (run, "total_us", &run->started);
 
+    //  The signed part is serialised once: its text is hashed and signed,
+    //  then sent with the unsigned members (signature among them) after it.
     uint8_t result_hash [32], digest [32], signature [65];
     dp_error_t err;
-    if (dp_result_hash (result, result_hash, &err) != DP_OK) {
+    char *signed_text = NULL;
+    size_t signed_len = 0;
+    if (dp_result_signed_text (result, &signed_text, &signed_len, result_hash, &err) != DP_OK) {
         dp_log_error ("deal=%s cannot hash result: %s", run->job->envelope->deal_id, err.text);
         return err.code == DP_NOMEM? DP_NOMEM: DP_INTERNAL;
     }
     dp_eth_eip191_hash32 (result_hash, digest);
     if (dp_enclave_key_sign (run->pipeline->key, digest, signature, &err) != DP_OK) {
         dp_log_error ("deal=%s cannot sign result: %s", run->job->envelope->deal_id, err.text);
+        free (signed_text);
         return DP_INTERNAL;
     }
     char text [133];
     dp_eth_signature_format (signature, text);
     json_object_object_add (result, "signature", json_object_new_string (text));
-
-    size_t len = 0;
-    const char *json = json_object_to_json_string_length (
-        result, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-    outcome->result_json = json? malloc (len + 1): NULL;
-    if (!outcome->result_json)
-        return DP_NOMEM;
-    memcpy (outcome->result_json, json, len + 1);
-    outcome->result_len = len;
+    dp_status rc = dp_result_text (result, signed_text, signed_len, &outcome->result_json,
+                                   &outcome->result_len, &err);
+    free (signed_text);
+    if (rc != DP_OK) {
+        dp_log_error ("deal=%s cannot serialise result: %s", run->job->envelope->deal_id, err.text);
+        return rc == DP_NOMEM? DP_NOMEM: DP_INTERNAL;
+    }
     snprintf (outcome->status, sizeof outcome->status, "%s", run->status);
     snprintf (outcome->reason, sizeof outcome->reason, "%s", run->reason);
     return DP_OK;

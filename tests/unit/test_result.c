@@ -151,3 +151,43 @@ Test (result, unsigned_keys_and_errors)
     cr_assert_eq (dp_result_transcript_digest (array, digest, &err), DP_INVALID);
     json_object_put (array);
 }
+
+Test (result, text_is_the_signed_text_then_the_unsigned_members)
+{
+    json_object *result = json_tokener_parse (
+        "{\"deal_id\": \"d-1\", \"agreed\": true, \"final_price\": 730.0, \"signature\": \"0xab\", "
+        "\"worker\": \"w\", \"timings\": {\"total_us\": 12}, \"reason\": null}");
+    cr_assert_not_null (result);
+    char *signed_text = NULL, *text = NULL;
+    size_t signed_len = 0, len = 0;
+    uint8_t hash [32], want [32];
+    cr_assert_eq (dp_result_signed_text (result, &signed_text, &signed_len, hash, NULL), DP_OK);
+    cr_expect_str_eq (signed_text,
+                      "{\"agreed\": true, \"deal_id\": \"d-1\", \"final_price\": 730.0, \"reason\": null}");
+    cr_assert_eq (dp_result_hash (result, want, NULL), DP_OK);
+    cr_expect_arr_eq (hash, want, 32);
+    cr_assert_eq (dp_result_text (result, signed_text, signed_len, &text, &len, NULL), DP_OK);
+    cr_expect_str_eq (text, "{\"agreed\": true, \"deal_id\": \"d-1\", \"final_price\": 730.0, "
+                            "\"reason\": null, \"signature\": \"0xab\", \"worker\": \"w\", "
+                            "\"timings\": {\"total_us\": 12}}");
+    cr_expect_eq (len, strlen (text));
+    //  The text is the same object, and hashes the same once parsed again.
+    json_object *again = json_tokener_parse (text);
+    cr_assert_not_null (again);
+    cr_expect (json_object_equal (again, result));
+    cr_assert_eq (dp_result_hash (again, hash, NULL), DP_OK);
+    cr_expect_arr_eq (hash, want, 32);
+    json_object_put (again);
+    free (text);
+    free (signed_text);
+
+    //  An object with only unsigned members, and a signed text that is not an object.
+    json_object *bare = json_tokener_parse ("{\"signature\": null}");
+    cr_assert_eq (dp_result_text (bare, "{}", 2, &text, &len, NULL), DP_OK);
+    cr_expect_str_eq (text, "{\"signature\": null}");
+    free (text);
+    dp_error_t err;
+    cr_expect_eq (dp_result_text (bare, "[]", 2, &text, &len, &err), DP_INVALID);
+    json_object_put (bare);
+    json_object_put (result);
+}
