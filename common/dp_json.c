@@ -20,7 +20,6 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,19 +29,6 @@ s_is_digit (unsigned char c)
 {
     return c >= '0' && c <= '9';
 }
-
-//  Writers: 1 for the bytes ensure_ascii writes as they are.
-static unsigned char s_out_plain [256];
-
-static void
-s_classes_init (void)
-{
-    for (int c = 0x20; c < 0x7f; c++)
-        s_out_plain [c] = 1;
-    s_out_plain ['"'] = s_out_plain ['\\'] = 0;
-}
-
-static pthread_once_t s_classes_once = PTHREAD_ONCE_INIT;
 
 //  ---------------------------------------------------------------------
 //  Parsing
@@ -307,7 +293,7 @@ s_put (s_writer_t *w, const char *data, size_t size)
     if (w->nomem)
         return;
     if (w->len + size + 1 > w->cap) {
-        size_t cap = w->cap? w->cap: 256;
+        size_t cap = w->cap? w->cap: 1024;      //  a deal body fits at once
         while (cap < w->len + size + 1)
             cap *= 2;
         char *grown = realloc (w->data, cap);
@@ -353,13 +339,10 @@ static int
 s_write_string (s_writer_t *w, const char *text, size_t len)
 {
     const unsigned char *s = (const unsigned char *) text;
-    pthread_once (&s_classes_once, s_classes_init);
     s_put (w, "\"", 1);
     size_t i = 0;
     while (i < len) {
-        size_t run = i;
-        while (run < len && s_out_plain [s [run]])
-            run++;
+        size_t run = i + dp_json_tree_plain_run (s + i, len - i);
         s_put (w, text + i, run - i);
         if ((i = run) >= len)
             break;

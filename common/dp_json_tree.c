@@ -88,6 +88,32 @@ s_hex4 (const unsigned char *s, size_t avail, uint32_t *unit)
     return 0;
 }
 
+size_t
+dp_json_tree_plain_run (const unsigned char *s, size_t len)
+{
+    //  A word of 8 bytes is plain when no byte is >= 0x80, < 0x20, '"',
+    //  '\\' or 0x7F: each test is the exact "some byte is zero/less"
+    //  bit trick (Hacker's Delight 6-1), so a flagged word is only ever
+    //  one that really holds such a byte; it is then finished bytewise.
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w, quote, slash, del;
+        memcpy (&w, s + i, 8);
+        quote = w ^ (ones * '"');
+        slash = w ^ (ones * '\\');
+        del = w ^ (ones * 0x7F);
+        uint64_t special = w | ((w - ones * 0x20) & ~w)
+                         | ((quote - ones) & ~quote) | ((slash - ones) & ~slash)
+                         | ((del - ones) & ~del);
+        if (special & highs)
+            break;
+    }
+    while (i < len && s [i] >= 0x20 && s [i] < 0x7F && s [i] != '"' && s [i] != '\\')
+        i++;
+    return i;
+}
+
 //  Byte classes, so the common bytes cost one table look-up each.
 enum { S_OTHER, S_PLAIN, S_SPACE, S_PUNCT, S_QUOTE, S_NUMBER, S_LETTER };
 static unsigned char s_in_string [256];     //  S_PLAIN: printable ASCII standing for itself
@@ -196,7 +222,7 @@ s_lex_string (s_lexer_t *lx)
     size_t len = lx->len;
     lx->nul_escape = lx->escaped = 0;
     while (lx->pos < len) {
-        size_t pos = lx->pos;
+        size_t pos = lx->pos + dp_json_tree_plain_run (text + lx->pos, len - lx->pos);
         while (pos < len && s_in_string [text [pos]] == S_PLAIN)
             pos++;
         lx->pos = pos;

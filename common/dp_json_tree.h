@@ -45,4 +45,10 @@ dp_status dp_json_tree_parse (const char *text, size_t len, int max_depth, json_
 //  (truncated, overlong, a surrogate, beyond U+10FFFF).
 size_t dp_json_tree_utf8_decode (const unsigned char *s, size_t avail, uint32_t *cp);
 
+//  The length of the run at the start of s[0..len) of bytes a JSON
+//  string holds and writes as themselves: printable ASCII 0x20..0x7E
+//  other than '"' and '\\'. Checks 8 bytes at a time (strings are most
+//  of a deal's bytes, and both the parser and the writers scan them).
+size_t dp_json_tree_plain_run (const unsigned char *s, size_t len);
+
 #endif
