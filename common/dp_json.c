@@ -293,7 +293,9 @@ s_put (s_writer_t *w, const char *data, size_t size)
     if (w->nomem)
         return;
     if (w->len + size + 1 > w->cap) {
-        size_t cap = w->cap? w->cap: 1024;      //  a deal body fits at once
+        //  Most deal bodies fit at once; 1000 stays below glibc's large
+        //  requests (1 KiB and up), which consolidate the free lists.
+        size_t cap = w->cap? w->cap: 1000;
         while (cap < w->len + size + 1)
             cap *= 2;
         char *grown = realloc (w->data, cap);

@@ -88,6 +88,32 @@ s_hex4 (const unsigned char *s, size_t avail, uint32_t *unit)
     return 0;
 }
 
+#if defined (__SSE2__)
+#include <emmintrin.h>
+
+size_t
+dp_json_tree_plain_run (const unsigned char *s, size_t len)
+{
+    //  16 bytes at a time: a signed compare with 0x20 catches both the
+    //  control characters and every byte >= 0x80.
+    const __m128i space = _mm_set1_epi8 (0x20), quote = _mm_set1_epi8 ('"');
+    const __m128i slash = _mm_set1_epi8 ('\\'), del = _mm_set1_epi8 (0x7F);
+    size_t i = 0;
+    for (; i + 16 <= len; i += 16) {
+        __m128i v = _mm_loadu_si128 ((const __m128i *) (s + i));
+        __m128i special = _mm_or_si128 (_mm_or_si128 (_mm_cmplt_epi8 (v, space), _mm_cmpeq_epi8 (v, quote)),
+                                        _mm_or_si128 (_mm_cmpeq_epi8 (v, slash), _mm_cmpeq_epi8 (v, del)));
+        unsigned mask = (unsigned) _mm_movemask_epi8 (special);
+        if (mask)
+            return i + (size_t) __builtin_ctz (mask);
+    }
+    while (i < len && s [i] >= 0x20 && s [i] < 0x7F && s [i] != '"' && s [i] != '\\')
+        i++;
+    return i;
+}
+
+#else
+
 size_t
 dp_json_tree_plain_run (const unsigned char *s, size_t len)
 {
@@ -113,6 +139,8 @@ dp_json_tree_plain_run (const unsigned char *s, size_t len)
         i++;
     return i;
 }
+
+#endif
 
 //  Byte classes, so the common bytes cost one table look-up each.
 enum { S_OTHER, S_PLAIN, S_SPACE, S_PUNCT, S_QUOTE, S_NUMBER, S_LETTER };
@@ -361,8 +389,10 @@ s_structural (s_lexer_t *lx, size_t where, dp_status code, const char *reason)
 //  ---------------------------------------------------------------------
 //  Values
 
-#define S_LOCAL_FRAMES 64
-#define S_LOCAL_BYTES  512
+//  The parser lives on the caller's stack (about 1 KiB): a heap block
+//  that size costs a malloc_consolidate per parse in glibc.
+#define S_LOCAL_FRAMES 32
+#define S_LOCAL_BYTES  256
 
 typedef struct {
     json_object *container;
@@ -706,13 +736,12 @@ dp_json_tree_parse (const char *text, size_t len, int max_depth, json_object **o
                     size_t *where, const char **reason)
 {
     pthread_once (&s_once, s_once_init);
-    s_parser_t *p = malloc (sizeof *p);
-    if (!p || !s_c_locale) {
-        free (p);
+    if (!s_c_locale) {
         *where = 0;
         *reason = "out of memory";
         return DP_NOMEM;
     }
+    s_parser_t parser, *p = &parser;
     p->lx = (s_lexer_t) { (const unsigned char *) text, len, 0, 0, NULL, DP_INVALID, 0, 0, 0 };
     //  json-c's depth: the top value is at 0, and a container at
     //  max_depth - 1 may not hold anything; p->max_depth is that depth,
@@ -739,6 +768,5 @@ dp_json_tree_parse (const char *text, size_t len, int max_depth, json_object **o
         *out = p->root;
     else
         json_object_put (p->root);
-    free (p);
     return rc == 0? DP_OK: status;
 }
