@@ -46,6 +46,11 @@ typedef struct {
 static int
 s_known_index (const char *key)
 {
+    //  The steps name keys with literals the compiler usually merges
+    //  with the table's, so the pointers alone mostly decide.
+    for (int i = 0; i < (int) S_KNOWN_KEYS; i++)
+        if (s_known_keys [i] == key)
+            return i;
     for (int i = 0; i < (int) S_KNOWN_KEYS; i++)
         if (s_known_keys [i][0] == key [0] && strcmp (s_known_keys [i], key) == 0)
             return i;

@@ -287,25 +287,33 @@ typedef struct {
     const char *reason;
 } s_writer_t;
 
-static void
-s_put (s_writer_t *w, const char *data, size_t size)
+//  Room for size more bytes and the NUL; -1 when out of memory.
+static int
+s_grow (s_writer_t *w, size_t size)
 {
     if (w->nomem)
-        return;
-    if (w->len + size + 1 > w->cap) {
-        //  Most deal bodies fit at once; 1000 stays below glibc's large
-        //  requests (1 KiB and up), which consolidate the free lists.
-        size_t cap = w->cap? w->cap: 1000;
-        while (cap < w->len + size + 1)
-            cap *= 2;
-        char *grown = realloc (w->data, cap);
-        if (!grown) {
-            w->nomem = 1;
-            return;
-        }
-        w->data = grown;
-        w->cap = cap;
+        return -1;
+    //  Most deal bodies fit at once; 1000 stays below glibc's large
+    //  requests (1 KiB and up), which consolidate the free lists.
+    size_t cap = w->cap? w->cap: 1000;
+    while (cap < w->len + size + 1)
+        cap *= 2;
+    char *grown = realloc (w->data, cap);
+    if (!grown) {
+        w->nomem = 1;
+        return -1;
     }
+    w->data = grown;
+    w->cap = cap;
+    return 0;
+}
+
+//  Inline: the writers put a few bytes at a time.
+static inline void
+s_put (s_writer_t *w, const char *data, size_t size)
+{
+    if (w->len + size + 1 > w->cap && s_grow (w, size))
+        return;
     memcpy (w->data + w->len, data, size);
     w->len += size;
 }
