@@ -12,9 +12,15 @@
 #include "dp_deal.h"
 #include "dp_submit_input.h"
 
+//  Items live in fixed blocks that never move: growing a single array
+//  of ~700-byte items by realloc copied it all on the loading thread
+//  while the other cores waited, and an item's address stays valid.
+#define S_BLOCK_ITEMS 4096
+
 struct dp_submit_deals_t {
-    dp_submit_deal_t *items;
-    size_t count, cap;
+    dp_submit_deal_t **blocks;
+    size_t block_count, blocks_cap;
+    size_t count, cap;          //  items in use, items the blocks hold
     zlistx_t *names;            //  file names the items point to
     zhashx_t *by_id;            //  deal_id -> index + 1 (as a pointer-sized integer)
 };
@@ -35,20 +41,31 @@ dp_submit_deals_new (void)
     return self;
 }
 
+static dp_submit_deal_t *
+s_item (dp_submit_deals_t *self, size_t i)
+{
+    return &self->blocks [i / S_BLOCK_ITEMS][i % S_BLOCK_ITEMS];
+}
+
 //  Room for `need` items in all.
 static dp_status
 s_reserve (dp_submit_deals_t *self, size_t need)
 {
-    if (need <= self->cap)
-        return DP_OK;
-    size_t cap = self->cap? self->cap: 1024;
-    while (cap < need)
-        cap *= 2;
-    dp_submit_deal_t *grown = realloc (self->items, cap * sizeof *grown);
-    if (!grown)
-        return DP_NOMEM;
-    self->items = grown;
-    self->cap = cap;
+    while (self->cap < need) {
+        if (self->block_count == self->blocks_cap) {
+            size_t cap = self->blocks_cap? 2 * self->blocks_cap: 16;
+            dp_submit_deal_t **grown = realloc (self->blocks, cap * sizeof *grown);
+            if (!grown)
+                return DP_NOMEM;
+            self->blocks = grown;
+            self->blocks_cap = cap;
+        }
+        dp_submit_deal_t *block = malloc (S_BLOCK_ITEMS * sizeof *block);
+        if (!block)
+            return DP_NOMEM;
+        self->blocks [self->block_count++] = block;
+        self->cap += S_BLOCK_ITEMS;
+    }
     return DP_OK;
 }
 
@@ -60,7 +77,7 @@ s_check_repeat (dp_submit_deals_t *self, const dp_envelope_t *envelope, dp_error
     void *found = zhashx_lookup (self->by_id, envelope->deal_id);
     if (!found)
         return DP_OK;
-    const dp_submit_deal_t *first = &self->items [(size_t) (uintptr_t) found - 1];
+    const dp_submit_deal_t *first = s_item (self, (size_t) (uintptr_t) found - 1);
     if (memcmp (first->envelope.body_sha256, envelope->body_sha256, 32) == 0)
         return DP_EXISTS;
     return dp_error_set (err, DP_INVALID,
@@ -102,7 +119,7 @@ s_append (dp_submit_deals_t *self, dp_submit_deal_t *item, size_t line, dp_error
         item->body = NULL;
         return rc == DP_EXISTS? DP_OK: rc;      //  an identical repeat is dropped quietly
     }
-    dp_submit_deal_t *place = &self->items [self->count];
+    dp_submit_deal_t *place = s_item (self, self->count);
     if (place != item) {
         *place = *item;
         item->body = NULL;
@@ -200,7 +217,7 @@ s_place_chunk (dp_submit_deals_t *self, s_slot_t *slots, size_t count)
 {
     int room = s_reserve (self, self->count + count) == DP_OK;
     for (size_t i = 0; i < count; i++) {
-        slots [i].item = room? &self->items [self->count + i]: NULL;
+        slots [i].item = room? s_item (self, self->count + i): NULL;
         if (!room && slots [i].rc == DP_OK)
             slots [i].rc = dp_error_set (&slots [i].err, DP_NOMEM, "out of memory");
     }
@@ -332,14 +349,14 @@ dp_submit_deals_count (dp_submit_deals_t *self)
 const dp_submit_deal_t *
 dp_submit_deals_get (dp_submit_deals_t *self, size_t i)
 {
-    return i < self->count? &self->items [i]: NULL;
+    return i < self->count? s_item (self, i): NULL;
 }
 
 const dp_submit_deal_t *
 dp_submit_deals_find (dp_submit_deals_t *self, const char *deal_id)
 {
     void *found = zhashx_lookup (self->by_id, deal_id);
-    return found? &self->items [(size_t) (uintptr_t) found - 1]: NULL;
+    return found? s_item (self, (size_t) (uintptr_t) found - 1): NULL;
 }
 
 void
@@ -349,8 +366,10 @@ dp_submit_deals_destroy (dp_submit_deals_t **self_p)
         return;
     dp_submit_deals_t *self = *self_p;
     for (size_t i = 0; i < self->count; i++)
-        free (self->items [i].body);
-    free (self->items);
+        free (s_item (self, i)->body);
+    for (size_t b = 0; b < self->block_count; b++)
+        free (self->blocks [b]);
+    free (self->blocks);
     zlistx_destroy (&self->names);
     zhashx_destroy (&self->by_id);
     free (self);
