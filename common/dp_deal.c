@@ -21,12 +21,15 @@
 //  The fields a deal may have; others are ignored and left out of the body.
 //  Kept in byte order, the canonical body's order, so writing the body
 //  needs no sort.
-static const char *const s_known_keys [] = {
-    "batch", "budget_by_terms", "buyer_budget", "buyer_engine", "buyer_requirements",
-    "data_description", "data_hash", "deal_id", "escrow_amount_eth", "floor_by_terms",
-    "floor_price", "max_rounds", "seller_address", "seller_email_eml", "seller_engine",
-    "seller_proof", "terms_options", NULL
-};
+#define S_KNOWN(X) \
+    X (batch) X (budget_by_terms) X (buyer_budget) X (buyer_engine) X (buyer_requirements) \
+    X (data_description) X (data_hash) X (deal_id) X (escrow_amount_eth) X (floor_by_terms) \
+    X (floor_price) X (max_rounds) X (seller_address) X (seller_email_eml) X (seller_engine) \
+    X (seller_proof) X (terms_options)
+#define S_NAME(key) #key,
+#define S_LENGTH(key) sizeof #key - 1,
+static const char *const s_known_keys [] = { S_KNOWN (S_NAME) NULL };
+static const size_t s_known_length [] = { S_KNOWN (S_LENGTH) };
 #define S_KNOWN_KEYS (sizeof s_known_keys / sizeof s_known_keys [0] - 1)
 
 typedef struct {
@@ -41,20 +44,27 @@ typedef struct {
 //  ---------------------------------------------------------------------
 //  Small readers
 
-//  The index of a known key, or -1. The first letter rules out most
-//  keys before a strcmp.
+//  The index of a known key of `length` bytes, or -1: the length and
+//  the first letter rule out nearly every other key before a memcmp.
+static int
+s_known_find (const char *key, size_t length)
+{
+    for (int i = 0; i < (int) S_KNOWN_KEYS; i++)
+        if (s_known_length [i] == length && s_known_keys [i][0] == key [0]
+        &&  memcmp (s_known_keys [i], key, length) == 0)
+            return i;
+    return -1;
+}
+
+//  The same for a name the steps use: literals the compiler usually
+//  merges with the table's, so the pointers alone mostly decide.
 static int
 s_known_index (const char *key)
 {
-    //  The steps name keys with literals the compiler usually merges
-    //  with the table's, so the pointers alone mostly decide.
     for (int i = 0; i < (int) S_KNOWN_KEYS; i++)
         if (s_known_keys [i] == key)
             return i;
-    for (int i = 0; i < (int) S_KNOWN_KEYS; i++)
-        if (s_known_keys [i][0] == key [0] && strcmp (s_known_keys [i], key) == 0)
-            return i;
-    return -1;
+    return s_known_find (key, strlen (key));
 }
 
 //  Sorts the input's members into r->known in one walk: the steps ask
@@ -65,7 +75,7 @@ s_gather (s_reader_t *r)
 {
     memset (r->known, 0, sizeof r->known);
     json_object_object_foreach (r->object, key, value) {
-        int index = s_known_index (key);
+        int index = s_known_find (key, strlen (key));
         if (index >= 0)
             r->known [index] = value;
     }

@@ -5,6 +5,7 @@
 #include <czmq.h>
 #include <libgen.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,47 +168,65 @@ typedef struct {
     dp_submit_deal_t *item;     //  where it is validated into (in the list's array)
 } s_slot_t;
 
+//  One chunk's validation. Threads take records S_GRAB at a time from a
+//  shared counter, so the loading thread, which first reads the next
+//  chunk, still finds work when it joins in, and no thread waits on a
+//  slower slice.
+#define S_GRAB 16
+
 typedef struct {
     s_slot_t *slots;
-    size_t count, first, step;
+    size_t count;
+    atomic_size_t next;
     const dp_submit_deals_options_t *options;
+    pthread_t ids [S_THREADS_MAX];
+    size_t started;
 } s_job_t;
 
 static void *
 s_validate_slots (void *arg)
 {
     s_job_t *job = arg;
-    for (size_t i = job->first; i < job->count; i += job->step) {
-        s_slot_t *slot = &job->slots [i];
-        if (slot->rc == DP_OK)
-            slot->rc = s_validate (slot->text, slot->len, job->options, NULL, slot->item, &slot->err);
+    size_t first;
+    while ((first = atomic_fetch_add (&job->next, S_GRAB)) < job->count) {
+        size_t end = job->count - first > S_GRAB? first + S_GRAB: job->count;
+        for (size_t i = first; i < end; i++) {
+            s_slot_t *slot = &job->slots [i];
+            if (slot->rc == DP_OK)
+                slot->rc = s_validate (slot->text, slot->len, job->options, NULL, slot->item,
+                                       &slot->err);
+        }
     }
     return NULL;
 }
 
+//  Starts a thread per core on the chunk (none for a few records: not
+//  worth a thread); s_job_finish validates what is left here and waits.
 static void
-s_validate_chunk (s_slot_t *slots, size_t count, const dp_submit_deals_options_t *options)
+s_job_start (s_job_t *job, s_slot_t *slots, size_t count, const dp_submit_deals_options_t *options)
 {
     long cores = sysconf (_SC_NPROCESSORS_ONLN);
     size_t threads = cores < 1? 1: cores > S_THREADS_MAX? S_THREADS_MAX: (size_t) cores;
     if (threads > count / 64 + 1)
-        threads = count / 64 + 1;       //  small inputs: not worth a thread
-    s_job_t jobs [S_THREADS_MAX];
-    pthread_t ids [S_THREADS_MAX];
-    size_t started = 0;
-    for (size_t t = 0; t < threads; t++)
-        jobs [t] = (s_job_t) { slots, count, t, threads, options };
-    for (size_t t = 1; t < threads; t++)
-        if (pthread_create (&ids [t], NULL, s_validate_slots, &jobs [t]) == 0)
-            started = t;
-        else
-            break;
-    //  Slices whose thread did not start run here, after our own.
-    for (size_t t = 0; t < threads; t++)
-        if (t == 0 || t > started)
-            s_validate_slots (&jobs [t]);
-    for (size_t t = 1; t <= started; t++)
-        pthread_join (ids [t], NULL);
+        threads = count / 64 + 1;
+    job->slots = slots;
+    job->count = count;
+    atomic_init (&job->next, 0);
+    job->options = options;
+    job->started = 0;
+    for (size_t t = 0; threads > 1 && t < threads; t++) {
+        if (pthread_create (&job->ids [t], NULL, s_validate_slots, job) != 0)
+            break;              //  what no thread takes is done in s_job_finish
+        job->started++;
+    }
+}
+
+static void
+s_job_finish (s_job_t *job)
+{
+    s_validate_slots (job);
+    for (size_t t = 0; t < job->started; t++)
+        pthread_join (job->ids [t], NULL);
 }
 
 //  Points each record at its place in the list's array; if there is no
@@ -315,26 +334,44 @@ dp_submit_deals_load (dp_submit_deals_t *self, const char *path,
     //  the same file gives the same label from anywhere.
     dp_submit_deals_options_t local = options? *options: (dp_submit_deals_options_t) { 0 };
     char *copy = strdup (strcmp (path, "-") == 0? "stdin": path);
-    s_slot_t *slots = calloc (S_CHUNK_RECORDS, sizeof *slots);
+    //  Two chunks: one is validated while the next one is read.
+    s_slot_t *slots [2] = { calloc (S_CHUNK_RECORDS, sizeof (s_slot_t)),
+                            calloc (S_CHUNK_RECORDS, sizeof (s_slot_t)) };
+    size_t counts [2] = { 0, 0 };
+    dp_status reads [2] = { DP_NOTFOUND, DP_NOTFOUND };
     dp_status rc = DP_OK;
-    if (!copy || !slots || !zlistx_add_end (self->names, strdup (name)))
+    if (!copy || !slots [0] || !slots [1] || !zlistx_add_end (self->names, strdup (name)))
         rc = dp_error_set (err, DP_NOMEM, "out of memory");
     if (!local.batch && copy)
         local.batch = basename (copy);
     s_load_t load = { self, name, report, valid, invalid };
-    while (rc == DP_OK) {
-        size_t count = 0;
-        rc = s_read_chunk (input, slots, &count, err);
-        s_place_chunk (self, slots, count);
-        s_validate_chunk (slots, count, &local);
-        dp_status merged = s_merge_chunk (&load, slots, count, err);
-        if (merged != DP_OK)
+    if (rc == DP_OK)
+        reads [0] = s_read_chunk (input, slots [0], &counts [0], err);
+    for (int cur = 0; rc == DP_OK; cur = !cur) {
+        s_slot_t *chunk = slots [cur];
+        size_t count = counts [cur];
+        s_job_t job;
+        s_place_chunk (self, chunk, count);
+        s_job_start (&job, chunk, count, &local);
+        counts [!cur] = 0;
+        if (reads [cur] == DP_OK)
+            reads [!cur] = s_read_chunk (input, slots [!cur], &counts [!cur], err);
+        s_job_finish (&job);
+        dp_status merged = s_merge_chunk (&load, chunk, count, err);
+        if (merged != DP_OK) {
             rc = merged;
+            for (size_t i = 0; i < counts [!cur]; i++)
+                free (slots [!cur][i].text);        //  read, never to be validated
+        }
         else
-        if (rc == DP_INVALID)
-            *err = slots [count - 1].err;
+        if (reads [cur] != DP_OK) {
+            rc = reads [cur];
+            if (rc == DP_INVALID)
+                *err = chunk [count - 1].err;
+        }
     }
-    free (slots);
+    free (slots [0]);
+    free (slots [1]);
     dp_submit_input_destroy (&input);
     free (copy);
     return rc == DP_NOTFOUND? DP_OK: rc;
