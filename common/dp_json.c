@@ -426,18 +426,39 @@ s_member_compare (const void *a, const void *b)
     return strcmp (((const s_member_t *) a)->key, ((const s_member_t *) b)->key);
 }
 
+//  Objects of a few members (nearly all of ours) are sorted in place by
+//  insertion: qsort's set-up cost more than sorting them.
+#define S_SMALL_OBJECT 16
+
+static void
+s_sort_members (s_member_t *members, size_t count)
+{
+    if (count > S_SMALL_OBJECT) {
+        qsort (members, count, sizeof *members, s_member_compare);
+        return;
+    }
+    for (size_t i = 1; i < count; i++) {
+        s_member_t member = members [i];
+        size_t j = i;
+        for (; j > 0 && strcmp (members [j - 1].key, member.key) > 0; j--)
+            members [j] = members [j - 1];
+        members [j] = member;
+    }
+}
+
 static int
 s_write_object (s_writer_t *w, json_object *value, int depth)
 {
     size_t count = (size_t) json_object_object_length (value), i = 0;
-    s_member_t *members = malloc ((count? count: 1) * sizeof *members);
+    s_member_t local [S_SMALL_OBJECT];
+    s_member_t *members = count <= S_SMALL_OBJECT? local: malloc (count * sizeof *members);
     if (!members)
         return s_writer_fail (w, DP_NOMEM, "out of memory");
     json_object_object_foreach (value, key, member) {
         members [i].key = key;
         members [i++].value = member;
     }
-    qsort (members, count, sizeof *members, s_member_compare);
+    s_sort_members (members, count);
     s_put (w, "{", 1);
     int rc = 0;
     for (i = 0; i < count && rc == 0; i++) {
@@ -449,7 +470,8 @@ s_write_object (s_writer_t *w, json_object *value, int depth)
             rc = s_write_value (w, members [i].value, depth + 1);
     }
     s_put (w, "}", 1);
-    free (members);
+    if (members != local)
+        free (members);
     return rc;
 }
 
@@ -558,7 +580,7 @@ dp_json_canonical_members (const char *const *keys, json_object *const *values, 
         n++;
     }
     if (!sorted)
-        qsort (members, n, sizeof *members, s_member_compare);
+        s_sort_members (members, n);
     s_writer_t w = { NULL, 0, 0, 0, ",", ":", 1, DP_OK, NULL };
     s_put (&w, "{", 1);
     for (size_t i = 0; i < n; i++) {
