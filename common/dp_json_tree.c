@@ -532,6 +532,49 @@ s_make_int (const unsigned char *s, size_t n)
     return json_object_new_int64 ((int64_t) magnitude);
 }
 
+//  Clinger's fast path (1990): a decimal whose digits make an integer
+//  below 10^15 (so below 2^53, exact as a double) scaled by 10^k with
+//  |k| <= 22 (an exact power of ten as a double) is the correctly
+//  rounded result of one IEEE multiplication or division, which is what
+//  strtod returns. Prices ("903.50") always take it; it skips strtod's
+//  multi-precision set-up. Returns 0 and *value, or -1 to use strtod.
+static const double s_powers [] = {
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+    1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22
+};
+
+static int
+s_fast_double (const unsigned char *s, size_t n, double *value)
+{
+    size_t i = s [0] == '-';
+    uint64_t digits = 0;
+    int count = 0, scale = 0, exponent = 0, exponent_sign = 1;
+    for (int fraction = 0; i < n; i++) {
+        if (s [i] == '.' && !fraction) {
+            fraction = 1;
+            continue;
+        }
+        if (!s_is_digit (s [i]))
+            break;
+        count += count > 0 || s [i] != '0';         //  significant digits
+        digits = digits * 10 + (uint64_t) (s [i] - '0');
+        scale -= fraction;
+    }
+    if (i < n && (s [i] == 'e' || s [i] == 'E')) {
+        i++;
+        if (s [i] == '+' || s [i] == '-')
+            exponent_sign = s [i++] == '-'? -1: 1;
+        for (; i < n && exponent < 1000; i++)
+            exponent = exponent * 10 + (s [i] - '0');
+    }
+    int k = scale + exponent_sign * exponent;
+    if (count > 15 || i < n || k < -22 || k > 22)
+        return -1;
+    double magnitude = k < 0? (double) digits / s_powers [-k]: (double) digits * s_powers [k];
+    *value = s [0] == '-'? -magnitude: magnitude;
+    return 0;
+}
+
 //  A number with a fraction or exponent: the double strtod reads in the
 //  C locale (out of range gives +-inf or 0, as json-c's tokener), with
 //  its source text kept (json_object_new_double_s).
@@ -542,7 +585,9 @@ s_make_double (s_parser_t *p, const unsigned char *s, size_t n)
         return NULL;
     memcpy (p->scratch, s, n);
     p->scratch [n] = '\0';
-    double value = strtod_l (p->scratch, NULL, s_c_locale);
+    double value;
+    if (s_fast_double (s, n, &value))
+        value = strtod_l (p->scratch, NULL, s_c_locale);
     json_object *number = json_object_new_double_s (value, p->scratch);
     if (!number)
         s_nomem (p);

@@ -393,3 +393,48 @@ Test (json_tree, utf8_decoder)
     cr_assert_eq (dp_json_tree_utf8_decode ((const unsigned char *) "\xed\xb0\x80", 3, &cp), 0, "surrogate");
     cr_assert_eq (dp_json_tree_utf8_decode ((const unsigned char *) "\x80", 1, &cp), 0, "continuation");
 }
+
+//  Doubles come out bit for bit as strtod reads them, whether they take
+//  the fast path (at most 15 significant digits, 10^-22..10^22) or not.
+static void
+s_same_as_strtod (const char *text)
+{
+    json_object *value = NULL;
+    dp_error_t err;
+    cr_assert_eq (dp_json_parse (text, strlen (text), &value, &err), DP_OK, "%s: %s", text, err.text);
+    double ours = json_object_get_double (value), libc = strtod (text, NULL);
+    cr_assert_eq (memcmp (&ours, &libc, sizeof ours), 0, "%s: %a, strtod %a", text, ours, libc);
+    cr_assert_str_eq (json_object_get_userdata (value), text);
+    json_object_put (value);
+}
+
+Test (json_tree, doubles_as_strtod)
+{
+    const char *cases [] = {
+        "0.1", "903.50", "0.29", "-0.0", "0.000001", "1e22", "1e23", "4.35e-20", "1e-22", "1e-23",
+        "999999999999999e22", "9999999999999999e22", "9007199254740993.0", "123456789012345.6",
+        "1.7976931348623157e308", "5e-324", "2.2250738585072011e-308", "1E+05", "12.5e-3",
+        "0.5e1", "1.00000000000000000000000000001", "0.00000000000000000000000000001e29",
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases [0]; i++)
+        s_same_as_strtod (cases [i]);
+    //  And a spread of generated ones: 1-12 integer digits, 0-12
+    //  fraction digits (zeros often), exponents up to +-400.
+    srand (7);
+    for (int t = 0; t < 100000; t++) {
+        char text [128], *at = text;
+        if (rand () % 2)
+            *at++ = '-';
+        int whole = rand () % 12, fraction = rand () % 12;
+        *at++ = whole? (char) ('1' + rand () % 9): '0';
+        for (int i = 1; i < whole; i++)
+            *at++ = (char) ('0' + rand () % 10);
+        *at++ = '.';
+        for (int i = 0; i < fraction + 1; i++)
+            *at++ = rand () % 4? (char) ('0' + rand () % 10): '0';
+        if (rand () % 2)
+            at += sprintf (at, "e%d", rand () % 2? rand () % 30 - 15: rand () % 800 - 400);
+        *at = '\0';
+        s_same_as_strtod (text);
+    }
+}
