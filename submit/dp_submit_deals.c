@@ -13,6 +13,15 @@
 #include "dp_deal.h"
 #include "dp_submit_input.h"
 
+//  deal_id -> item index: open addressing with linear probing, each
+//  bucket holding the id's hash and the index + 1 (0: empty). It replaced
+//  a zhashx, whose look-up and insert (a strdup each, strings hashed again
+//  as it grew) were most of the serial append when loading.
+typedef struct {
+    uint64_t hash;
+    size_t index1;
+} s_bucket_t;
+
 //  Items live in fixed blocks that never move: growing a single array
 //  of ~700-byte items by realloc copied it all on the loading thread
 //  while the other cores waited, and an item's address stays valid.
@@ -23,7 +32,8 @@ struct dp_submit_deals_t {
     size_t block_count, blocks_cap;
     size_t count, cap;          //  items in use, items the blocks hold
     zlistx_t *names;            //  file names the items point to
-    zhashx_t *by_id;            //  deal_id -> index + 1 (as a pointer-sized integer)
+    s_bucket_t *table;          //  deal_id -> item (see s_bucket)
+    size_t table_cap;           //  a power of two, or 0 before the first item
 };
 
 dp_submit_deals_t *
@@ -33,8 +43,7 @@ dp_submit_deals_new (void)
     if (!self)
         return NULL;
     self->names = zlistx_new ();
-    self->by_id = zhashx_new ();
-    if (!self->names || !self->by_id) {
+    if (!self->names) {
         dp_submit_deals_destroy (&self);
         return NULL;
     }
@@ -70,15 +79,66 @@ s_reserve (dp_submit_deals_t *self, size_t need)
     return DP_OK;
 }
 
+//  FNV-1a: the ids are the user's own input, not a peer's.
+static uint64_t
+s_hash (const char *key)
+{
+    uint64_t hash = 0xcbf29ce484222325ull;
+    for (; *key; key++)
+        hash = (hash ^ (unsigned char) *key) * 0x100000001b3ull;
+    return hash;
+}
+
+//  The bucket holding deal_id, or the empty one where it would go; NULL
+//  while there is no table.
+static s_bucket_t *
+s_bucket (dp_submit_deals_t *self, const char *deal_id, uint64_t hash)
+{
+    size_t mask = self->table_cap - 1;
+    for (size_t at = (size_t) hash & mask; self->table_cap; at = (at + 1) & mask) {
+        s_bucket_t *bucket = &self->table [at];
+        if (!bucket->index1
+        ||  (bucket->hash == hash
+             && strcmp (s_item (self, bucket->index1 - 1)->envelope.deal_id, deal_id) == 0))
+            return bucket;
+    }
+    return NULL;
+}
+
+//  Room for one more id: the table stays at most half full.
+static dp_status
+s_table_grow (dp_submit_deals_t *self)
+{
+    if (2 * (self->count + 1) <= self->table_cap)
+        return DP_OK;
+    size_t cap = self->table_cap? 2 * self->table_cap: 4096;
+    s_bucket_t *table = calloc (cap, sizeof *table);
+    if (!table)
+        return DP_NOMEM;
+    for (size_t i = 0; i < self->table_cap; i++) {
+        s_bucket_t *old = &self->table [i];
+        size_t at = (size_t) old->hash & (cap - 1);
+        while (old->index1 && table [at].index1)
+            at = (at + 1) & (cap - 1);
+        if (old->index1)
+            table [at] = *old;
+    }
+    free (self->table);
+    self->table = table;
+    self->table_cap = cap;
+    return DP_OK;
+}
+
 //  A deal id seen before: the same body is a harmless repeat (skipped),
 //  another body is an error naming the first line.
 static dp_status
-s_check_repeat (dp_submit_deals_t *self, const dp_envelope_t *envelope, dp_error_t *err)
+s_check_repeat (dp_submit_deals_t *self, const dp_envelope_t *envelope, uint64_t hash,
+                dp_error_t *err)
 {
-    void *found = zhashx_lookup (self->by_id, envelope->deal_id);
-    if (!found)
+    s_bucket_t *found = s_bucket (self, envelope->deal_id, hash);
+    if (!found || !found->index1)
         return DP_OK;
-    const dp_submit_deal_t *first = s_item (self, (size_t) (uintptr_t) found - 1);
+    const dp_submit_deal_t *first = s_item (self, found->index1 - 1);
     if (memcmp (first->envelope.body_sha256, envelope->body_sha256, 32) == 0)
         return DP_EXISTS;
     return dp_error_set (err, DP_INVALID,
@@ -112,9 +172,12 @@ s_validate (const char *text, size_t len, const dp_submit_deals_options_t *optio
 //  The caller has reserved room; item may already be the next free place
 //  of the array (where loading validates into), or any place after it.
 static dp_status
-s_append (dp_submit_deals_t *self, dp_submit_deal_t *item, size_t line, dp_error_t *err)
+s_append (dp_submit_deals_t *self, dp_submit_deal_t *item, uint64_t hash, size_t line,
+          dp_error_t *err)
 {
-    dp_status rc = s_check_repeat (self, &item->envelope, err);
+    dp_status rc = s_check_repeat (self, &item->envelope, hash, err);
+    if (rc == DP_OK && s_table_grow (self) != DP_OK)
+        rc = dp_error_set (err, DP_NOMEM, "out of memory");
     if (rc != DP_OK) {
         free (item->body);
         item->body = NULL;
@@ -127,7 +190,8 @@ s_append (dp_submit_deals_t *self, dp_submit_deal_t *item, size_t line, dp_error
     }
     place->file = zlistx_last (self->names);
     place->line = line;
-    zhashx_insert (self->by_id, place->envelope.deal_id, (void *) (uintptr_t) (self->count + 1));
+    s_bucket_t *bucket = s_bucket (self, place->envelope.deal_id, hash);
+    *bucket = (s_bucket_t) { hash, self->count + 1 };
     self->count++;
     return DP_OK;
 }
@@ -143,7 +207,7 @@ dp_submit_deals_add (dp_submit_deals_t *self, const char *text, size_t len, cons
         return dp_error_set (err, DP_NOMEM, "out of memory");
     dp_submit_deal_t item;
     dp_status rc = s_validate (text, len, options, file, &item, err);
-    return rc == DP_OK? s_append (self, &item, line, err): rc;
+    return rc == DP_OK? s_append (self, &item, s_hash (item.envelope.deal_id), line, err): rc;
 }
 
 //  ---------------------------------------------------------------------
@@ -166,6 +230,7 @@ typedef struct {
     dp_status rc;               //  reader's or validator's
     dp_error_t err;
     dp_submit_deal_t *item;     //  where it is validated into (in the list's array)
+    uint64_t hash;              //  of its deal_id, once valid
 } s_slot_t;
 
 //  One chunk's validation. Threads take records S_GRAB at a time from a
@@ -195,6 +260,8 @@ s_validate_slots (void *arg)
             if (slot->rc == DP_OK)
                 slot->rc = s_validate (slot->text, slot->len, job->options, NULL, slot->item,
                                        &slot->err);
+            if (slot->rc == DP_OK)
+                slot->hash = s_hash (slot->item->envelope.deal_id);
         }
     }
     return NULL;
@@ -258,7 +325,7 @@ s_merge_chunk (s_load_t *load, s_slot_t *slots, size_t count, dp_error_t *err)
     for (size_t i = 0; i < count; i++) {
         s_slot_t *slot = &slots [i];
         if (slot->rc == DP_OK && fatal == DP_OK)
-            slot->rc = s_append (load->self, slot->item, slot->line, &slot->err);
+            slot->rc = s_append (load->self, slot->item, slot->hash, slot->line, &slot->err);
         else
         if (slot->rc == DP_OK) {
             free (slot->item->body);
@@ -392,8 +459,8 @@ dp_submit_deals_get (dp_submit_deals_t *self, size_t i)
 const dp_submit_deal_t *
 dp_submit_deals_find (dp_submit_deals_t *self, const char *deal_id)
 {
-    void *found = zhashx_lookup (self->by_id, deal_id);
-    return found? s_item (self, (size_t) (uintptr_t) found - 1): NULL;
+    s_bucket_t *found = deal_id? s_bucket (self, deal_id, s_hash (deal_id)): NULL;
+    return found && found->index1? s_item (self, found->index1 - 1): NULL;
 }
 
 void
@@ -408,7 +475,7 @@ dp_submit_deals_destroy (dp_submit_deals_t **self_p)
         free (self->blocks [b]);
     free (self->blocks);
     zlistx_destroy (&self->names);
-    zhashx_destroy (&self->by_id);
+    free (self->table);
     free (self);
     *self_p = NULL;
 }
