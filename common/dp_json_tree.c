@@ -16,6 +16,9 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined (__SSE2__)
+#include <emmintrin.h>          //  SSE2 is part of every x86-64
+#endif
 
 //  ---------------------------------------------------------------------
 //  Characters
@@ -89,7 +92,6 @@ s_hex4 (const unsigned char *s, size_t avail, uint32_t *unit)
 }
 
 #if defined (__SSE2__)
-#include <emmintrin.h>
 
 size_t
 dp_json_tree_plain_run (const unsigned char *s, size_t len)
