@@ -267,8 +267,9 @@ s_validate_slots (void *arg)
     return NULL;
 }
 
-//  Starts a thread per core on the chunk (none for a few records: not
-//  worth a thread); s_job_finish validates what is left here and waits.
+//  Starts a thread on the chunk per core but one (none for a few records:
+//  not worth a thread): this thread keeps the last core busy reading the
+//  next chunk, then s_job_finish validates what is left here and waits.
 static void
 s_job_start (s_job_t *job, s_slot_t *slots, size_t count, const dp_submit_deals_options_t *options)
 {
@@ -281,8 +282,8 @@ s_job_start (s_job_t *job, s_slot_t *slots, size_t count, const dp_submit_deals_
     atomic_init (&job->next, 0);
     job->options = options;
     job->started = 0;
-    for (size_t t = 0; threads > 1 && t < threads; t++) {
-        if (pthread_create (&job->ids [t], NULL, s_validate_slots, job) != 0)
+    for (size_t t = 1; t < threads; t++) {
+        if (pthread_create (&job->ids [job->started], NULL, s_validate_slots, job) != 0)
             break;              //  what no thread takes is done in s_job_finish
         job->started++;
     }
