@@ -2,6 +2,7 @@
 
     bench_broker --bin DIR [--reps 5] [--jobs 20000] [--fsync-jobs 600]
                  [--backlog 200000] [--samples 200] [--kills 10]
+                 [--only throughput|latency|kill|restart]
 
     Starts beanstalkd (Debian's; -f 0 fsync every write, -f 50 the default,
     and without a binlog) and dp-broker on loopback TCP, 1 KB jobs, one
@@ -31,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -746,6 +748,8 @@ static void
 s_row (const char *name, double *dp, double *other, int reps, const char *unit, const char *goal)
 {
     double ratio [MAX_REPS], lo, hi, dlo, dhi, olo, ohi;
+    if (dp [0] == 0 && other [0] == 0)
+        return;                 //  a part left out with --only
     for (int i = 0; i < reps; i++)
         ratio [i] = other [i] > 0? dp [i] / other [i]: 0;
     double d = s_median (dp, reps, &dlo, &dhi);
@@ -755,11 +759,20 @@ s_row (const char *name, double *dp, double *other, int reps, const char *unit, 
             unit, r, lo, hi, goal);
 }
 
+//  --only NAME runs one part (throughput, latency, kill, restart); the
+//  other rows then print zeros.
+static int
+s_wanted (const char *only, const char *part)
+{
+    return !*only || strcmp (only, part) == 0;
+}
+
 int
 main (int argc, char **argv)
 {
     int reps = 5, samples = 200, kills = 10;
     long jobs = 20000, fsync_jobs = 600, backlog = 200000;
+    const char *only = "";
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!strcmp (argv [i], "--bin")) s_bin = argv [i + 1];
         else if (!strcmp (argv [i], "--reps")) reps = atoi (argv [i + 1]);
@@ -768,6 +781,7 @@ main (int argc, char **argv)
         else if (!strcmp (argv [i], "--backlog")) backlog = atol (argv [i + 1]);
         else if (!strcmp (argv [i], "--samples")) samples = atoi (argv [i + 1]);
         else if (!strcmp (argv [i], "--kills")) kills = atoi (argv [i + 1]);
+        else if (!strcmp (argv [i], "--only")) only = argv [i + 1];
     }
     reps = reps < 1? 1: reps > MAX_REPS? MAX_REPS: reps;
     dp_log_set_level (DP_LOG_ERROR);
@@ -788,21 +802,42 @@ main (int argc, char **argv)
     char bs_dir [300];
     snprintf (bs_dir, sizeof bs_dir, "%s/bs-backlog", s_tmp);
     int bs_port = s_free_port ();
-    fprintf (stderr, "bench: filling backlogs of %ld jobs\n", backlog);
-    s_dp_fill (&filled, backlog);
-    s_bs_fill (bs_port, bs_dir, backlog);
+    memset (dp_thr, 0, sizeof dp_thr); memset (f0, 0, sizeof f0); memset (f50, 0, sizeof f50);
+    memset (nb, 0, sizeof nb); memset (ev, 0, sizeof ev); memset (dl50, 0, sizeof dl50);
+    memset (dl99, 0, sizeof dl99); memset (bl50, 0, sizeof bl50); memset (bl99, 0, sizeof bl99);
+    memset (dk50, 0, sizeof dk50); memset (dk99, 0, sizeof dk99); memset (bk50, 0, sizeof bk50);
+    memset (bk99, 0, sizeof bk99); memset (drs, 0, sizeof drs); memset (brs, 0, sizeof brs);
+    if (s_wanted (only, "restart")) {
+        fprintf (stderr, "bench: filling backlogs of %ld jobs\n", backlog);
+        s_dp_fill (&filled, backlog);
+        s_bs_fill (bs_port, bs_dir, backlog);
+    }
     for (int r = 0; r < reps; r++) {
         fprintf (stderr, "bench: repetition %d/%d\n", r + 1, reps);
-        dp_thr [r] = s_dp_throughput (jobs, &ev [r]);
-        f0 [r] = s_bs_throughput ("0", fsync_jobs);
-        f50 [r] = s_bs_throughput ("50", jobs);
-        nb [r] = s_bs_throughput ("none", jobs);
-        s_dp_latency (samples, &dl50 [r], &dl99 [r]);
-        s_bs_latency ("0", samples, &bl50 [r], &bl99 [r]);
-        s_dp_kill (kills, &dk50 [r], &dk99 [r]);
-        s_bs_kill (kills, &bk50 [r], &bk99 [r]);
-        drs [r] = s_dp_restart (&filled);
-        brs [r] = s_bs_restart (bs_port, bs_dir);
+        if (s_wanted (only, "throughput")) {
+            struct rusage u0, u1;
+            getrusage (RUSAGE_SELF, &u0);
+            dp_thr [r] = s_dp_throughput (jobs, &ev [r]);
+            getrusage (RUSAGE_SELF, &u1);
+            fprintf (stderr, "bench: dp clients user %.2f s sys %.2f s\n",
+                     (double) (u1.ru_utime.tv_sec - u0.ru_utime.tv_sec) + (double) (u1.ru_utime.tv_usec - u0.ru_utime.tv_usec) / 1e6,
+                     (double) (u1.ru_stime.tv_sec - u0.ru_stime.tv_sec) + (double) (u1.ru_stime.tv_usec - u0.ru_stime.tv_usec) / 1e6);
+            f0 [r] = s_bs_throughput ("0", fsync_jobs);
+            f50 [r] = s_bs_throughput ("50", jobs);
+            nb [r] = s_bs_throughput ("none", jobs);
+        }
+        if (s_wanted (only, "latency")) {
+            s_dp_latency (samples, &dl50 [r], &dl99 [r]);
+            s_bs_latency ("0", samples, &bl50 [r], &bl99 [r]);
+        }
+        if (s_wanted (only, "kill")) {
+            s_dp_kill (kills, &dk50 [r], &dk99 [r]);
+            s_bs_kill (kills, &bk50 [r], &bk99 [r]);
+        }
+        if (s_wanted (only, "restart")) {
+            drs [r] = s_dp_restart (&filled);
+            brs [r] = s_bs_restart (bs_port, bs_dir);
+        }
     }
     printf ("\n%d repetitions, 1 KB jobs, loopback TCP, one producer, one worker completing at once\n",
             reps);

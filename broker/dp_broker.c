@@ -12,6 +12,7 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "dp_frames.h"
 #include "dp_log.h"
 
 struct dp_broker_t {
@@ -173,7 +174,8 @@ dp_broker_flush (dp_reactor_t *self)
     self->accum->last_seq = self->seq;
     self->accum->order = self->order;
     self->inflight = self->accum;
-    self->accum = dp_group_new ();
+    self->accum = self->spare? self->spare: dp_group_new ();
+    self->spare = NULL;
     if (!self->accum) {
         dp_log_error ("broker: out of memory");
         self->failed = true;
@@ -200,17 +202,8 @@ s_on_router (zloop_t *loop, zsock_t *reader, void *arg)
         int more = zmq_msg_more (&id);
         if (more)
             zmq_msg_recv (&frame, self->router_raw, 0);
-        int extra = 0;
-        while (zmq_msg_more (&frame)) {     //  a well-formed message has one frame
-            zmq_msg_t skip;
-            zmq_msg_init (&skip);
-            zmq_msg_recv (&skip, self->router_raw, 0);
-            extra = 1;
-            int skip_more = zmq_msg_more (&skip);
-            zmq_msg_close (&skip);
-            if (!skip_more)
-                break;
-        }
+        //  A well-formed message has one frame after the routing id.
+        int extra = zmq_msg_more (&frame) && dp_frames_drop_rest (self->router_raw) > 0;
         if (zmq_msg_size (&id) <= DP_IDENTITY_MAX) {
             if (extra || !more) {
                 dp_wire_msg_t reply;
@@ -257,7 +250,12 @@ s_on_committer (zloop_t *loop, zsock_t *reader, void *arg)
     self->commits++;
     self->commit_ms_total += group->commit_ms;
     dp_broker_committed (self, group);
-    dp_group_destroy (&group);
+    if (self->spare || group->capacity > 4096)
+        dp_group_destroy (&group);      //  a burst's huge array is not kept
+    else {
+        dp_group_reset (group);
+        self->spare = group;
+    }
     dp_broker_dispatch (self);
     dp_broker_flush (self);
     if (self->draining && !self->inflight && self->accum->count == 0)
@@ -329,11 +327,12 @@ s_reactor_destroy (dp_reactor_t **self_p)
     zsock_destroy (&self->router);
     zsock_destroy (&self->pub);
     if (self->deals) {
-        for (dp_qdeal_t *deal = zhashx_first (self->deals); deal; deal = zhashx_next (self->deals)) {
+        size_t cursor = 0;
+        for (dp_qdeal_t *deal; (deal = dp_deal_index_next (self->deals, &cursor)); ) {
             free (deal->batch);
             free (deal);
         }
-        zhashx_destroy (&self->deals);
+        dp_deal_index_destroy (&self->deals);
     }
     if (self->workers) {
         for (dp_qworker_t *w = zhashx_first (self->workers); w; w = zhashx_next (self->workers))
@@ -343,6 +342,7 @@ s_reactor_destroy (dp_reactor_t **self_p)
     free (self->ring);
     dp_group_destroy (&self->accum);
     dp_group_destroy (&self->inflight);
+    dp_group_destroy (&self->spare);
     dp_store_close (&self->store);
     free (self);
     *self_p = NULL;
@@ -408,6 +408,7 @@ s_bind (dp_reactor_t *self, dp_error_t *err)
     if (!self->router || !self->pub)
         return dp_error_set (err, DP_NOMEM, "cannot create sockets");
     self->router_raw = zsock_resolve (self->router);
+    self->pub_raw = zsock_resolve (self->pub);
     zsock_set_router_mandatory (self->router, 1);
     zsock_set_sndhwm (self->router, 200000);
     zsock_set_rcvhwm (self->router, 200000);
@@ -477,7 +478,7 @@ s_reactor_new (const dp_broker_options_t *options, dp_error_t *err)
     self->opt = *options;
     snprintf (self->data_dir, sizeof self->data_dir, "%s", options->data_dir);
     self->opt.data_dir = self->data_dir;
-    self->deals = zhashx_new ();
+    self->deals = dp_deal_index_new ();
     self->workers = zhashx_new ();
     self->accum = dp_group_new ();
     self->store = dp_store_open (self->data_dir, self->opt.map_size, self->opt.map_max,
@@ -494,15 +495,38 @@ s_reactor_new (const dp_broker_options_t *options, dp_error_t *err)
     return self;
 }
 
-static int
-s_compare_order (const void *a, const void *b)
+//  Recovered pending deals come out of LMDB in deal id order; the ready
+//  lists must be in submit order. A least-significant-digit radix sort of
+//  (order, deal) pairs, one byte per pass, skipping bytes that are the
+//  same in every key: a restart sorts the whole backlog before serving,
+//  and a comparison sort chasing pointers into every deal cost a third
+//  of the recovery.
+typedef struct {
+    uint64_t order;
+    dp_qdeal_t *deal;
+} s_sort_key_t;
+
+static void
+s_radix_sort (s_sort_key_t *keys, s_sort_key_t *tmp, size_t n)
 {
-    const dp_qdeal_t *x = *(dp_qdeal_t *const *) a, *y = *(dp_qdeal_t *const *) b;
-    return x->order < y->order? -1: x->order > y->order;
+    for (int shift = 0; shift < 64; shift += 8) {
+        size_t count [256] = { 0 };
+        for (size_t i = 0; i < n; i++)
+            count [(keys [i].order >> shift) & 0xff]++;
+        if (count [(keys [0].order >> shift) & 0xff] == n)
+            continue;               //  every key has this byte: nothing to move
+        size_t at = 0;
+        for (int b = 0; b < 256; b++) {
+            size_t c = count [b];
+            count [b] = at;
+            at += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            tmp [count [(keys [i].order >> shift) & 0xff]++] = keys [i];
+        memcpy (keys, tmp, n * sizeof *keys);
+    }
 }
 
-//  Recovered pending deals come out of LMDB in deal id order; the ready
-//  lists must be in submit order.
 static void
 s_sort_ready (dp_reactor_t *self)
 {
@@ -510,18 +534,21 @@ s_sort_ready (dp_reactor_t *self)
         dp_qlist_t *list = &self->ready [p];
         if (list->count < 2)
             continue;
-        dp_qdeal_t **all = malloc (list->count * sizeof *all);
-        if (!all)
+        s_sort_key_t *keys = malloc (2 * list->count * sizeof *keys);
+        if (!keys)
             continue;               //  unsorted still works, just not FIFO
         size_t n = 0;
-        while (list->head) {
-            all [n++] = list->head;
-            dp_qlist_remove (list->head);
+        for (dp_qdeal_t *deal = list->head; deal; deal = deal->next)
+            keys [n++] = (s_sort_key_t) { deal->order, deal };
+        s_radix_sort (keys, keys + n, n);
+        //  Relink in order (the list's members stay the same).
+        for (size_t i = 0; i < n; i++) {
+            keys [i].deal->prev = i? keys [i - 1].deal: NULL;
+            keys [i].deal->next = i + 1 < n? keys [i + 1].deal: NULL;
         }
-        qsort (all, n, sizeof *all, s_compare_order);
-        for (size_t i = 0; i < n; i++)
-            dp_qlist_push (list, all [i]);
-        free (all);
+        list->head = keys [0].deal;
+        list->tail = keys [n - 1].deal;
+        free (keys);
     }
 }
 
@@ -537,8 +564,13 @@ dp_broker_new (const dp_broker_options_t *options, dp_error_t *err)
         return NULL;
     }
     int64_t start = zclock_usecs ();
-    if (dp_store_scan_active (self->store, s_recover_one, self, err) != DP_OK
-        || s_bind (self, err) != DP_OK) {
+    //  Bound before the backlog is read: workers and clients that retry
+    //  while the broker starts are connected at once (their hellos wait
+    //  in the socket) instead of backing off past the end of recovery.
+    if (dp_deal_index_reserve (self->deals, (size_t) dp_store_active_count (self->store)) != 0)
+        dp_log_warn ("broker: cannot size the deal index for the backlog: growing instead");
+    if (s_bind (self, err) != DP_OK
+        || dp_store_scan_active (self->store, s_recover_one, self, err) != DP_OK) {
         s_reactor_destroy (&self);
         free (broker);
         return NULL;

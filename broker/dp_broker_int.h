@@ -10,6 +10,7 @@
 #include <czmq.h>
 
 #include "dp_broker.h"
+#include "dp_deal_index.h"
 #include "dp_store.h"
 #include "dp_wire.h"
 
@@ -73,11 +74,12 @@ typedef struct {
     zsock_t *router;
     void *router_raw;
     zsock_t *pub;
+    void *pub_raw;
     zactor_t *committer;
     zactor_t *monitor;
     zloop_t *loop;
     dp_store_t *store;
-    zhashx_t *deals;                //  id → dp_qdeal_t (non-final deals only)
+    dp_deal_index_t *deals;         //  id → dp_qdeal_t (non-final deals only)
     zhashx_t *workers;              //  routing id hex → dp_qworker_t
     dp_qworker_t **ring;              //  round-robin order for fair dispatch
     size_t ring_count, ring_next;
@@ -86,6 +88,7 @@ typedef struct {
     dp_qlist_t orphans;               //  leased before a restart, no worker yet
     dp_group_t *accum;              //  ops waiting for the next commit
     dp_group_t *inflight;           //  the group at the committer
+    dp_group_t *spare;              //  an emptied group, reused as the next accum
     uint64_t epoch, seq, published_seq, order, tokens;
     uint64_t submitted_total, completed_total, commits;
     double commit_ms_total;

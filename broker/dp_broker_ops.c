@@ -23,6 +23,18 @@
 
 #define DP_BODY_MAX (16u << 20)         //  SPEC §1: deal body 16 MiB
 
+//  Copies a C string into a fixed field, cut at its size (the wire encoder
+//  checks lengths again); snprintf's format parsing was a visible share of
+//  the reactor's time at three events per deal.
+static void
+s_copy (char *dst, size_t size, const char *src)
+{
+    size_t i = 0;
+    for (; i + 1 < size && src [i]; i++)
+        dst [i] = src [i];
+    dst [i] = '\0';
+}
+
 static int64_t
 s_now (void)
 {
@@ -36,7 +48,7 @@ dp_broker_reply_error (dp_reactor_t *self, const uint8_t *id, size_t id_len, uin
     dp_wire_msg_t reply;
     dp_wire_msg_init (&reply, DP_WIRE_ERROR, request_id);
     reply.code = code;
-    snprintf (reply.text, sizeof reply.text, "%s", text);
+    s_copy (reply.text, sizeof reply.text, text);
     dp_broker_send (self, id, id_len, &reply);
 }
 
@@ -76,11 +88,11 @@ s_op_event (dp_reactor_t *self, dp_op_t *op, const char *type, const char *statu
     dp_wire_event_t *e = &msg.event;
     e->epoch = self->epoch;
     e->seq = ++self->seq;
-    snprintf (e->type, sizeof e->type, "%s", type);
-    snprintf (e->deal_id, sizeof e->deal_id, "%s", op->deal_id);
-    snprintf (e->status, sizeof e->status, "%s", status);
-    snprintf (e->reason, sizeof e->reason, "%s", reason);
-    snprintf (e->batch, sizeof e->batch, "%s", batch? batch: "");
+    s_copy (e->type, sizeof e->type, type);
+    s_copy (e->deal_id, sizeof e->deal_id, op->deal_id);
+    s_copy (e->status, sizeof e->status, status);
+    s_copy (e->reason, sizeof e->reason, reason);
+    s_copy (e->batch, sizeof e->batch, batch? batch: "");
     e->time_ms = s_now ();
     e->attempt = attempt;
     e->data = data;
@@ -88,6 +100,15 @@ s_op_event (dp_reactor_t *self, dp_op_t *op, const char *type, const char *statu
     op->seq = e->seq;
     if (dp_wire_encode (&msg, &op->event, &op->event_len, NULL) != DP_OK)
         op->event = NULL;
+    //  A result's live event carries the result itself; the stored one does
+    //  not (a replay attaches it from the results database). Both are made
+    //  here, once, rather than decoding the stored one again at publish.
+    if (op->event && op->type == DP_OP_FINAL && op->data_len) {
+        e->data = op->data;
+        e->data_len = op->data_len;
+        if (dp_wire_encode (&msg, &op->live_event, &op->live_event_len, NULL) != DP_OK)
+            op->live_event = NULL;
+    }
 }
 
 static dp_op_t *
@@ -100,7 +121,7 @@ s_op (dp_reactor_t *self, dp_op_type type, const char *deal_id)
         return NULL;
     }
     op->type = type;
-    snprintf (op->deal_id, sizeof op->deal_id, "%s", deal_id);
+    s_copy (op->deal_id, sizeof op->deal_id, deal_id);
     return op;
 }
 
@@ -116,14 +137,14 @@ s_fill_active (dp_op_t *op, const dp_qdeal_t *deal, int status)
     op->active.deadline_ms = status == DP_ST_NEGOTIATING? deal->deadline_ms: 0;
     op->active.submitted_at_ms = deal->submitted_at_ms;
     memcpy (op->active.body_sha256, deal->body_sha256, 32);
-    snprintf (op->batch, sizeof op->batch, "%s", deal->batch);
+    s_copy (op->batch, sizeof op->batch, deal->batch);
 }
 
 static void
 s_deal_free (dp_reactor_t *self, dp_qdeal_t *deal)
 {
     dp_qlist_remove (deal);
-    zhashx_delete (self->deals, deal->id);
+    dp_deal_index_delete (self->deals, deal->id);
     free (deal->batch);
     free (deal);
 }
@@ -234,7 +255,7 @@ s_poison (dp_reactor_t *self, dp_qdeal_t *deal)
     op->old_status = DP_ST_NEGOTIATING;
     op->new_status = DP_ST_FAILED;
     op->attempts = deal->attempts;
-    snprintf (op->reason, sizeof op->reason, "%s", reason);
+    s_copy (op->reason, sizeof op->reason, reason);
     op->data = malloc ((size_t) len);
     if (op->data) {
         memcpy (op->data, json, (size_t) len);
@@ -364,19 +385,25 @@ dp_broker_recover (dp_reactor_t *self, const char *deal_id, const dp_store_activ
 {
     dp_qdeal_t *deal = calloc (1, sizeof *deal);
     char *copy = strdup (batch);
-    if (!deal || !copy || !dp_wire_deal_id_valid (deal_id)) {
+    size_t id_len = strlen (deal_id);
+    if (!deal || !copy || id_len >= sizeof deal->id || !dp_wire_deal_id_valid (deal_id)) {
         free (deal);
         free (copy);
         return;
     }
-    snprintf (deal->id, sizeof deal->id, "%s", deal_id);
+    memcpy (deal->id, deal_id, id_len + 1);
     deal->batch = copy;
     deal->priority = rec->priority % DP_PRIORITIES;
     deal->attempts = rec->attempts;
     deal->order = rec->order;
     deal->submitted_at_ms = rec->submitted_at_ms;
     memcpy (deal->body_sha256, rec->body_sha256, 32);
-    zhashx_insert (self->deals, deal->id, deal);
+    if (dp_deal_index_insert (self->deals, deal) != 0) {
+        dp_log_error ("broker: out of memory recovering deal=%s", deal->id);
+        free (deal->batch);
+        free (deal);
+        return;
+    }
     self->recovered++;
     if (rec->status == DP_ST_NEGOTIATING) {
         //  SPEC §2: a lease stays valid until its deadline after a restart.
@@ -400,7 +427,7 @@ static int
 s_existing (dp_reactor_t *self, MDB_txn *txn, const char *deal_id, uint8_t sha [32],
             char status [DP_WIRE_STATUS_MAX + 1])
 {
-    dp_qdeal_t *deal = zhashx_lookup (self->deals, deal_id);
+    dp_qdeal_t *deal = dp_deal_index_lookup (self->deals, deal_id);
     if (deal) {
         memcpy (sha, deal->body_sha256, 32);
         snprintf (status, DP_WIRE_STATUS_MAX + 1, "%s", dp_broker_state_status (deal));
@@ -441,21 +468,25 @@ s_submit_new (dp_reactor_t *self, const dp_wire_item_t *item, dp_qreply_t *reply
     dp_qdeal_t *deal = calloc (1, sizeof *deal);
     uint8_t *body = malloc (item->body_len? item->body_len: 1);
     char *batch = strdup (item->envelope.batch);
-    dp_op_t *op = deal && body && batch? s_op (self, DP_OP_SUBMIT, item->envelope.deal_id): NULL;
+    dp_op_t *op = NULL;
+    if (deal && body && batch) {
+        s_copy (deal->id, sizeof deal->id, item->envelope.deal_id);
+        if (dp_deal_index_insert (self->deals, deal) == 0
+            && !(op = s_op (self, DP_OP_SUBMIT, item->envelope.deal_id)))
+            dp_deal_index_delete (self->deals, deal->id);
+    }
     if (!op) {
         free (deal), free (body), free (batch);
         ack->code = DP_NOMEM;
         snprintf (ack->text, sizeof ack->text, "out of memory");
         return;
     }
-    snprintf (deal->id, sizeof deal->id, "%s", item->envelope.deal_id);
     deal->state = S_COMMITTING;
     deal->priority = item->envelope.priority % DP_PRIORITIES;
     deal->order = ++self->order;
     deal->submitted_at_ms = s_now ();
     deal->batch = batch;
     memcpy (deal->body_sha256, item->envelope.body_sha256, 32);
-    zhashx_insert (self->deals, deal->id, deal);
     memcpy (body, item->body, item->body_len);
     op->envelope = item->envelope;
     op->envelope.submitted_at_ms = deal->submitted_at_ms;
@@ -466,7 +497,7 @@ s_submit_new (dp_reactor_t *self, const dp_wire_item_t *item, dp_qreply_t *reply
     s_op_event (self, op, "status", "pending", "", batch, 0, NULL, 0);
     op->ctx = reply;
     op->tag = index;
-    snprintf (ack->status, sizeof ack->status, "pending");
+    s_copy (ack->status, sizeof ack->status, "pending");
 }
 
 static void
@@ -474,7 +505,7 @@ s_submit_item (dp_reactor_t *self, MDB_txn *txn, const dp_wire_item_t *item,
                dp_qreply_t *reply, size_t index)
 {
     dp_wire_ack_t *ack = &reply->msg.acks [index];
-    snprintf (ack->deal_id, sizeof ack->deal_id, "%s", item->envelope.deal_id);
+    s_copy (ack->deal_id, sizeof ack->deal_id, item->envelope.deal_id);
     dp_error_t err;
     ack->code = DP_OK;
     if (self->draining) {
@@ -484,7 +515,7 @@ s_submit_item (dp_reactor_t *self, MDB_txn *txn, const dp_wire_item_t *item,
     }
     if (s_check_item (item, &err) != DP_OK) {
         ack->code = err.code;
-        snprintf (ack->text, sizeof ack->text, "%s", err.text);
+        s_copy (ack->text, sizeof ack->text, err.text);
         return;
     }
     uint8_t sha [32];
@@ -529,13 +560,13 @@ s_on_hello_worker (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire
         dp_broker_reply_error (self, id, id_len, msg->request_id, DP_NOMEM, "out of memory");
         return;
     }
-    snprintf (worker->name, sizeof worker->name, "%s", msg->name);
+    s_copy (worker->name, sizeof worker->name, msg->name);
     worker->capacity = self->draining? 0: msg->capacity;
     worker->last_seen_ms = s_now ();
     //  A reconnecting worker names the leases it still holds: those still
     //  valid are renewed under it (after a restart they are orphans).
     for (size_t i = 0; i < msg->lease_count; i++) {
-        dp_qdeal_t *deal = zhashx_lookup (self->deals, msg->leases [i].deal_id);
+        dp_qdeal_t *deal = dp_deal_index_lookup (self->deals, msg->leases [i].deal_id);
         if (!deal || deal->state != S_LEASED || deal->token != msg->leases [i].token)
             continue;
         dp_qlist_remove (deal);
@@ -559,7 +590,7 @@ s_on_hello (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg_t 
     dp_wire_msg_t reply;
     dp_wire_msg_init (&reply, DP_WIRE_WELCOME, msg->request_id);
     reply.epoch = self->epoch;
-    snprintf (reply.endpoint, sizeof reply.endpoint, "%s", self->events_endpoint);
+    s_copy (reply.endpoint, sizeof reply.endpoint, self->events_endpoint);
     reply.heartbeat_ms = self->opt.heartbeat_ms;
     reply.lease_ms = self->opt.lease_ms;
     reply.frame_max = self->opt.frame_max;
@@ -572,7 +603,7 @@ static dp_qdeal_t *
 s_current_lease (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg_t *msg,
                  int reply_kind)
 {
-    dp_qdeal_t *deal = zhashx_lookup (self->deals, msg->deal_id);
+    dp_qdeal_t *deal = dp_deal_index_lookup (self->deals, msg->deal_id);
     dp_status code = DP_OK;
     const char *text = "";
     if (deal && deal->state == S_FINISHING && deal->token == msg->token)
@@ -595,10 +626,10 @@ s_current_lease (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_m
     if (reply_kind == DP_WIRE_DONE_ACK) {
         dp_wire_msg_t reply;
         dp_wire_msg_init (&reply, DP_WIRE_DONE_ACK, msg->request_id);
-        snprintf (reply.deal_id, sizeof reply.deal_id, "%s", msg->deal_id);
+        s_copy (reply.deal_id, sizeof reply.deal_id, msg->deal_id);
         reply.token = msg->token;
         reply.code = code;
-        snprintf (reply.text, sizeof reply.text, "%s", text);
+        s_copy (reply.text, sizeof reply.text, text);
         dp_broker_send (self, id, id_len, &reply);
         dp_log_info ("broker: result refused deal=%s reason=%s", msg->deal_id, text);
     }
@@ -632,11 +663,11 @@ s_on_done (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg_t *
     op->old_status = DP_ST_NEGOTIATING;
     op->new_status = status;
     op->attempts = deal->attempts;         //  lost deliveries, as for active deals
-    snprintf (op->reason, sizeof op->reason, "%s", msg->reason);
+    s_copy (op->reason, sizeof op->reason, msg->reason);
     s_op_event (self, op, "result", msg->status, msg->reason, deal->batch, deal->attempts + 1,
                 NULL, 0);
     op->ctx = deal;
-    snprintf (reply->msg.deal_id, sizeof reply->msg.deal_id, "%s", deal->id);
+    s_copy (reply->msg.deal_id, sizeof reply->msg.deal_id, deal->id);
     reply->msg.token = msg->token;
     reply->msg.code = DP_OK;
     if (deal->worker)
@@ -682,9 +713,9 @@ s_on_progress (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg
     dp_wire_event_t *e = &event.event;
     e->epoch = self->epoch;
     snprintf (e->type, sizeof e->type, "progress");
-    snprintf (e->deal_id, sizeof e->deal_id, "%s", deal->id);
+    s_copy (e->deal_id, sizeof e->deal_id, deal->id);
     snprintf (e->status, sizeof e->status, "negotiating");
-    snprintf (e->batch, sizeof e->batch, "%s", deal->batch);
+    s_copy (e->batch, sizeof e->batch, deal->batch);
     e->time_ms = s_now ();
     e->attempt = deal->attempts + 1;
     e->data = msg->data;
@@ -715,15 +746,15 @@ s_on_annotate (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg
             return;
         }
     char batch [DP_BATCH_MAX + 1] = "", json [DP_WIRE_TX_MAX + 64];
-    dp_qdeal_t *deal = zhashx_lookup (self->deals, msg->deal_id);
+    dp_qdeal_t *deal = dp_deal_index_lookup (self->deals, msg->deal_id);
     if (deal)
-        snprintf (batch, sizeof batch, "%s", deal->batch);
+        s_copy (batch, sizeof batch, deal->batch);
     dp_op_t *op = s_op (self, DP_OP_ANNOTATE, msg->deal_id);
     dp_qreply_t *reply = s_reply_later (self, id, id_len, DP_WIRE_OK, msg->request_id);
     if (!op || !reply)
         return;
-    snprintf (op->key, sizeof op->key, "%s", msg->key);
-    snprintf (op->value, sizeof op->value, "%s", msg->value);
+    s_copy (op->key, sizeof op->key, msg->key);
+    s_copy (op->value, sizeof op->value, msg->value);
     int len = snprintf (json, sizeof json, "{\"%s\":\"%s\"}", msg->key, msg->value);
     s_op_event (self, op, "annotation", "", "", batch, 0, (uint8_t *) json, (size_t) len);
     op->ctx = reply;
@@ -796,24 +827,12 @@ s_publish (dp_reactor_t *self, dp_op_t *op)
 {
     if (!op->event || op->result != DP_OK)
         return;
-    if (op->type == DP_OP_FINAL && op->data_len) {
-        //  The live event carries the result itself; the stored one does
-        //  not (replay attaches it from the results database).
-        dp_wire_msg_t msg;
-        if (dp_wire_decode (op->event, op->event_len, 0, 0, &msg, NULL) == DP_OK) {
-            msg.event.data = op->data;
-            msg.event.data_len = op->data_len;
-            uint8_t *frame;
-            size_t len;
-            if (dp_wire_encode (&msg, &frame, &len, NULL) == DP_OK) {
-                zsock_send (self->pub, "sb", "E", frame, len);
-                free (frame);
-                self->published_seq = op->seq;
-                return;
-            }
-        }
-    }
-    zsock_send (self->pub, "sb", "E", op->event, op->event_len);
+    const uint8_t *frame = op->live_event? op->live_event: op->event;
+    size_t len = op->live_event? op->live_event_len: op->event_len;
+    //  Topic frame "E", then the event. PUB never blocks: past its HWM it
+    //  drops, and subscribers replay from the store (docs/protocol.md).
+    if (zmq_send (self->pub_raw, "E", 1, ZMQ_SNDMORE | ZMQ_DONTWAIT) == 1)
+        zmq_send (self->pub_raw, frame, len, ZMQ_DONTWAIT);
     self->published_seq = op->seq;
 }
 
@@ -837,7 +856,7 @@ static void
 s_committed_op (dp_reactor_t *self, dp_group_t *group, dp_op_t *op)
 {
     if (op->type == DP_OP_SUBMIT) {
-        dp_qdeal_t *deal = zhashx_lookup (self->deals, op->deal_id);
+        dp_qdeal_t *deal = dp_deal_index_lookup (self->deals, op->deal_id);
         dp_qreply_t *reply = op->ctx;
         if (op->result != DP_OK) {
             s_refuse_repeats (group->replies, op->deal_id);

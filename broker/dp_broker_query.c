@@ -18,7 +18,7 @@ static int
 s_status_of (void *arg, MDB_txn *txn, const char *deal_id)
 {
     dp_reactor_t *self = arg;
-    dp_qdeal_t *deal = zhashx_lookup (self->deals, deal_id);
+    dp_qdeal_t *deal = dp_deal_index_lookup (self->deals, deal_id);
     if (deal)
         return dp_store_status_parse (dp_broker_state_status (deal));
     const uint8_t *record;
@@ -40,7 +40,7 @@ dp_broker_on_status (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wi
     const uint8_t *record, *data = NULL;
     size_t len, data_len = 0;
     dp_wire_msg_t reply;
-    dp_qdeal_t *deal = zhashx_lookup (self->deals, msg->deal_id);
+    dp_qdeal_t *deal = dp_deal_index_lookup (self->deals, msg->deal_id);
     if (!txn || (deal && deal->state == S_COMMITTING)
         || dp_store_get (self->store, txn, "deals", msg->deal_id, &record, &len) != DP_OK
         || dp_wire_decode (record, len, 0, 0, &reply, NULL) != DP_OK) {
@@ -110,7 +110,7 @@ dp_broker_on_stats (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wir
     for (int p = 0; p < DP_PRIORITIES; p++)
         s->pending += self->ready [p].count;
     s->pending += self->delayed.count;
-    s->negotiating = zhashx_size (self->deals) - s->pending;
+    s->negotiating = dp_deal_index_size (self->deals) - s->pending;
     s->agreed = dp_store_count (self->store, DP_ST_AGREED);
     s->failed = dp_store_count (self->store, DP_ST_FAILED);
     s->verification_failed = dp_store_count (self->store, DP_ST_VERIFICATION_FAILED);

@@ -208,6 +208,16 @@ dp_store_map_info (dp_store_t *self, uint64_t *size, uint64_t *used)
         *used = (uint64_t) (info.me_last_pgno + 1) * stat.ms_psize;
 }
 
+uint64_t
+dp_store_active_count (dp_store_t *self)
+{
+    MDB_txn *txn = dp_store_read_begin (self);
+    MDB_stat stat;
+    uint64_t count = txn && mdb_stat (txn, self->dbi [DB_ACTIVE], &stat) == 0? stat.ms_entries: 0;
+    dp_store_read_end (self, &txn);
+    return count;
+}
+
 dp_status
 dp_store_scan_active (dp_store_t *self, dp_store_active_fn *fn, void *arg, dp_error_t *err)
 {
@@ -268,15 +278,27 @@ dp_group_add (dp_group_t *self)
 }
 
 void
+dp_group_reset (dp_group_t *self)
+{
+    for (size_t i = 0; i < self->count; i++) {
+        free (self->ops [i].data);
+        free (self->ops [i].event);
+        free (self->ops [i].live_event);
+    }
+    dp_op_t *ops = self->ops;
+    size_t capacity = self->capacity;
+    memset (self, 0, sizeof *self);
+    self->ops = ops;
+    self->capacity = capacity;
+}
+
+void
 dp_group_destroy (dp_group_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
     dp_group_t *self = *self_p;
-    for (size_t i = 0; i < self->count; i++) {
-        free (self->ops [i].data);
-        free (self->ops [i].event);
-    }
+    dp_group_reset (self);
     free (self->ops);
     free (self);
     *self_p = NULL;

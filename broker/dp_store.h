@@ -81,6 +81,8 @@ typedef struct {
     char value [DP_WIRE_TX_MAX + 1];
     uint8_t *event;             //  durable event frame, owned; NULL if none
     size_t event_len;
+    uint8_t *live_event;        //  FINAL: the published frame, with the result; owned
+    size_t live_event_len;
     uint64_t seq;
     dp_status result;           //  set by the committer: DP_OK, DP_FULL (submit refused), DP_NOTFOUND
     void *ctx;                  //  the reactor's, untouched here
@@ -113,6 +115,9 @@ uint64_t dp_store_count (dp_store_t *self, int status);     //  final statuses
 uint64_t dp_store_oldest_seq (dp_store_t *self);
 void dp_store_map_info (dp_store_t *self, uint64_t *size, uint64_t *used);
 
+//  How many records `active` holds (pending and leased deals); 0 on error.
+uint64_t dp_store_active_count (dp_store_t *self);
+
 //  Calls fn for every record in `active` (recovery). The batch and record
 //  are views valid during the call.
 typedef void (dp_store_active_fn) (void *arg, const char *deal_id, const dp_store_active_t *rec,
@@ -124,6 +129,11 @@ dp_status dp_store_scan_active (dp_store_t *self, dp_store_active_fn *fn, void *
 dp_group_t *dp_group_new (void);
 dp_op_t *dp_group_add (dp_group_t *self);      //  zeroed op, NULL if out of memory
 void dp_group_destroy (dp_group_t **self_p);    //  frees op data and events
+//  Empties a group for reuse (frees op data and events, keeps the op
+//  array): big groups under load would otherwise be allocated, grown by
+//  copying and faulted in afresh for every commit. The replies list must
+//  have been handed off already.
+void dp_group_reset (dp_group_t *self);
 
 //  The committer actor: zactor_new (dp_store_committer, store). Send
 //  "p" with a dp_group_t *; it answers "p" with the same group once the

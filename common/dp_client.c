@@ -1,6 +1,7 @@
 /*  dp_client.c — a broker client over one DEALER and one SUB socket. */
 
 #include "dp_client.h"
+#include "dp_frames.h"
 
 #include <czmq.h>
 #include <stdlib.h>
@@ -515,15 +516,13 @@ s_pop (dp_client_t *self, dp_wire_event_t *event)
 
 //  Handles one live message; DP_OK with *ready when an event can be returned.
 static dp_status
-s_on_live (dp_client_t *self, zmsg_t *msg, dp_wire_event_t *event, int *ready, dp_error_t *err)
+s_on_live (dp_client_t *self, const uint8_t *frame, size_t frame_len, dp_wire_event_t *event,
+           int *ready, dp_error_t *err)
 {
-    char *topic = zmsg_popstr (msg);
-    zframe_t *frame = zmsg_pop (msg);
     dp_wire_msg_t live;
     dp_status rc = DP_OK;
     *ready = 0;
-    if (topic && frame
-        && dp_wire_decode (zframe_data (frame), zframe_size (frame), 0, 0, &live, NULL) == DP_OK) {
+    if (frame && dp_wire_decode (frame, frame_len, 0, 0, &live, NULL) == DP_OK) {
         if (live.kind == DP_WIRE_TICK && live.last_seq >= self->expected)
             rc = s_replay (self, live.last_seq, err);
         else if (live.kind == DP_WIRE_EVENT && live.event.seq == 0) {
@@ -537,8 +536,6 @@ s_on_live (dp_client_t *self, zmsg_t *msg, dp_wire_event_t *event, int *ready, d
         }
         dp_wire_msg_clear (&live);
     }
-    zstr_free (&topic);
-    zframe_destroy (&frame);
     if (rc == DP_OK && self->held_head < self->held_count) {
         *ready = 1;
         return s_pop (self, event);
@@ -559,20 +556,35 @@ dp_client_next_event (dp_client_t *self, int timeout_ms, dp_wire_event_t *event,
     if (self->held_head < self->held_count)
         return s_pop (self, event);
     int64_t deadline = zclock_mono () + timeout_ms;
+    void *sub = zsock_resolve (self->sub);
     while (true) {
-        int64_t left = deadline - zclock_mono ();
-        if (left < 0)
-            left = 0;
-        zsock_set_rcvtimeo (self->sub, (int) left);
-        zmsg_t *msg = zmsg_recv (self->sub);
-        if (!msg)
-            return dp_error_set (err, DP_TIMEOUT, "events: nothing within %d ms", timeout_ms);
+        //  Raw receives, polling only when nothing is queued: a subscriber
+        //  gets several events per deal, and CZMQ's message objects (and a
+        //  receive timeout set per call) cost more than decoding them.
+        zmq_msg_t topic, frame;
+        zmq_msg_init (&topic);
+        zmq_msg_init (&frame);
+        if (zmq_msg_recv (&topic, sub, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close (&topic);
+            zmq_msg_close (&frame);
+            int64_t left = deadline - zclock_mono ();
+            zmq_pollitem_t item = { sub, 0, ZMQ_POLLIN, 0 };
+            if (left <= 0 || zmq_poll (&item, 1, (long) left) <= 0) {
+                if (left > 0 && errno == EINTR)
+                    continue;
+                return dp_error_set (err, DP_TIMEOUT, "events: nothing within %d ms", timeout_ms);
+            }
+            continue;
+        }
+        int has_frame = zmq_msg_more (&topic) && zmq_msg_recv (&frame, sub, 0) >= 0;
+        if (has_frame && zmq_msg_more (&frame))
+            dp_frames_drop_rest (sub);                  //  not ours
         int ready;
-        dp_status rc = s_on_live (self, msg, event, &ready, err);
-        zmsg_destroy (&msg);
+        dp_status rc = s_on_live (self, has_frame? zmq_msg_data (&frame): NULL,
+                                  has_frame? zmq_msg_size (&frame): 0, event, &ready, err);
+        zmq_msg_close (&topic);
+        zmq_msg_close (&frame);
         if (rc != DP_OK || ready)
             return rc;
-        if (left == 0)
-            return dp_error_set (err, DP_TIMEOUT, "events: nothing within %d ms", timeout_ms);
     }
 }

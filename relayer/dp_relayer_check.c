@@ -16,6 +16,7 @@
 #include "dp_quote_pki.h"
 #include "dp_quote_verify.h"
 #include "dp_result.h"
+#include "dp_result_check.h"
 #include "dp_simroot.h"
 
 #define S_STATUS_MAX 8
@@ -148,77 +149,58 @@ s_str (json_object *object, const char *key)
 static dp_status
 s_check_signature (json_object *result, uint8_t signer [20], dp_error_t *err)
 {
-    uint8_t hash [32], digest [32], sig [65], recovered [20];
+    uint8_t recovered [20];
     if (dp_eth_address_parse (s_str (result, "signer"), signer, err) != DP_OK)
         return dp_error_prefix (err, "signature: signer");
-    if (dp_eth_signature_parse (s_str (result, "signature"), sig, err) != DP_OK)
-        return dp_error_prefix (err, "signature");
-    if (dp_result_hash (result, hash, err) != DP_OK)
-        return dp_error_prefix (err, "signature: result hash");
-    dp_eth_eip191_hash32 (hash, digest);
-    if (dp_eth_recover (digest, sig, recovered, err) != DP_OK)
-        return dp_error_prefix (err, "signature");
+    if (dp_result_check_signer (result, recovered, err) != DP_OK)
+        return err->code;
     if (memcmp (recovered, signer, 20) != 0)
         return dp_error_set (err, DP_CRYPTO, "signature: does not recover to signer");
     return DP_OK;
 }
 
+//  The escrow the result authorises must be the one this relayer funds:
+//  this chain, this contract, the envelope's seller, amount and data.
 static dp_status
 s_check_escrow (json_object *result, const dp_envelope_t *envelope, uint64_t chain_id,
-                const uint8_t contract [20], dp_relayer_release_t *out, dp_error_t *err)
+                const uint8_t contract [20], dp_result_escrow_t *escrow, dp_error_t *err)
 {
-    json_object *escrow = NULL, *chain = NULL;
-    if (!json_object_object_get_ex (result, "escrow", &escrow) || !escrow)
-        return dp_error_set (err, DP_INVALID, "escrow: the result has no escrow authorisation");
-    if (!json_object_object_get_ex (escrow, "chain_id", &chain)
-    ||  (uint64_t) json_object_get_int64 (chain) != chain_id)
+    if (dp_result_escrow (result, escrow, err) != DP_OK)
+        return err->code == DP_NOTFOUND
+             ? dp_error_set (err, DP_INVALID, "escrow: the result has no escrow authorisation")
+             : err->code;
+    if (escrow->chain_id != chain_id)
         return dp_error_set (err, DP_CRYPTO, "escrow: chain_id is not this chain's (%llu)",
                              (unsigned long long) chain_id);
-    uint8_t address [20], seller [20], wei [32];
-    if (dp_eth_address_parse (s_str (escrow, "contract"), address, err) != DP_OK
-    ||  memcmp (address, contract, 20) != 0)
+    if (memcmp (escrow->contract, contract, 20) != 0)
         return dp_error_set (err, DP_CRYPTO, "escrow: contract is not this relayer's");
-    if (dp_eth_address_parse (s_str (escrow, "seller_address"), seller, err) != DP_OK
-    ||  dp_eth_address_parse (envelope->seller_address, address, err) != DP_OK
-    ||  memcmp (seller, address, 20) != 0)
+    uint8_t seller [20], wei [32];
+    if (dp_eth_address_parse (envelope->seller_address, seller, err) != DP_OK
+    ||  memcmp (escrow->seller, seller, 20) != 0)
         return dp_error_set (err, DP_CRYPTO, "escrow: seller_address differs from the envelope's");
     if (dp_money_wei_from_text (envelope->escrow_amount_eth, strlen (envelope->escrow_amount_eth),
                                 wei, err) != DP_OK)
         return dp_error_prefix (err, "escrow: envelope escrow_amount_eth");
-    uint8_t amount [32];
-    const char *amount_text = s_str (escrow, "amount_wei");
-    if (!amount_text || dp_ethtx_u256_parse (amount_text, amount, err) != DP_OK
-    ||  memcmp (amount, wei, 32) != 0)
-        return dp_error_set (err, DP_CRYPTO, "escrow: amount_wei %s differs from the envelope's %s ETH",
-                             s_str (escrow, "amount_wei"), envelope->escrow_amount_eth);
+    if (memcmp (escrow->amount_wei, wei, 32) != 0)
+        return dp_error_set (err, DP_CRYPTO, "escrow: amount_wei differs from the envelope's %s ETH",
+                             envelope->escrow_amount_eth);
     const char *data_hash = s_str (result, "data_hash");
     if (!data_hash || strcmp (data_hash, envelope->data_hash) != 0)
         return dp_error_set (err, DP_CRYPTO, "escrow: data_hash differs from the envelope's");
-    memcpy (out->amount, wei, 32);
     return DP_OK;
 }
 
 static dp_status
-s_check_release (json_object *result, const char *deal_id, uint64_t chain_id,
-                 const uint8_t contract [20], const uint8_t signer [20], dp_relayer_release_t *out,
-                 dp_error_t *err)
+s_check_release (json_object *result, const dp_result_escrow_t *escrow, const uint8_t signer [20],
+                 const uint8_t report_data [64], dp_relayer_release_t *out, dp_error_t *err)
 {
-    uint8_t report_data [64], seller [20], data_hash [32], digest [32], recovered [20];
-    const char *report_hex = s_str (result, "report_data");
-    if (!report_hex || dp_hex_decode (report_hex, strlen (report_hex), report_data, 64, err) != DP_OK)
-        return dp_error_set (err, DP_INVALID, "release: report_data is not 64 bytes of hex");
-    json_object *escrow = NULL;
-    json_object_object_get_ex (result, "escrow", &escrow);
-    if (dp_eth_address_parse (s_str (escrow, "seller_address"), seller, err) != DP_OK
-    ||  dp_hex_decode (s_str (result, "data_hash"), 64, data_hash, 32, err) != DP_OK)
-        return dp_error_prefix (err, "release");
-    if (dp_eth_signature_parse (s_str (result, "release_signature"), out->release_signature, err) != DP_OK)
-        return dp_error_prefix (err, "release: release_signature");
-    dp_eth_release_digest (chain_id, contract, deal_id, seller, data_hash, out->amount, report_data, digest);
-    if (dp_eth_recover (digest, out->release_signature, recovered, err) != DP_OK)
+    uint8_t recovered [20];
+    if (dp_result_check_releaser (result, escrow, report_data, recovered, out->release_signature,
+                                  err) != DP_OK)
         return dp_error_prefix (err, "release");
     if (memcmp (recovered, signer, 20) != 0)
         return dp_error_set (err, DP_CRYPTO, "release: release_signature does not recover to signer");
+    memcpy (out->amount, escrow->amount_wei, 32);
     memcpy (out->report_data32, report_data, 32);
     return DP_OK;
 }
@@ -228,28 +210,17 @@ static dp_status
 s_check_binding (json_object *result, const char *deal_id, const uint8_t signer [20],
                  uint8_t report_data [64], dp_error_t *err)
 {
-    json_object *price = NULL, *terms = NULL, *transcript = NULL, *scope = NULL, *days = NULL;
-    json_object_object_get_ex (result, "final_price", &price);
-    json_object_object_get_ex (result, "terms", &terms);
+    json_object *transcript = NULL;
     json_object_object_get_ex (result, "transcript", &transcript);
-    if (!price || !terms || !json_object_object_get_ex (terms, "access_scope", &scope)
-    ||  !json_object_object_get_ex (terms, "duration_days", &days))
-        return dp_error_set (err, DP_INVALID, "payload: final_price or terms missing");
-    json_object *payload = json_object_new_object ();
-    json_object_object_add (payload, "final_price", json_object_get (price));
-    json_object_object_add (payload, "terms", json_object_get (terms));
-    if (s_str (result, "data_verification_attestation")) {
-        json_object_object_add (payload, "data_hash", json_object_new_string (s_str (result, "data_hash")));
-        json_object_object_add (payload, "data_verified", json_object_new_boolean (1));
-    }
     uint8_t payload_hash [32], transcript_digest [32];
-    dp_status rc = dp_result_payload_digest (payload, payload_hash, err);
-    json_object_put (payload);
-    if (rc == DP_OK)
-        rc = dp_result_transcript_digest (transcript, transcript_digest, err);
+    dp_status rc = dp_result_check_payload (result, payload_hash, NULL, err);
+    if (rc == DP_OK && dp_result_transcript_digest (transcript, transcript_digest, err) != DP_OK)
+        rc = dp_error_prefix (err, "payload");
     if (rc != DP_OK)
-        return dp_error_prefix (err, "payload");
+        return rc;
     const char *report_hex = s_str (result, "report_data");
+    if (!report_hex)
+        return dp_error_set (err, DP_INVALID, "report_data: missing");
     if (dp_hex_decode (report_hex, strlen (report_hex), report_data, 64, err) != DP_OK)
         return dp_error_prefix (err, "report_data");
     if (dp_binding_check (report_data, payload_hash, DP_BINDING_DEAL, deal_id, transcript_digest,
@@ -312,13 +283,14 @@ dp_relayer_check (dp_relayer_checker_t *self, json_object *result, const dp_enve
     if (!deal_id || strcmp (deal_id, envelope->deal_id) != 0)
         return dp_error_set (err, DP_CRYPTO, "deal_id: the result is for another deal");
     uint8_t report_data [64];
+    dp_result_escrow_t escrow;
     dp_status rc = s_check_signature (result, out->signer, err);
     if (rc == DP_OK)
-        rc = s_check_escrow (result, envelope, chain_id, contract, out, err);
-    if (rc == DP_OK)
-        rc = s_check_release (result, deal_id, chain_id, contract, out->signer, out, err);
+        rc = s_check_escrow (result, envelope, chain_id, contract, &escrow, err);
     if (rc == DP_OK)
         rc = s_check_binding (result, deal_id, out->signer, report_data, err);
+    if (rc == DP_OK)
+        rc = s_check_release (result, &escrow, out->signer, report_data, out, err);
     if (rc == DP_OK)
         rc = s_check_quote (self, result, report_data, err);
     return rc;

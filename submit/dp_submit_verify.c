@@ -18,6 +18,7 @@
 #include "dp_props.h"
 #include "dp_quote.h"
 #include "dp_result.h"
+#include "dp_result_check.h"
 #include "dp_sha256.h"
 #include "dp_submit_quote.h"
 
@@ -82,24 +83,13 @@ static void
 s_check_payload (s_ctx_t *ctx)
 {
     const char *check = "payload hash";
-    json_object *payload = json_object_new_object ();
-    json_object_object_add (payload, "final_price", json_object_get (s_field (ctx->result, "final_price")));
-    json_object_object_add (payload, "terms", json_object_get (s_field (ctx->result, "terms")));
-    const char *data_attestation = s_string (ctx->result, "data_verification_attestation");
-    if (data_attestation && *data_attestation) {
-        json_object_object_add (payload, "data_hash", json_object_get (s_field (ctx->result, "data_hash")));
-        json_object_object_add (payload, "data_verified", json_object_new_boolean (1));
-    }
     char *text = NULL;
-    size_t len = 0;
+    uint8_t digest [32];
     dp_error_t err;
-    if (dp_json_pydumps (payload, &text, &len, &err) != DP_OK) {
-        s_report (ctx, check, 0, "payload: %s", err.text);
-        json_object_put (payload);
+    if (dp_result_check_payload (ctx->result, digest, &text, &err) != DP_OK) {
+        s_report (ctx, check, 0, "%s", err.text);
         return;
     }
-    uint8_t digest [32];
-    dp_sha256 (text, len, digest);
     char want [20], got [20];
     s_short_hex (ctx->report_data, 32, want);
     s_short_hex (digest, 32, got);
@@ -108,7 +98,6 @@ s_check_payload (s_ctx_t *ctx)
     else
         s_report (ctx, check, 0, "sha256(%s) = %s, but report_data[0:32] is %s", text, got, want);
     free (text);
-    json_object_put (payload);
 }
 
 static void
@@ -266,14 +255,27 @@ s_check_data_quote (s_ctx_t *ctx)
     dp_quote_destroy (&quote);
 }
 
+//  Reports whether who (recovered by the check) is the result's signer:
+//  "<lead> <address>" when it is.
+static void
+s_report_recovered (s_ctx_t *ctx, const char *check, const uint8_t who [20], const char *lead)
+{
+    char got [DP_ETH_ADDRESS_TEXT_SIZE], want [DP_ETH_ADDRESS_TEXT_SIZE];
+    dp_eth_address_eip55 (who, got);
+    dp_eth_address_eip55 (ctx->signer, want);
+    if (memcmp (who, ctx->signer, 20) != 0)
+        s_report (ctx, check, 0, "recovers to %s, not signer %s", got, want);
+    else
+        s_report (ctx, check, 1, "%s %s", lead, got);
+}
+
 static void
 s_check_signature (s_ctx_t *ctx)
 {
     const char *check = "result signature";
-    const char *text = s_string (ctx->result, "signature");
     dp_error_t err;
-    uint8_t sig [65], hash [32], digest [32], who [20];
-    if (!text) {
+    uint8_t who [20];
+    if (!s_string (ctx->result, "signature")) {
         s_report (ctx, check, 0, "unsigned (signature is null: not made by an enclave)");
         return;
     }
@@ -281,121 +283,34 @@ s_check_signature (s_ctx_t *ctx)
         s_report (ctx, check, 0, "signer: missing or malformed");
         return;
     }
-    if (dp_eth_signature_parse (text, sig, &err) != DP_OK
-    ||  dp_result_hash (ctx->result, hash, &err) != DP_OK) {
-        s_report (ctx, check, 0, "signature: %s", err.text);
-        return;
-    }
-    dp_eth_eip191_hash32 (hash, digest);
-    char got [DP_ETH_ADDRESS_TEXT_SIZE], want [DP_ETH_ADDRESS_TEXT_SIZE];
-    dp_eth_address_eip55 (ctx->signer, want);
-    if (dp_eth_recover (digest, sig, who, &err) != DP_OK)
-        s_report (ctx, check, 0, "signature: %s", err.text);
-    else {
-        dp_eth_address_eip55 (who, got);
-        if (memcmp (who, ctx->signer, 20) == 0)
-            s_report (ctx, check, 1, "signed by %s", got);
-        else
-            s_report (ctx, check, 0, "recovers to %s, not signer %s", got, want);
-    }
-}
-
-//  Decimal text to a 256-bit big-endian integer. 0 on a bad digit or
-//  overflow.
-static int
-s_decimal_to_u256 (const char *text, uint8_t out [32])
-{
-    memset (out, 0, 32);
-    if (!text || !*text)
-        return 0;
-    for (const char *p = text; *p; p++) {
-        if (*p < '0' || *p > '9')
-            return 0;
-        unsigned carry = (unsigned) (*p - '0');
-        for (int i = 31; i >= 0; i--) {
-            unsigned v = out [i] * 10u + carry;
-            out [i] = (uint8_t) v;
-            carry = v >> 8;
-        }
-        if (carry)
-            return 0;
-    }
-    return 1;
-}
-
-//  The escrow fields of SPEC §4 decoded for the release digest.
-static int
-s_escrow_fields (json_object *escrow, uint64_t *chain_id, uint8_t contract [20],
-                 uint8_t seller [20], uint8_t amount [32], char *why, size_t why_size)
-{
-    dp_error_t err;
-    json_object *chain = s_field (escrow, "chain_id"), *wei = s_field (escrow, "amount_wei");
-    char buf [96];
-    const char *wei_text = json_object_is_type (wei, json_type_string)? json_object_get_string (wei)
-                         : dp_json_number_text (wei, buf, sizeof buf);
-    if (!json_object_is_type (chain, json_type_int) || json_object_get_int64 (chain) <= 0)
-        snprintf (why, why_size, "escrow.chain_id: missing or not a positive integer");
+    if (dp_result_check_signer (ctx->result, who, &err) != DP_OK)
+        s_report (ctx, check, 0, "%s", err.text);
     else
-    if (dp_eth_address_parse (s_string (escrow, "contract"), contract, &err) != DP_OK)
-        snprintf (why, why_size, "escrow.contract: %.200s", err.text);
-    else
-    if (dp_eth_address_parse (s_string (escrow, "seller_address"), seller, &err) != DP_OK)
-        snprintf (why, why_size, "escrow.seller_address: %.200s", err.text);
-    else
-    if (!s_decimal_to_u256 (wei_text, amount))
-        snprintf (why, why_size, "escrow.amount_wei: not a decimal integer below 2^256");
-    else {
-        *chain_id = (uint64_t) json_object_get_int64 (chain);
-        return 1;
-    }
-    return 0;
+        s_report_recovered (ctx, check, who, "signed by");
 }
 
 static void
 s_check_release (s_ctx_t *ctx)
 {
     const char *check = "release signature";
-    const char *text = s_string (ctx->result, "release_signature");
-    json_object *escrow = s_field (ctx->result, "escrow");
-    if (!text) {
+    if (!s_string (ctx->result, "release_signature")) {
         s_report (ctx, check, -1, "none (no escrow release authorised)");
         return;
     }
-    uint64_t chain_id;
-    uint8_t contract [20], seller [20], amount [32], data_hash [32], sig [65], digest [32], who [20];
-    char why [256];
+    dp_result_escrow_t escrow;
+    uint8_t who [20];
     dp_error_t err;
-    const char *hash_text = s_string (ctx->result, "data_hash");
-    if (!escrow || !s_escrow_fields (escrow, &chain_id, contract, seller, amount, why, sizeof why)) {
-        s_report (ctx, check, 0, "%s", escrow? why: "escrow: missing");
-        return;
-    }
-    if (!hash_text || dp_hex_decode (hash_text, strlen (hash_text), data_hash, 32, &err) != DP_OK) {
-        s_report (ctx, check, 0, "data_hash: %s", hash_text? err.text: "missing");
-        return;
-    }
-    if (dp_eth_signature_parse (text, sig, &err) != DP_OK) {
-        s_report (ctx, check, 0, "release_signature: %s", err.text);
-        return;
-    }
-    dp_eth_release_digest (chain_id, contract, ctx->deal_id, seller, data_hash, amount,
-                           ctx->report_data, digest);
-    char got [DP_ETH_ADDRESS_TEXT_SIZE], want [DP_ETH_ADDRESS_TEXT_SIZE];
-    dp_eth_address_eip55 (ctx->signer, want);
-    if (dp_eth_recover (digest, sig, who, &err) != DP_OK)
-        s_report (ctx, check, 0, "release_signature: %s", err.text);
+    if (dp_result_escrow (ctx->result, &escrow, &err) != DP_OK
+    ||  dp_result_check_releaser (ctx->result, &escrow, ctx->report_data, who, NULL, &err) != DP_OK)
+        s_report (ctx, check, 0, "%s", err.text);
     else {
-        dp_eth_address_eip55 (who, got);
-        if (memcmp (who, ctx->signer, 20) == 0)
-            s_report (ctx, check, 1, "Release on chain %llu authorised by %s",
-                      (unsigned long long) chain_id, got);
-        else
-            s_report (ctx, check, 0, "recovers to %s, not signer %s", got, want);
+        char lead [64];
+        snprintf (lead, sizeof lead, "Release on chain %llu authorised by",
+                  (unsigned long long) escrow.chain_id);
+        s_report_recovered (ctx, check, who, lead);
     }
 }
 
-//  Reads deal_id, signer and report_data; what is missing is reported by
-//  the checks that need it.
 static void
 s_load_identity (s_ctx_t *ctx)
 {

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dp_frames.h"
 #include "dp_log.h"
 #include "dp_wire.h"
 
@@ -158,9 +159,9 @@ s_send (s_actor_t *a, dp_wire_msg_t *msg)
         msg->request_id = ++a->next_request;
     if (dp_wire_encode (msg, &frame, &len, NULL) != DP_OK)
         return -1;
-    zframe_t *z = zframe_new (frame, len);
+    int rc = zmq_send (zsock_resolve (a->dealer), frame, len, ZMQ_DONTWAIT);
     free (frame);
-    return z? zframe_send (&z, a->dealer, ZFRAME_DONTWAIT): -1;
+    return rc < 0? -1: 0;
 }
 
 static void
@@ -310,18 +311,24 @@ s_on_done_ack (s_actor_t *a, dp_wire_msg_t *msg)
     s_job_free (a, job);
 }
 
-static void
+//  One message from the broker, if one is waiting: 1 handled, 0 none.
+//  Raw zmq_msg_t receives: CZMQ's frame objects cost an allocation and a
+//  copy per message, which showed at a job, a result and an ack per deal.
+static int
 s_on_broker (s_actor_t *a)
 {
-    zframe_t *frame = zframe_recv (a->dealer);
-    if (!frame)
-        return;
+    zmq_msg_t frame;
+    zmq_msg_init (&frame);
+    if (zmq_msg_recv (&frame, zsock_resolve (a->dealer), ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close (&frame);
+        return 0;
+    }
     dp_wire_msg_t msg;
     dp_error_t err;
-    if (dp_wire_decode (zframe_data (frame), zframe_size (frame), 0, 0, &msg, &err) != DP_OK) {
+    if (dp_wire_decode (zmq_msg_data (&frame), zmq_msg_size (&frame), 0, 0, &msg, &err) != DP_OK) {
         dp_log_warn ("worker: bad frame from broker: %s", err.text);
-        zframe_destroy (&frame);
-        return;
+        zmq_msg_close (&frame);
+        return 1;
     }
     a->broker_seen_ms = zclock_mono ();
     switch (msg.kind) {
@@ -342,37 +349,46 @@ s_on_broker (s_actor_t *a)
             break;
     }
     dp_wire_msg_clear (&msg);
-    zframe_destroy (&frame);
+    zmq_msg_close (&frame);
+    return 1;
 }
 
-//  A report from a pool thread: a finished job or a progress event.
-static void
+//  A report from a pool thread, if one is waiting: "D" + job pointer (a
+//  finished job) or "P" + job pointer + event JSON (progress). 1 handled,
+//  0 none.
+static int
 s_on_pool (s_actor_t *a)
 {
-    char *kind = NULL;
-    void *pointer = NULL;
-    zframe_t *data = NULL;
-    zmsg_t *msg = zmsg_recv (a->pull);
-    if (!msg)
-        return;
-    kind = zmsg_popstr (msg);
-    zframe_t *ptr = zmsg_pop (msg);
-    if (ptr && zframe_size (ptr) == sizeof pointer)
-        memcpy (&pointer, zframe_data (ptr), sizeof pointer);
-    zframe_destroy (&ptr);
-    s_job_t *job = pointer;
-    if (kind && job && strcmp (kind, "P") == 0 && (data = zmsg_pop (msg))) {
+    void *pull = zsock_resolve (a->pull);
+    zmq_msg_t part [3];
+    size_t parts = 0;
+    zmq_msg_init (&part [0]);
+    if (zmq_msg_recv (&part [0], pull, ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close (&part [0]);
+        return 0;
+    }
+    parts = 1;
+    while (zmq_msg_more (&part [parts - 1]) && parts < 3) {
+        zmq_msg_init (&part [parts]);
+        zmq_msg_recv (&part [parts++], pull, 0);
+    }
+    if (zmq_msg_more (&part [parts - 1]))
+        dp_frames_drop_rest (pull);             //  more than ours
+    char kind = zmq_msg_size (&part [0]) == 1? *(char *) zmq_msg_data (&part [0]): 0;
+    s_job_t *job = NULL;
+    if (parts > 1 && zmq_msg_size (&part [1]) == sizeof job)
+        memcpy (&job, zmq_msg_data (&part [1]), sizeof job);
+    if (kind == 'P' && job && parts == 3) {
         dp_wire_msg_t progress;
         dp_wire_msg_init (&progress, DP_WIRE_PROGRESS, 0);
         snprintf (progress.deal_id, sizeof progress.deal_id, "%s", job->deal_id);
         progress.token = job->token;
-        progress.data = zframe_data (data);
-        progress.data_len = zframe_size (data);
+        progress.data = zmq_msg_data (&part [2]);
+        progress.data_len = zmq_msg_size (&part [2]);
         if (a->welcomed)
             s_send (a, &progress);
-        zframe_destroy (&data);
     }
-    else if (kind && job && strcmp (kind, "D") == 0) {
+    else if (kind == 'D' && job) {
         if (job->state == J_RELEASED)
             s_job_free (a, job);        //  released at a drain deadline: too late
         else if (job->handler_status != DP_OK) {
@@ -384,8 +400,9 @@ s_on_pool (s_actor_t *a)
             s_send_done (a, job);
         }
     }
-    zstr_free (&kind);
-    zmsg_destroy (&msg);
+    for (size_t i = 0; i < parts; i++)
+        zmq_msg_close (&part [i]);
+    return 1;
 }
 
 static void
@@ -413,6 +430,12 @@ s_timers (s_actor_t *a)
                      (long long) (now - a->broker_seen_ms));
         s_reconnect (a);
     }
+}
+
+//  Answers a DRAIN once no job is left, or at its deadline.
+static void
+s_check_drain (s_actor_t *a)
+{
     if (!a->drain_waiting)
         return;
     if (zhashx_size (a->jobs) == 0) {
@@ -458,6 +481,12 @@ s_on_pipe (s_actor_t *a)
     return stop? -1: 0;
 }
 
+static bool
+s_ready (zsock_t *sock)
+{
+    return (zsock_events (sock) & ZMQ_POLLIN) != 0;
+}
+
 static void
 s_actor (zsock_t *pipe, void *arg)
 {
@@ -469,19 +498,38 @@ s_actor (zsock_t *pipe, void *arg)
     zsock_set_rcvhwm (a.pull, 0);
     s_reconnect (&a);
     zsock_signal (pipe, 0);
+    //  The poller is rebuilt only when a reconnect replaced the DEALER.
+    //  Each wakeup drains what is waiting (a bounded number per socket, so
+    //  neither side starves the other), and the timers run on their own
+    //  clock: under load a wakeup carries many messages, and scanning the
+    //  jobs per message made the actor cost grow with its capacity.
+    uint32_t tick_ms = a.w->opt.heartbeat_ms / 4 + 1;
+    int64_t next_tick = 0;
+    zpoller_t *poller = NULL;
+    zsock_t *polled_dealer = NULL;
     while (true) {
-        zpoller_t *poller = zpoller_new (pipe, a.dealer, a.pull, NULL);
-        zpoller_set_nonstop (poller, true);     //  signals are the owner's business
-        void *which = zpoller_wait (poller, (int) (a.w->opt.heartbeat_ms / 4 + 1));
-        zpoller_destroy (&poller);
-        if (which == pipe && s_on_pipe (&a) != 0)
+        if (!poller || polled_dealer != a.dealer) {
+            zpoller_destroy (&poller);
+            poller = zpoller_new (pipe, a.dealer, a.pull, NULL);
+            zpoller_set_nonstop (poller, true);     //  signals are the owner's business
+            polled_dealer = a.dealer;
+        }
+        int64_t now = zclock_mono ();
+        int wait = next_tick > now? (int) (next_tick - now): 0;
+        zpoller_wait (poller, wait);
+        if (s_ready (pipe) && s_on_pipe (&a) != 0)
             break;
-        if (which == a.dealer)
-            s_on_broker (&a);
-        else if (which == a.pull)
-            s_on_pool (&a);
-        s_timers (&a);
+        for (int n = 0; n < 256 && a.dealer && s_on_broker (&a); n++)
+            ;
+        for (int n = 0; n < 256 && s_on_pool (&a); n++)
+            ;
+        if (zclock_mono () >= next_tick) {
+            s_timers (&a);
+            next_tick = zclock_mono () + tick_ms;
+        }
+        s_check_drain (&a);
     }
+    zpoller_destroy (&poller);
     //  The pool is stopped and joined before the actor (dp_worker_destroy),
     //  so no thread holds a job now. Jobs still in hand are dropped; their
     //  leases expire at the broker.

@@ -83,7 +83,8 @@ ft_start (ft_server_t *server, const char *dir, const char *api, const char *soc
     }
     const char *wait_for = socket_name ? server->endpoint : port_file;
     struct stat st;
-    for (int i = 0; i < 200 && stat (wait_for, &st) != 0; i++)
+    //  Up to 30 s: python starts slowly on a loaded 2-core CI machine.
+    for (int i = 0; i < 1200 && stat (wait_for, &st) != 0; i++)
         ft_sleep_ms (25);
     cr_assert_eq (stat (wait_for, &st), 0, "fake_tee.py did not start (%s)", wait_for);
     if (!socket_name) {
