@@ -4,11 +4,13 @@
     5-chunk seller proof) to a temporary file, then times, side by side in
     one run:
       read      the record reader alone (JSON Lines cutting);
-      parse     reader + dp_json_parse (strict lexer + json-c);
+      parse     reader + dp_json_parse (dp_json_tree's one strict pass
+                that checks the text and builds the json-c tree);
       validate  reader + full validation, canonical body and envelope,
                 one record after another on this thread;
-      load      dp_submit_deals_load: the same validation on every core
-                (what `submit` and `run` do before sending).
+      load      dp_submit_deals_load: the same validation on every core,
+                the next chunk read meanwhile (what `submit` and `run` do
+                before sending).
     Prints lines/s for each; never passes or fails on time.
 
     Usage: bench_submit_validate [N] */

@@ -21,12 +21,15 @@
 //  The fields a deal may have; others are ignored and left out of the body.
 //  Kept in byte order, the canonical body's order, so writing the body
 //  needs no sort.
-static const char *const s_known_keys [] = {
-    "batch", "budget_by_terms", "buyer_budget", "buyer_engine", "buyer_requirements",
-    "data_description", "data_hash", "deal_id", "escrow_amount_eth", "floor_by_terms",
-    "floor_price", "max_rounds", "seller_address", "seller_email_eml", "seller_engine",
-    "seller_proof", "terms_options", NULL
-};
+#define S_KNOWN(X) \
+    X (batch) X (budget_by_terms) X (buyer_budget) X (buyer_engine) X (buyer_requirements) \
+    X (data_description) X (data_hash) X (deal_id) X (escrow_amount_eth) X (floor_by_terms) \
+    X (floor_price) X (max_rounds) X (seller_address) X (seller_email_eml) X (seller_engine) \
+    X (seller_proof) X (terms_options)
+#define S_NAME(key) #key,
+#define S_LENGTH(key) sizeof #key - 1,
+static const char *const s_known_keys [] = { S_KNOWN (S_NAME) NULL };
+static const size_t s_known_length [] = { S_KNOWN (S_LENGTH) };
 #define S_KNOWN_KEYS (sizeof s_known_keys / sizeof s_known_keys [0] - 1)
 
 typedef struct {
@@ -35,16 +38,58 @@ typedef struct {
     const dp_limits_t *limits;
     dp_deal_t *deal;
     dp_error_t *err;
+    json_object *known [S_KNOWN_KEYS];      //  the input's known members, NULL if absent
 } s_reader_t;
 
 //  ---------------------------------------------------------------------
 //  Small readers
 
-//  The member `key`, or NULL if absent or null (the seed's Optional).
+//  The index of a known key of `length` bytes, or -1: the length and
+//  the first letter rule out nearly every other key before a memcmp.
+static int
+s_known_find (const char *key, size_t length)
+{
+    for (int i = 0; i < (int) S_KNOWN_KEYS; i++)
+        if (s_known_length [i] == length && s_known_keys [i][0] == key [0]
+        &&  memcmp (s_known_keys [i], key, length) == 0)
+            return i;
+    return -1;
+}
+
+//  The same for a name the steps use: literals the compiler usually
+//  merges with the table's, so the pointers alone mostly decide.
+static int
+s_known_index (const char *key)
+{
+    for (int i = 0; i < (int) S_KNOWN_KEYS; i++)
+        if (s_known_keys [i] == key)
+            return i;
+    return s_known_find (key, strlen (key));
+}
+
+//  Sorts the input's members into r->known in one walk: the steps ask
+//  for about 35 members by name, and a json-c look-up hashes the name
+//  each time, which cost more than most steps' own work.
+static void
+s_gather (s_reader_t *r)
+{
+    memset (r->known, 0, sizeof r->known);
+    json_object_object_foreach (r->object, key, value) {
+        int index = s_known_find (key, strlen (key));
+        if (index >= 0)
+            r->known [index] = value;
+    }
+}
+
+//  The member `key` (a known key), or NULL if absent or null (the seed's
+//  Optional).
 static json_object *
 s_member (s_reader_t *r, const char *key)
 {
+    int index = s_known_index (key);
     json_object *value = NULL;
+    if (index >= 0)
+        return r->known [index];
     if (!json_object_object_get_ex (r->object, key, &value))
         return NULL;
     return value;
@@ -690,14 +735,10 @@ s_build_body (s_reader_t *r)
         json_object_new_string (deal->deal_id), json_object_new_string (deal->buyer_engine),
         json_object_new_string (deal->seller_engine)
     };
-    for (size_t i = 0; i < S_KNOWN_KEYS; i++) {
-        //  The first letter rules out most keys before a strcmp.
-        const char *key = s_known_keys [i];
-        values [i] = key [0] == 'd' && strcmp (key, "deal_id") == 0? resolved [0]
-                   : key [0] == 'b' && strcmp (key, "buyer_engine") == 0? resolved [1]
-                   : key [0] == 's' && strcmp (key, "seller_engine") == 0? resolved [2]
-                   : s_member (r, key);
-    }
+    memcpy (values, r->known, sizeof values);
+    values [s_known_index ("deal_id")] = resolved [0];
+    values [s_known_index ("buyer_engine")] = resolved [1];
+    values [s_known_index ("seller_engine")] = resolved [2];
     dp_status rc = !resolved [0] || !resolved [1] || !resolved [2]
                  ? dp_error_set (r->err, DP_NOMEM, "deal body: out of memory")
                  : dp_json_canonical_members (s_known_keys, values, S_KNOWN_KEYS, &deal->body,
@@ -746,8 +787,9 @@ dp_deal_from_object (json_object *object, const dp_deal_defaults_t *defaults, dp
     dp_deal_t *deal = calloc (1, sizeof *deal);
     if (!deal)
         return dp_error_set (err, DP_NOMEM, "deal: out of memory");
-    s_reader_t reader = { object, defaults, NULL, deal, err };
+    s_reader_t reader = { object, defaults, NULL, deal, err, { NULL } };
     reader.limits = defaults && defaults->limits? defaults->limits: dp_limits_default ();
+    s_gather (&reader);
     dp_status rc = s_read_all (&reader);
     if (rc != DP_OK) {
         dp_deal_destroy (&deal);

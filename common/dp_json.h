@@ -1,14 +1,15 @@
 /*  dp_json.h — JSON import and the two exact JSON writers of DealProof.
 
-    Parsing goes through json-c (Debian's libjson-c). We chose json-c over
-    jansson because json-c keeps a parsed number's source text (the
-    userdata of a double made by the tokener), while jansson hands numbers
-    over as doubles only: SPEC §1 requires money to be read from the
-    number's text, never through a binary double ("0.29" must be 29 cents).
-    json-c's lexer is lax in a few places (leading zeros, NaN, clamped
-    integers, raw control characters, lone surrogates, overlong UTF-8),
-    so dp_json_parse runs a strict RFC 8259 lexical check first and only
-    then lets json-c build the tree.
+    Parsed values are json-c (Debian's libjson-c) trees. We chose json-c
+    over jansson because json-c keeps a number's source text (the userdata
+    of a double made by json_object_new_double_s), while jansson hands
+    numbers over as doubles only: SPEC §1 requires money to be read from
+    the number's text, never through a binary double ("0.29" must be 29
+    cents). json-c's own tokener is lax in a few places (leading zeros,
+    NaN, clamped integers, raw control characters, lone surrogates,
+    overlong UTF-8), so dp_json_parse uses our strict parser
+    (dp_json_tree.h), which checks RFC 8259 and builds the same tree the
+    tokener would, in one pass.
 
     Two writers:
     - dp_json_pydumps: byte-exact Python `json.dumps(value, sort_keys=True)`

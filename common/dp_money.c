@@ -104,6 +104,16 @@ s_digit (const s_decimal_t *d, size_t k)
     return k < sizeof d->digits && k < d->count? d->digits [k] - '0': 0;
 }
 
+//  The limit is formatted only when it is exceeded: printf for every
+//  amount read cost more than reading it.
+static dp_status
+s_over_limit (int64_t max_cents, dp_error_t *err)
+{
+    char max_text [DP_MONEY_TEXT_MAX];
+    return dp_error_set (err, DP_LIMIT, "exceeds the limit of %s",
+                         dp_money_cents_format (max_cents, max_text));
+}
+
 dp_status
 dp_money_cents_from_text (const char *text, size_t len, dp_money_round_t round,
                           int64_t max_cents, int64_t *cents, dp_error_t *err)
@@ -113,14 +123,12 @@ dp_money_cents_from_text (const char *text, size_t len, dp_money_round_t round,
         return dp_error_set (err, DP_INVALID, "not a number");
     if (d.negative || d.count == 0)
         return dp_error_set (err, DP_INVALID, "must be greater than 0");
-    char max_text [DP_MONEY_TEXT_MAX];
-    dp_money_cents_format (max_cents, max_text);
     //  value in cents = DIGITS x 10^(exp10 + 2); its integer part has
     //  `whole` digits, and anything after them is a fraction to round.
     int64_t shift = d.exp10 + 2;
     int64_t whole = (int64_t) d.count + shift;
     if (whole > 19)
-        return dp_error_set (err, DP_LIMIT, "exceeds the limit of %s", max_text);
+        return s_over_limit (max_cents, err);
     uint64_t value = 0;
     for (int64_t k = 0; k < whole; k++)
         value = value * 10 + (uint64_t) (k < (int64_t) d.count? s_digit (&d, (size_t) k): 0);
@@ -128,7 +136,7 @@ dp_money_cents_from_text (const char *text, size_t len, dp_money_round_t round,
     if (fraction && round == DP_MONEY_UP)
         value++;
     if (value > (uint64_t) max_cents)
-        return dp_error_set (err, DP_LIMIT, "exceeds the limit of %s", max_text);
+        return s_over_limit (max_cents, err);
     *cents = (int64_t) value;
     return DP_OK;
 }

@@ -5,6 +5,7 @@
 #include <czmq.h>
 #include <libgen.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,11 +13,27 @@
 #include "dp_deal.h"
 #include "dp_submit_input.h"
 
+//  deal_id -> item index: open addressing with linear probing, each
+//  bucket holding the id's hash and the index + 1 (0: empty). It replaced
+//  a zhashx, whose look-up and insert (a strdup each, strings hashed again
+//  as it grew) were most of the serial append when loading.
+typedef struct {
+    uint64_t hash;
+    size_t index1;
+} s_bucket_t;
+
+//  Items live in fixed blocks that never move: growing a single array
+//  of ~700-byte items by realloc copied it all on the loading thread
+//  while the other cores waited, and an item's address stays valid.
+#define S_BLOCK_ITEMS 4096
+
 struct dp_submit_deals_t {
-    dp_submit_deal_t *items;
-    size_t count, cap;
+    dp_submit_deal_t **blocks;
+    size_t block_count, blocks_cap;
+    size_t count, cap;          //  items in use, items the blocks hold
     zlistx_t *names;            //  file names the items point to
-    zhashx_t *by_id;            //  deal_id -> index + 1 (as a pointer-sized integer)
+    s_bucket_t *table;          //  deal_id -> item (see s_bucket)
+    size_t table_cap;           //  a power of two, or 0 before the first item
 };
 
 dp_submit_deals_t *
@@ -26,8 +43,7 @@ dp_submit_deals_new (void)
     if (!self)
         return NULL;
     self->names = zlistx_new ();
-    self->by_id = zhashx_new ();
-    if (!self->names || !self->by_id) {
+    if (!self->names) {
         dp_submit_deals_destroy (&self);
         return NULL;
     }
@@ -35,29 +51,94 @@ dp_submit_deals_new (void)
     return self;
 }
 
-static dp_status
-s_grow (dp_submit_deals_t *self)
+static dp_submit_deal_t *
+s_item (dp_submit_deals_t *self, size_t i)
 {
-    if (self->count < self->cap)
+    return &self->blocks [i / S_BLOCK_ITEMS][i % S_BLOCK_ITEMS];
+}
+
+//  Room for `need` items in all.
+static dp_status
+s_reserve (dp_submit_deals_t *self, size_t need)
+{
+    while (self->cap < need) {
+        if (self->block_count == self->blocks_cap) {
+            size_t cap = self->blocks_cap? 2 * self->blocks_cap: 16;
+            dp_submit_deal_t **grown = realloc (self->blocks, cap * sizeof *grown);
+            if (!grown)
+                return DP_NOMEM;
+            self->blocks = grown;
+            self->blocks_cap = cap;
+        }
+        dp_submit_deal_t *block = malloc (S_BLOCK_ITEMS * sizeof *block);
+        if (!block)
+            return DP_NOMEM;
+        self->blocks [self->block_count++] = block;
+        self->cap += S_BLOCK_ITEMS;
+    }
+    return DP_OK;
+}
+
+//  FNV-1a: the ids are the user's own input, not a peer's.
+static uint64_t
+s_hash (const char *key)
+{
+    uint64_t hash = 0xcbf29ce484222325ull;
+    for (; *key; key++)
+        hash = (hash ^ (unsigned char) *key) * 0x100000001b3ull;
+    return hash;
+}
+
+//  The bucket holding deal_id, or the empty one where it would go; NULL
+//  while there is no table.
+static s_bucket_t *
+s_bucket (dp_submit_deals_t *self, const char *deal_id, uint64_t hash)
+{
+    size_t mask = self->table_cap - 1;
+    for (size_t at = (size_t) hash & mask; self->table_cap; at = (at + 1) & mask) {
+        s_bucket_t *bucket = &self->table [at];
+        if (!bucket->index1
+        ||  (bucket->hash == hash
+             && strcmp (s_item (self, bucket->index1 - 1)->envelope.deal_id, deal_id) == 0))
+            return bucket;
+    }
+    return NULL;
+}
+
+//  Room for one more id: the table stays at most half full.
+static dp_status
+s_table_grow (dp_submit_deals_t *self)
+{
+    if (2 * (self->count + 1) <= self->table_cap)
         return DP_OK;
-    size_t cap = self->cap? self->cap * 2: 1024;
-    dp_submit_deal_t *grown = realloc (self->items, cap * sizeof *grown);
-    if (!grown)
+    size_t cap = self->table_cap? 2 * self->table_cap: 4096;
+    s_bucket_t *table = calloc (cap, sizeof *table);
+    if (!table)
         return DP_NOMEM;
-    self->items = grown;
-    self->cap = cap;
+    for (size_t i = 0; i < self->table_cap; i++) {
+        s_bucket_t *old = &self->table [i];
+        size_t at = (size_t) old->hash & (cap - 1);
+        while (old->index1 && table [at].index1)
+            at = (at + 1) & (cap - 1);
+        if (old->index1)
+            table [at] = *old;
+    }
+    free (self->table);
+    self->table = table;
+    self->table_cap = cap;
     return DP_OK;
 }
 
 //  A deal id seen before: the same body is a harmless repeat (skipped),
 //  another body is an error naming the first line.
 static dp_status
-s_check_repeat (dp_submit_deals_t *self, const dp_envelope_t *envelope, dp_error_t *err)
+s_check_repeat (dp_submit_deals_t *self, const dp_envelope_t *envelope, uint64_t hash,
+                dp_error_t *err)
 {
-    void *found = zhashx_lookup (self->by_id, envelope->deal_id);
-    if (!found)
+    s_bucket_t *found = s_bucket (self, envelope->deal_id, hash);
+    if (!found || !found->index1)
         return DP_OK;
-    const dp_submit_deal_t *first = &self->items [(size_t) (uintptr_t) found - 1];
+    const dp_submit_deal_t *first = s_item (self, found->index1 - 1);
     if (memcmp (first->envelope.body_sha256, envelope->body_sha256, 32) == 0)
         return DP_EXISTS;
     return dp_error_set (err, DP_INVALID,
@@ -88,22 +169,29 @@ s_validate (const char *text, size_t len, const dp_submit_deals_options_t *optio
 }
 
 //  Appends a validated item (taking its body), unless its id repeats.
+//  The caller has reserved room; item may already be the next free place
+//  of the array (where loading validates into), or any place after it.
 static dp_status
-s_append (dp_submit_deals_t *self, dp_submit_deal_t *item, size_t line, dp_error_t *err)
+s_append (dp_submit_deals_t *self, dp_submit_deal_t *item, uint64_t hash, size_t line,
+          dp_error_t *err)
 {
-    dp_status rc = s_check_repeat (self, &item->envelope, err);
-    if (rc == DP_OK && s_grow (self) != DP_OK)
+    dp_status rc = s_check_repeat (self, &item->envelope, hash, err);
+    if (rc == DP_OK && s_table_grow (self) != DP_OK)
         rc = dp_error_set (err, DP_NOMEM, "out of memory");
     if (rc != DP_OK) {
         free (item->body);
         item->body = NULL;
         return rc == DP_EXISTS? DP_OK: rc;      //  an identical repeat is dropped quietly
     }
-    item->file = zlistx_last (self->names);
-    item->line = line;
-    self->items [self->count] = *item;
-    item->body = NULL;
-    zhashx_insert (self->by_id, item->envelope.deal_id, (void *) (uintptr_t) (self->count + 1));
+    dp_submit_deal_t *place = s_item (self, self->count);
+    if (place != item) {
+        *place = *item;
+        item->body = NULL;
+    }
+    place->file = zlistx_last (self->names);
+    place->line = line;
+    s_bucket_t *bucket = s_bucket (self, place->envelope.deal_id, hash);
+    *bucket = (s_bucket_t) { hash, self->count + 1 };
     self->count++;
     return DP_OK;
 }
@@ -115,16 +203,22 @@ dp_submit_deals_add (dp_submit_deals_t *self, const char *text, size_t len, cons
     if (!zlistx_last (self->names) || strcmp (zlistx_last (self->names), file) != 0)
         if (!zlistx_add_end (self->names, strdup (file)))
             return dp_error_set (err, DP_NOMEM, "out of memory");
+    if (s_reserve (self, self->count + 1) != DP_OK)
+        return dp_error_set (err, DP_NOMEM, "out of memory");
     dp_submit_deal_t item;
     dp_status rc = s_validate (text, len, options, file, &item, err);
-    return rc == DP_OK? s_append (self, &item, line, err): rc;
+    return rc == DP_OK? s_append (self, &item, s_hash (item.envelope.deal_id), line, err): rc;
 }
 
 //  ---------------------------------------------------------------------
 //  Loading a file: the reader cuts records on this thread; chunks of them
 //  are validated on every core (validation is the costly part: strict
 //  parsing, canonical body, hashing), then appended in input order, so
-//  messages and ids keep the file's order.
+//  messages and ids keep the file's order. Each record is validated
+//  straight into the place it takes in the list if every record before
+//  it is kept, so the (serial) append moves an item only after a bad or
+//  repeated one: copying every ~700-byte envelope there held back the
+//  other cores.
 
 #define S_CHUNK_RECORDS 4096
 #define S_CHUNK_BYTES   (32u << 20)
@@ -135,50 +229,85 @@ typedef struct {
     size_t len, line;
     dp_status rc;               //  reader's or validator's
     dp_error_t err;
-    dp_submit_deal_t item;
+    dp_submit_deal_t *item;     //  where it is validated into (in the list's array)
+    uint64_t hash;              //  of its deal_id, once valid
 } s_slot_t;
+
+//  One chunk's validation. Threads take records S_GRAB at a time from a
+//  shared counter, so the loading thread, which first reads the next
+//  chunk, still finds work when it joins in, and no thread waits on a
+//  slower slice.
+#define S_GRAB 16
 
 typedef struct {
     s_slot_t *slots;
-    size_t count, first, step;
+    size_t count;
+    atomic_size_t next;
     const dp_submit_deals_options_t *options;
+    pthread_t ids [S_THREADS_MAX];
+    size_t started;
 } s_job_t;
 
 static void *
 s_validate_slots (void *arg)
 {
     s_job_t *job = arg;
-    for (size_t i = job->first; i < job->count; i += job->step) {
-        s_slot_t *slot = &job->slots [i];
-        if (slot->rc == DP_OK)
-            slot->rc = s_validate (slot->text, slot->len, job->options, NULL, &slot->item, &slot->err);
+    size_t first;
+    while ((first = atomic_fetch_add (&job->next, S_GRAB)) < job->count) {
+        size_t end = job->count - first > S_GRAB? first + S_GRAB: job->count;
+        for (size_t i = first; i < end; i++) {
+            s_slot_t *slot = &job->slots [i];
+            if (slot->rc == DP_OK)
+                slot->rc = s_validate (slot->text, slot->len, job->options, NULL, slot->item,
+                                       &slot->err);
+            if (slot->rc == DP_OK)
+                slot->hash = s_hash (slot->item->envelope.deal_id);
+        }
     }
     return NULL;
 }
 
+//  Starts a thread on the chunk per core but one (none for a few records:
+//  not worth a thread): this thread keeps the last core busy reading the
+//  next chunk, then s_job_finish validates what is left here and waits.
 static void
-s_validate_chunk (s_slot_t *slots, size_t count, const dp_submit_deals_options_t *options)
+s_job_start (s_job_t *job, s_slot_t *slots, size_t count, const dp_submit_deals_options_t *options)
 {
     long cores = sysconf (_SC_NPROCESSORS_ONLN);
     size_t threads = cores < 1? 1: cores > S_THREADS_MAX? S_THREADS_MAX: (size_t) cores;
     if (threads > count / 64 + 1)
-        threads = count / 64 + 1;       //  small inputs: not worth a thread
-    s_job_t jobs [S_THREADS_MAX];
-    pthread_t ids [S_THREADS_MAX];
-    size_t started = 0;
-    for (size_t t = 0; t < threads; t++)
-        jobs [t] = (s_job_t) { slots, count, t, threads, options };
-    for (size_t t = 1; t < threads; t++)
-        if (pthread_create (&ids [t], NULL, s_validate_slots, &jobs [t]) == 0)
-            started = t;
-        else
-            break;
-    //  Slices whose thread did not start run here, after our own.
-    for (size_t t = 0; t < threads; t++)
-        if (t == 0 || t > started)
-            s_validate_slots (&jobs [t]);
-    for (size_t t = 1; t <= started; t++)
-        pthread_join (ids [t], NULL);
+        threads = count / 64 + 1;
+    job->slots = slots;
+    job->count = count;
+    atomic_init (&job->next, 0);
+    job->options = options;
+    job->started = 0;
+    for (size_t t = 1; t < threads; t++) {
+        if (pthread_create (&job->ids [job->started], NULL, s_validate_slots, job) != 0)
+            break;              //  what no thread takes is done in s_job_finish
+        job->started++;
+    }
+}
+
+static void
+s_job_finish (s_job_t *job)
+{
+    s_validate_slots (job);
+    for (size_t t = 0; t < job->started; t++)
+        pthread_join (job->ids [t], NULL);
+}
+
+//  Points each record at its place in the list's array; if there is no
+//  room, the records fail with DP_NOMEM (reported as the load's error).
+static void
+s_place_chunk (dp_submit_deals_t *self, s_slot_t *slots, size_t count)
+{
+    int room = s_reserve (self, self->count + count) == DP_OK;
+    for (size_t i = 0; i < count; i++) {
+        slots [i].item = room? s_item (self, self->count + i): NULL;
+        if (!room && slots [i].rc == DP_OK)
+            slots [i].rc = dp_error_set (&slots [i].err, DP_NOMEM, "out of memory");
+    }
 }
 
 typedef struct {
@@ -197,8 +326,12 @@ s_merge_chunk (s_load_t *load, s_slot_t *slots, size_t count, dp_error_t *err)
     for (size_t i = 0; i < count; i++) {
         s_slot_t *slot = &slots [i];
         if (slot->rc == DP_OK && fatal == DP_OK)
-            slot->rc = s_append (load->self, &slot->item, slot->line, &slot->err);
-        free (slot->item.body);
+            slot->rc = s_append (load->self, slot->item, slot->hash, slot->line, &slot->err);
+        else
+        if (slot->rc == DP_OK) {
+            free (slot->item->body);
+            slot->item->body = NULL;
+        }
         free (slot->text);
         if (fatal != DP_OK)
             continue;
@@ -269,25 +402,44 @@ dp_submit_deals_load (dp_submit_deals_t *self, const char *path,
     //  the same file gives the same label from anywhere.
     dp_submit_deals_options_t local = options? *options: (dp_submit_deals_options_t) { 0 };
     char *copy = strdup (strcmp (path, "-") == 0? "stdin": path);
-    s_slot_t *slots = calloc (S_CHUNK_RECORDS, sizeof *slots);
+    //  Two chunks: one is validated while the next one is read.
+    s_slot_t *slots [2] = { calloc (S_CHUNK_RECORDS, sizeof (s_slot_t)),
+                            calloc (S_CHUNK_RECORDS, sizeof (s_slot_t)) };
+    size_t counts [2] = { 0, 0 };
+    dp_status reads [2] = { DP_NOTFOUND, DP_NOTFOUND };
     dp_status rc = DP_OK;
-    if (!copy || !slots || !zlistx_add_end (self->names, strdup (name)))
+    if (!copy || !slots [0] || !slots [1] || !zlistx_add_end (self->names, strdup (name)))
         rc = dp_error_set (err, DP_NOMEM, "out of memory");
     if (!local.batch && copy)
         local.batch = basename (copy);
     s_load_t load = { self, name, report, valid, invalid };
-    while (rc == DP_OK) {
-        size_t count = 0;
-        rc = s_read_chunk (input, slots, &count, err);
-        s_validate_chunk (slots, count, &local);
-        dp_status merged = s_merge_chunk (&load, slots, count, err);
-        if (merged != DP_OK)
+    if (rc == DP_OK)
+        reads [0] = s_read_chunk (input, slots [0], &counts [0], err);
+    for (int cur = 0; rc == DP_OK; cur = !cur) {
+        s_slot_t *chunk = slots [cur];
+        size_t count = counts [cur];
+        s_job_t job;
+        s_place_chunk (self, chunk, count);
+        s_job_start (&job, chunk, count, &local);
+        counts [!cur] = 0;
+        if (reads [cur] == DP_OK)
+            reads [!cur] = s_read_chunk (input, slots [!cur], &counts [!cur], err);
+        s_job_finish (&job);
+        dp_status merged = s_merge_chunk (&load, chunk, count, err);
+        if (merged != DP_OK) {
             rc = merged;
+            for (size_t i = 0; i < counts [!cur]; i++)
+                free (slots [!cur][i].text);        //  read, never to be validated
+        }
         else
-        if (rc == DP_INVALID)
-            *err = slots [count - 1].err;
+        if (reads [cur] != DP_OK) {
+            rc = reads [cur];
+            if (rc == DP_INVALID)
+                *err = chunk [count - 1].err;
+        }
     }
-    free (slots);
+    free (slots [0]);
+    free (slots [1]);
     dp_submit_input_destroy (&input);
     free (copy);
     return rc == DP_NOTFOUND? DP_OK: rc;
@@ -302,14 +454,14 @@ dp_submit_deals_count (dp_submit_deals_t *self)
 const dp_submit_deal_t *
 dp_submit_deals_get (dp_submit_deals_t *self, size_t i)
 {
-    return i < self->count? &self->items [i]: NULL;
+    return i < self->count? s_item (self, i): NULL;
 }
 
 const dp_submit_deal_t *
 dp_submit_deals_find (dp_submit_deals_t *self, const char *deal_id)
 {
-    void *found = zhashx_lookup (self->by_id, deal_id);
-    return found? &self->items [(size_t) (uintptr_t) found - 1]: NULL;
+    s_bucket_t *found = deal_id? s_bucket (self, deal_id, s_hash (deal_id)): NULL;
+    return found && found->index1? s_item (self, found->index1 - 1): NULL;
 }
 
 void
@@ -319,10 +471,12 @@ dp_submit_deals_destroy (dp_submit_deals_t **self_p)
         return;
     dp_submit_deals_t *self = *self_p;
     for (size_t i = 0; i < self->count; i++)
-        free (self->items [i].body);
-    free (self->items);
+        free (s_item (self, i)->body);
+    for (size_t b = 0; b < self->block_count; b++)
+        free (self->blocks [b]);
+    free (self->blocks);
     zlistx_destroy (&self->names);
-    zhashx_destroy (&self->by_id);
+    free (self->table);
     free (self);
     *self_p = NULL;
 }

@@ -148,3 +148,100 @@ Test (submit_deals, broken_array_keeps_what_came_before)
                   DP_IO);
     dp_submit_deals_destroy (&deals);
 }
+
+//  More records than one chunk (4096): chunks are read while the one
+//  before is validated, and validated straight into their places; bad
+//  lines, identical repeats and conflicting repeats across chunk borders
+//  must still leave the list and the reports in line order.
+Test (submit_deals, several_chunks_keep_order_and_places)
+{
+    size_t cap = 1 << 23, used = 0;
+    char *text = malloc (cap);
+    for (int i = 1; i <= 10000; i++) {
+        char id [32];
+        snprintf (id, sizeof id, "d-%d", i % 1000 == 1 && i > 1? i - 1: i);   //  repeats the line before
+        char *line = i % 7 == 0? strdup ("{\"deal_id\": \"bad\", \"floor_price\": 1}")
+                   : i == 4100? s_deal ("d-5", "\"max_rounds\": 3")     //  conflicts with line 5
+                   : s_deal (id, NULL);
+        used += (size_t) snprintf (text + used, cap - used, "%s\n", line);
+        free (line);
+    }
+    char *path = s_write (text);
+    char *report_text = NULL;
+    size_t report_len = 0;
+    FILE *report = open_memstream (&report_text, &report_len);
+    dp_submit_deals_t *deals = dp_submit_deals_new ();
+    size_t valid, invalid;
+    dp_error_t err;
+    cr_assert_eq (dp_submit_deals_load (deals, path, NULL, report, &valid, &invalid, &err), DP_OK);
+    fclose (report);
+    size_t bad = 10000 / 7 + 1, repeats = 0;
+    for (int i = 1001; i <= 10000; i += 1000)
+        repeats += i % 7 != 0 && (i - 1) % 7 != 0;
+    cr_assert_eq (invalid, bad);
+    cr_assert_eq (valid, 10000 - bad, "identical repeats count as valid");
+    cr_assert_eq (dp_submit_deals_count (deals), 10000 - bad - repeats);
+    size_t n = 0;
+    for (int i = 1; i <= 10000; i++) {
+        if (i % 7 == 0 || i == 4100 || (i % 1000 == 1 && i > 1 && (i - 1) % 7 != 0))
+            continue;
+        const dp_submit_deal_t *deal = dp_submit_deals_get (deals, n++);
+        char id [32];
+        snprintf (id, sizeof id, "d-%d", i % 1000 == 1 && i > 1? i - 1: i);
+        cr_assert_str_eq (deal->envelope.deal_id, id, "item %zu", n - 1);
+        cr_assert_eq (deal->line, (size_t) i);
+        cr_assert (strstr (deal->body, id) != NULL);
+    }
+    cr_assert_eq (n, dp_submit_deals_count (deals));
+    //  Reports in line order, the conflict naming the first line.
+    char want [512];
+    snprintf (want, sizeof want, "%s:4095: ", path);
+    char *at = strstr (report_text, want);
+    snprintf (want, sizeof want, "%s:4100: deal_id: 'd-5' repeats %s:5 with different content", path, path);
+    char *conflict = strstr (report_text, want);
+    snprintf (want, sizeof want, "%s:4102: ", path);
+    char *after = strstr (report_text, want);
+    cr_assert (at && conflict && after && at < conflict && conflict < after, "%.300s", report_text);
+    //  Items never move: a second file leaves the first items where they were.
+    const dp_submit_deal_t *first = dp_submit_deals_get (deals, 0);
+    char *more = s_deal ("e-1", NULL);
+    char *path2 = s_write (more);
+    cr_assert_eq (dp_submit_deals_load (deals, path2, NULL, NULL, &valid, &invalid, &err), DP_OK);
+    cr_assert_eq (valid, 1);
+    cr_assert_eq (dp_submit_deals_get (deals, 0), first);
+    cr_assert_str_eq (dp_submit_deals_get (deals, dp_submit_deals_count (deals) - 1)->envelope.deal_id, "e-1");
+    cr_assert_str_eq (dp_submit_deals_get (deals, dp_submit_deals_count (deals) - 1)->file, path2);
+    dp_submit_deals_destroy (&deals);
+    unlink (path);
+    unlink (path2);
+    free (path); free (path2); free (more); free (text); free (report_text);
+}
+
+//  A JSON array broken in its second chunk: everything before the fault
+//  is kept, the fault is the load's error.
+Test (submit_deals, array_broken_in_a_later_chunk)
+{
+    size_t cap = 1 << 22, used = 0;
+    char *text = malloc (cap);
+    used += (size_t) snprintf (text, cap, "[\n");
+    for (int i = 1; i <= 5000; i++) {
+        char id [32];
+        snprintf (id, sizeof id, "a-%d", i);
+        char *deal = s_deal (id, NULL);
+        used += (size_t) snprintf (text + used, cap - used, "%s%s\n", deal, i == 5000 || i == 4500? "": ",");
+        free (deal);
+    }
+    snprintf (text + used, cap - used, "]\n");
+    char *path = s_write (text);
+    dp_submit_deals_t *deals = dp_submit_deals_new ();
+    size_t valid, invalid;
+    dp_error_t err;
+    cr_assert_eq (dp_submit_deals_load (deals, path, NULL, NULL, &valid, &invalid, &err), DP_INVALID);
+    cr_assert_eq (valid, 4500);
+    cr_assert_eq (invalid, 1);
+    cr_assert (strstr (err.text, "JSON array") != NULL, "%s", err.text);
+    cr_assert_str_eq (dp_submit_deals_get (deals, 4499)->envelope.deal_id, "a-4500");
+    dp_submit_deals_destroy (&deals);
+    unlink (path);
+    free (path); free (text);
+}
