@@ -62,13 +62,14 @@ total = cost.get("TOTALS") or max(cost.values())
 rows = [
     ("worker process, total", "TOTALS"),
     ("pipeline (dp_pipeline_handle)", "dp_pipeline_handle"),
-    ("  result hash, SPEC 6 (dp_result_hash)", "dp_result_hash"),
+    ("  result signed text + hash, SPEC 6 (dp_result_signed_text)", "dp_result_signed_text"),
+    ("  result to text for the wire (dp_result_text)", "dp_result_text"),
     ("  negotiation (dp_negotiate_run)", "dp_negotiate_run"),
     ("  signature (dp_eth_sign)", "dp_eth_sign"),
     ("  deal quote (s_quote)", "s_quote.constprop.0"),
     ("    of which the simulator (dp_tee_quote)", "dp_tee_quote"),
     ("  deal parse + validate (dp_deal_from_json)", "dp_deal_from_json"),
-    ("result to text for the wire (json-c)", "json_object_to_json_string_length"),
+    ("other json-c text (progress events, records)", "json_object_to_json_string_length"),
     ("runtime actor: wire, broker round trips (s_actor)", "s_actor"),
 ]
 print(f"callgrind, {n} deals, built-in engine, simulated quotes (instructions, inclusive):")
