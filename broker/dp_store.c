@@ -444,6 +444,8 @@ s_apply (dp_store_t *self, MDB_txn *txn, dp_op_t *op, uint64_t counts [])
             rc = s_apply_submit (self, txn, op);
             break;
         case DP_OP_ACTIVE:
+            if (op->superseded)
+                break;          //  its deal's result follows in this group
             rc = s_put_active (self, txn, op);
             rc = rc? rc: s_status_index (self, txn, op);
             break;
@@ -483,6 +485,84 @@ s_trim_events (dp_store_t *self, MDB_txn *txn, uint64_t last_seq, uint64_t *olde
     return 0;
 }
 
+//  Lease bookkeeping that a result in the same group makes moot. Under
+//  load a fast worker's result often commits with its own lease: the
+//  lease's `active` record and status-index moves would be written and
+//  removed again in one transaction. For each FINAL op, the ACTIVE ops of
+//  the same deal earlier in the group are marked superseded (only their
+//  events are stored) and the FINAL removes the index entry the store had
+//  before the group: three B-tree writes fewer per deal. The ops of one
+//  deal form a chain of status moves, so the first one's old status is
+//  what is on disk.
+typedef struct {
+    uint64_t hash;              //  0: empty
+    size_t key;                 //  index + 1 of an op of this deal (for its id)
+    size_t first, last;         //  index + 1 of the open chain's first and last lease op; 0: none
+} s_chain_t;
+
+static uint64_t
+s_id_hash (const char *id)
+{
+    uint64_t h = 14695981039346656037ull;       //  FNV-1a, then a finaliser
+    for (const unsigned char *p = (const unsigned char *) id; *p; p++)
+        h = (h ^ *p) * 1099511628211ull;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    return h? h: 1;
+}
+
+//  The slot of deal_id (op i's), claimed for it if new.
+static s_chain_t *
+s_chain_slot (s_chain_t *slots, size_t cap, const dp_group_t *group, size_t i)
+{
+    const char *deal_id = group->ops [i].deal_id;
+    uint64_t hash = s_id_hash (deal_id);
+    size_t at = (size_t) hash & (cap - 1);
+    while (slots [at].hash
+        && (slots [at].hash != hash || strcmp (group->ops [slots [at].key - 1].deal_id, deal_id) != 0))
+        at = (at + 1) & (cap - 1);
+    if (!slots [at].hash) {
+        slots [at].hash = hash;
+        slots [at].key = i + 1;
+    }
+    return &slots [at];
+}
+
+static void
+s_coalesce (dp_group_t *group)
+{
+    for (size_t i = 0; i < group->count; i++) {
+        group->ops [i].superseded = false;
+        group->ops [i].chain_prev = 0;
+    }
+    size_t cap = 16;
+    while (cap < group->count * 2)
+        cap *= 2;
+    s_chain_t *slots = group->count > 1? calloc (cap, sizeof *slots): NULL;
+    if (!slots)
+        return;                 //  nothing to gain, or no memory: every op is applied
+    for (size_t i = 0; i < group->count; i++) {
+        dp_op_t *op = &group->ops [i];
+        if (op->type != DP_OP_ACTIVE && op->type != DP_OP_FINAL)
+            continue;
+        s_chain_t *chain = s_chain_slot (slots, cap, group, i);
+        if (op->type == DP_OP_ACTIVE) {
+            op->chain_prev = chain->last;
+            if (!chain->first)
+                chain->first = i + 1;
+            chain->last = i + 1;
+        }
+        else if (chain->first) {
+            op->old_status = group->ops [chain->first - 1].old_status;
+            for (size_t k = chain->last; k; k = group->ops [k - 1].chain_prev)
+                group->ops [k - 1].superseded = true;
+            chain->first = chain->last = 0;
+        }
+    }
+    free (slots);
+}
+
 //  One attempt at the whole group in one transaction. skip_submits leaves
 //  the submits out (the map is full and cannot grow).
 static int
@@ -495,6 +575,7 @@ s_commit_once (dp_store_t *self, dp_group_t *group, int skip_submits)
     uint64_t counts [DP_ST_COUNT];
     memcpy (counts, self->counts, sizeof counts);
     uint64_t oldest = self->oldest_seq;
+    s_coalesce (group);
     for (size_t i = 0; rc == 0 && i < group->count; i++) {
         dp_op_t *op = &group->ops [i];
         if (skip_submits && op->type == DP_OP_SUBMIT)

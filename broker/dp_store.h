@@ -85,6 +85,8 @@ typedef struct {
     size_t live_event_len;
     uint64_t seq;
     dp_status result;           //  set by the committer: DP_OK, DP_FULL (submit refused), DP_NOTFOUND
+    bool superseded;            //  set by the committer: a lease op made moot by a result
+    size_t chain_prev;          //  committer's: index + 1 of the deal's previous lease op
     void *ctx;                  //  the reactor's, untouched here
     size_t tag;                 //  the reactor's, untouched here
 } dp_op_t;

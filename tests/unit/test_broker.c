@@ -5,12 +5,14 @@
 
 #include <criterion/criterion.h>
 #include <czmq.h>
+#include <lmdb.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dp_broker.h"
 #include "dp_client.h"
 #include "dp_sha256.h"
+#include "dp_store.h"
 #include "dp_wire.h"
 #include "dp_worker.h"
 
@@ -302,4 +304,69 @@ Test (broker, unreachable_broker)
     cr_assert_null (worker);
     cr_assert_eq (err.code, DP_UNREACHABLE, "%s", err.text);
     cr_assert_lt (zclock_mono () - start, 3000);
+}
+
+//  After every deal has its result, the store's status index holds exactly
+//  one entry per deal, under its final status, and `active` is empty: a
+//  lease committed in the same group as its result (the committer skips
+//  the lease's index moves then) leaves nothing behind. Read with LMDB
+//  directly once the broker has closed the store.
+Test (broker, status_index_is_exact_after_fast_results)
+{
+    dp_broker_t *broker = s_broker (0);
+    dp_error_t err;
+    dp_client_t *client = dp_client_new (dp_broker_endpoint (broker), 5000, &err);
+    cr_assert_eq (dp_client_subscribe (client, 0, &err), DP_OK, "%s", err.text);
+    dp_worker_options_t options;
+    dp_worker_options_default (&options);
+    options.broker = dp_broker_endpoint (broker);
+    options.capacity = 16;
+    dp_worker_t *worker = dp_worker_new (&options, s_handler, NULL, &err);
+    cr_assert_not_null (worker, "%s", err.text);
+    enum { N = 300 };
+    static dp_wire_item_t items [N];
+    static char ids [N][16];
+    for (int i = 0; i < N; i++) {
+        snprintf (ids [i], sizeof ids [i], "f-%03d", i);
+        items [i] = s_item (ids [i], "{}");
+    }
+    dp_wire_ack_t *acks = calloc (N, sizeof *acks);
+    for (int i = 0; i < N; i += 50)
+        cr_assert_eq (dp_client_submit (client, items + i, 50, acks + i, &err), DP_OK, "%s", err.text);
+    int results = 0;
+    while (results < N) {
+        dp_wire_event_t event;
+        cr_assert_eq (dp_client_next_event (client, 5000, &event, &err), DP_OK, "%s", err.text);
+        results += strcmp (event.type, "result") == 0;
+    }
+    free (acks);
+    dp_worker_destroy (&worker);
+    dp_client_destroy (&client);
+    dp_broker_destroy (&broker);
+
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi by_status, active;
+    cr_assert_eq (mdb_env_create (&env), 0);
+    mdb_env_set_maxdbs (env, 16);
+    cr_assert_eq (mdb_env_open (env, s_dir, MDB_RDONLY, 0600), 0);
+    cr_assert_eq (mdb_txn_begin (env, NULL, MDB_RDONLY, &txn), 0);
+    cr_assert_eq (mdb_dbi_open (txn, "by_status", 0, &by_status), 0);
+    cr_assert_eq (mdb_dbi_open (txn, "active", 0, &active), 0);
+    MDB_stat stat;
+    cr_assert_eq (mdb_stat (txn, active, &stat), 0);
+    cr_expect_eq (stat.ms_entries, 0, "active still holds %zu deals", stat.ms_entries);
+    MDB_cursor *cursor;
+    cr_assert_eq (mdb_cursor_open (txn, by_status, &cursor), 0);
+    MDB_val key, value;
+    size_t entries = 0;
+    for (int op = MDB_FIRST; mdb_cursor_get (cursor, &key, &value, op) == 0; op = MDB_NEXT) {
+        entries++;
+        cr_expect_eq (((uint8_t *) key.mv_data) [0], DP_ST_AGREED, "a stale index entry: %.*s",
+                      (int) key.mv_size - 1, (char *) key.mv_data + 1);
+    }
+    cr_expect_eq (entries, N);
+    mdb_cursor_close (cursor);
+    mdb_txn_abort (txn);
+    mdb_env_close (env);
 }
