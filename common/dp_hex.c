@@ -4,8 +4,8 @@
 
 #include <string.h>
 
-static int
-s_nibble (char c)
+int
+dp_hex_digit (int c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -34,7 +34,7 @@ dp_hex_is_valid (const char *text, size_t len)
     if (!text)
         return 0;
     for (size_t i = 0; i < len; i++)
-        if (s_nibble (text [i]) < 0)
+        if (dp_hex_digit (text [i]) < 0)
             return 0;
     return 1;
 }
@@ -45,10 +45,10 @@ dp_hex_decode (const char *text, size_t text_len, uint8_t *out, size_t size, dp_
     if (text_len != 2 * size)
         return dp_error_set (err, DP_INVALID, "expected %zu hex digits, got %zu", 2 * size, text_len);
     for (size_t i = 0; i < text_len; i++)
-        if (s_nibble (text [i]) < 0)
+        if (dp_hex_digit (text [i]) < 0)
             return dp_error_set (err, DP_INVALID, "not a hex digit at offset %zu", i);
     for (size_t i = 0; i < size; i++)
-        out [i] = (uint8_t) (s_nibble (text [2 * i]) << 4 | s_nibble (text [2 * i + 1]));
+        out [i] = (uint8_t) (dp_hex_digit (text [2 * i]) << 4 | dp_hex_digit (text [2 * i + 1]));
     return DP_OK;
 }
 

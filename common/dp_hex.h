@@ -24,6 +24,9 @@ dp_status dp_hex_decode (const char *text, size_t text_len, uint8_t *out, size_t
 dp_status dp_hex_decode_0x (const char *text, uint8_t *out, size_t size,
                             dp_error_t *err) DP_MUST_CHECK;
 
+//  The value of one hex digit (either case), or -1 if c is not one.
+int dp_hex_digit (int c);
+
 //  True if text is exactly len hex digits (no prefix).
 int dp_hex_is_valid (const char *text, size_t len);
 

@@ -20,6 +20,8 @@
 #include <emmintrin.h>          //  SSE2 is part of every x86-64
 #endif
 
+#include "dp_hex.h"
+
 //  ---------------------------------------------------------------------
 //  Characters
 
@@ -51,18 +53,6 @@ dp_json_tree_utf8_decode (const unsigned char *s, size_t avail, uint32_t *cp)
 }
 
 static int
-s_nibble (unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-static int
 s_is_digit (unsigned char c)
 {
     return c >= '0' && c <= '9';
@@ -82,7 +72,7 @@ s_hex4 (const unsigned char *s, size_t avail, uint32_t *unit)
         return -1;
     uint32_t value = 0;
     for (int i = 0; i < 4; i++) {
-        int digit = s_nibble (s [i]);
+        int digit = dp_hex_digit (s [i]);
         if (digit < 0)
             return -1;
         value = value << 4 | (uint32_t) digit;

@@ -2,11 +2,11 @@
 
 #include "dp_ethtx.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dp_eth.h"
+#include "dp_hex.h"
 #include "dp_keccak.h"
 #include "dp_rlp.h"
 
@@ -16,15 +16,6 @@ dp_ethtx_u256_from_u64 (uint64_t value, uint8_t out [32])
     memset (out, 0, 32);
     for (int i = 31; i >= 24; i--, value >>= 8)
         out [i] = (uint8_t) (value & 0xff);
-}
-
-static int
-s_nibble (char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = (char) tolower ((unsigned char) c);
-    return c >= 'a' && c <= 'f'? c - 'a' + 10: -1;
 }
 
 //  out = out * base + digit over 32 big-endian bytes; -1 on overflow.
@@ -54,7 +45,7 @@ dp_ethtx_u256_parse (const char *text, uint8_t out [32], dp_error_t *err)
     }
     uint8_t value [32] = { 0 };
     for (const char *c = text; *c; c++) {
-        int digit = base == 16? s_nibble (*c): (*c >= '0' && *c <= '9'? *c - '0': -1);
+        int digit = base == 16? dp_hex_digit (*c): (*c >= '0' && *c <= '9'? *c - '0': -1);
         if (digit < 0)
             return dp_error_set (err, DP_INVALID, "'%c' is not a base-%u digit", *c, base);
         if (s_mul_add (value, base, (unsigned) digit) != 0)

@@ -16,58 +16,10 @@
 
 #include "dp_json.h"
 #include "dp_json_tree.h"
+#include "json_same_tree.h"
 
 //  ---------------------------------------------------------------------
 //  Helpers
-
-//  Structural equality including what json_object_equal does not look
-//  at: int64 vs uint64 reading, a double's source text, key order.
-static int
-s_same_tree (json_object *a, json_object *b)
-{
-    json_type type = json_object_get_type (a);
-    if (type != json_object_get_type (b))
-        return 0;
-    switch (type) {
-        case json_type_null:
-            return 1;
-        case json_type_boolean:
-            return json_object_get_boolean (a) == json_object_get_boolean (b);
-        case json_type_int:
-            return json_object_get_int64 (a) == json_object_get_int64 (b)
-                && json_object_get_uint64 (a) == json_object_get_uint64 (b);
-        case json_type_double: {
-            const char *ta = json_object_get_userdata (a), *tb = json_object_get_userdata (b);
-            double da = json_object_get_double (a), db = json_object_get_double (b);
-            return ta && tb && strcmp (ta, tb) == 0 && memcmp (&da, &db, sizeof da) == 0;
-        }
-        case json_type_string:
-            return json_object_get_string_len (a) == json_object_get_string_len (b)
-                && memcmp (json_object_get_string (a), json_object_get_string (b),
-                           (size_t) json_object_get_string_len (a)) == 0;
-        case json_type_array: {
-            size_t n = json_object_array_length (a);
-            if (n != json_object_array_length (b))
-                return 0;
-            for (size_t i = 0; i < n; i++)
-                if (!s_same_tree (json_object_array_get_idx (a, i), json_object_array_get_idx (b, i)))
-                    return 0;
-            return 1;
-        }
-        case json_type_object: {
-            if (json_object_object_length (a) != json_object_object_length (b))
-                return 0;
-            struct json_object_iterator ia = json_object_iter_begin (a), ea = json_object_iter_end (a);
-            struct json_object_iterator ib = json_object_iter_begin (b);
-            for (; !json_object_iter_equal (&ia, &ea); json_object_iter_next (&ia), json_object_iter_next (&ib))
-                if (strcmp (json_object_iter_peek_name (&ia), json_object_iter_peek_name (&ib)) != 0
-                ||  !s_same_tree (json_object_iter_peek_value (&ia), json_object_iter_peek_value (&ib)))
-                    return 0;
-            return 1;
-        }
-    }
-    return 0;
-}
 
 //  json-c's strict tokener on the whole text, or NULL with *ok 0.
 static json_object *
@@ -93,7 +45,7 @@ s_matches_json_c (const char *text, size_t len)
     int ok;
     json_object *theirs = s_json_c (text, len, &ok);
     cr_assert (ok, "json-c refuses %.*s", (int) len, text);
-    cr_assert (s_same_tree (ours, theirs), "trees differ for %.*s", (int) len, text);
+    cr_assert (same_tree (ours, theirs), "trees differ for %.*s", (int) len, text);
     json_object_put (ours);
     json_object_put (theirs);
 }
@@ -161,7 +113,7 @@ Test (json_tree, same_tree_on_fuzz_corpora)
                 continue;
             }
             json_object *theirs = s_json_c (text, len, &ok);
-            cr_assert (ok && s_same_tree (ours, theirs), "%s", file);
+            cr_assert (ok && same_tree (ours, theirs), "%s", file);
             json_object_put (ours);
             json_object_put (theirs);
             compared++;
