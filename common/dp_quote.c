@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dp_hex.h"
+
 #define S_HEADER_SIZE   48
 #define S_SGX_BODY_SIZE 384
 #define S_TD10_SIZE     584
@@ -239,12 +241,6 @@ s_is_hex_text (const uint8_t *input, size_t size, size_t *start, size_t *end)
     return 1;
 }
 
-static int
-s_nibble (uint8_t c)
-{
-    return c <= '9'? c - '0': (c | 0x20) - 'a' + 10;
-}
-
 //  A private binary copy of the input (hex decoded if it is hex text).
 static dp_status
 s_binary_copy (const uint8_t *input, size_t size, uint8_t **data, size_t *length, dp_error_t *err)
@@ -260,8 +256,8 @@ s_binary_copy (const uint8_t *input, size_t size, uint8_t **data, size_t *length
         return dp_error_set (err, DP_NOMEM, "quote: out of memory");
     if (hex)
         for (size_t i = 0; i < binary; i++)
-            (*data) [i] = (uint8_t) (s_nibble (input [start + 2 * i]) << 4
-                                   | s_nibble (input [start + 2 * i + 1]));
+            (*data) [i] = (uint8_t) (dp_hex_digit (input [start + 2 * i]) << 4
+                                   | dp_hex_digit (input [start + 2 * i + 1]));
     else
         memcpy (*data, input, size);
     *length = binary;
