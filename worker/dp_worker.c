@@ -47,6 +47,8 @@ struct dp_worker_t {
     pthread_cond_t cond;
     s_job_t **queue;
     size_t queue_head, queue_count;
+    uint32_t waiting;                   //  threads blocked on cond
+    uint32_t wakeups;                   //  signals sent and not yet taken by a thread
     bool stop;
     pthread_t *threads;
     uint32_t thread_count;
@@ -73,11 +75,23 @@ typedef struct {
     s_job_t *job;
 } s_progress_t;
 
+//  Reports to the actor: kind ('D' done, 'P' progress), the job pointer,
+//  and for progress the event JSON. Raw sends: a CZMQ picture message
+//  costs an allocation per frame, once per job.
+static void
+s_report (void *push, char kind, s_job_t *job, const char *data, size_t len)
+{
+    zmq_send (push, &kind, 1, ZMQ_SNDMORE);
+    zmq_send (push, &job, sizeof job, data? ZMQ_SNDMORE: 0);
+    if (data)
+        zmq_send (push, data, len, 0);
+}
+
 static void
 s_progress (void *arg, const char *event_json, size_t len)
 {
     s_progress_t *p = arg;
-    zsock_send (p->push, "spb", "P", p->job, event_json, len);
+    s_report (zsock_resolve (p->push), 'P', p->job, event_json, len);
 }
 
 static void
@@ -90,7 +104,7 @@ s_run_job (dp_worker_t *self, zsock_t *push, s_job_t *job)
     job->handler_status = self->handler (self->handler_arg, &view, s_progress, &progress,
                                          &job->outcome);
     atomic_fetch_sub (&self->running, 1);
-    zsock_send (push, "sp", "D", job);
+    s_report (zsock_resolve (push), 'D', job, NULL, 0);
 }
 
 static void *
@@ -104,7 +118,11 @@ s_pool_thread (void *arg)
     pthread_mutex_lock (&self->lock);
     while (!self->stop) {
         if (self->queue_count == 0) {
+            self->waiting++;
             pthread_cond_wait (&self->cond, &self->lock);
+            self->waiting--;
+            if (self->wakeups)
+                self->wakeups--;
             continue;
         }
         s_job_t *job = self->queue [self->queue_head];
@@ -128,7 +146,14 @@ s_pool_put (dp_worker_t *self, s_job_t *job)
     if (self->queue_count < self->opt.capacity) {
         self->queue [(self->queue_head + self->queue_count) % self->opt.capacity] = job;
         self->queue_count++;
-        pthread_cond_signal (&self->cond);
+        //  Wake a sleeping thread only for a job no thread already woken
+        //  will take: a thread that finishes a job looks at the queue again
+        //  before it sleeps, so a burst of quick jobs does not wake one
+        //  thread (a futex call and a context switch) per job.
+        if (self->waiting > self->wakeups && self->queue_count > self->wakeups) {
+            self->wakeups++;
+            pthread_cond_signal (&self->cond);
+        }
         rc = 0;
     }
     pthread_mutex_unlock (&self->lock);
