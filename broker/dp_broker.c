@@ -121,8 +121,9 @@ dp_broker_send (dp_reactor_t *self, const uint8_t *id, size_t id_len, const dp_w
     }
     int rc = zmq_send (self->router_raw, id, id_len, ZMQ_SNDMORE | ZMQ_DONTWAIT);
     if (rc >= 0)
-        rc = zmq_send (self->router_raw, frame, len, ZMQ_DONTWAIT);
-    free (frame);
+        rc = dp_frames_send_owned (self->router_raw, frame, len, ZMQ_DONTWAIT);
+    else
+        free (frame);
     if (rc < 0 && errno != EHOSTUNREACH)
         dp_log_warn ("broker: %s dropped: %s", dp_wire_kind_name (msg->kind), zmq_strerror (errno));
     return rc < 0? -1: 0;

@@ -2,7 +2,15 @@
 
 #include "dp_frames.h"
 
+#include <stdlib.h>
 #include <zmq.h>
+
+static void
+s_free (void *data, void *hint)
+{
+    (void) hint;
+    free (data);
+}
 
 size_t
 dp_frames_drop_rest (void *socket)
@@ -21,4 +29,18 @@ dp_frames_drop_rest (void *socket)
         zmq_msg_close (&part);
     }
     return dropped;
+}
+
+int
+dp_frames_send_owned (void *socket, void *data, size_t len, int flags)
+{
+    zmq_msg_t msg;
+    if (zmq_msg_init_data (&msg, data, len, s_free, NULL) != 0) {
+        free (data);
+        return -1;
+    }
+    int rc = zmq_msg_send (&msg, socket, flags);
+    if (rc < 0)
+        zmq_msg_close (&msg);       //  frees data
+    return rc;
 }

@@ -15,4 +15,10 @@
 //  socket (a libzmq socket handle). Returns how many parts it dropped.
 size_t dp_frames_drop_rest (void *socket);
 
+//  Sends data (malloc'd) as one frame without copying it: ZeroMQ frees it
+//  once the frame is on the wire, or at once if the send fails. The send
+//  takes ownership either way. Returns zmq_msg_send's result (-1 with
+//  errno on failure).
+int dp_frames_send_owned (void *socket, void *data, size_t len, int flags);
+
 #endif

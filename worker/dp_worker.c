@@ -184,9 +184,7 @@ s_send (s_actor_t *a, dp_wire_msg_t *msg)
         msg->request_id = ++a->next_request;
     if (dp_wire_encode (msg, &frame, &len, NULL) != DP_OK)
         return -1;
-    int rc = zmq_send (zsock_resolve (a->dealer), frame, len, ZMQ_DONTWAIT);
-    free (frame);
-    return rc < 0? -1: 0;
+    return dp_frames_send_owned (zsock_resolve (a->dealer), frame, len, ZMQ_DONTWAIT) < 0? -1: 0;
 }
 
 static void
