@@ -110,8 +110,6 @@ void dp_qlist_remove (dp_qdeal_t *deal);
 
 //  dp_broker_ops.c: helpers the handler modules share
 int64_t dp_broker_now (void);                   //  Unix ms
-//  Copies a C string into a fixed field, cut at its size.
-void dp_broker_copy (char *dst, size_t size, const char *src);
 //  A zeroed op of type for deal_id in the next group; NULL (and the broker
 //  marked failed) if out of memory.
 dp_op_t *dp_broker_op (dp_reactor_t *self, dp_op_type type, const char *deal_id);

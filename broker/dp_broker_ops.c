@@ -20,18 +20,7 @@
 #include "dp_hex.h"
 #include "dp_log.h"
 #include "dp_sha256.h"
-
-//  Copies a C string into a fixed field, cut at its size (the wire encoder
-//  checks lengths again); snprintf's format parsing was a visible share of
-//  the reactor's time at three events per deal.
-void
-dp_broker_copy (char *dst, size_t size, const char *src)
-{
-    size_t i = 0;
-    for (; i + 1 < size && src [i]; i++)
-        dst [i] = src [i];
-    dst [i] = '\0';
-}
+#include "dp_text.h"
 
 int64_t
 dp_broker_now (void)
@@ -46,7 +35,7 @@ dp_broker_reply_error (dp_reactor_t *self, const uint8_t *id, size_t id_len, uin
     dp_wire_msg_t reply;
     dp_wire_msg_init (&reply, DP_WIRE_ERROR, request_id);
     reply.code = code;
-    dp_broker_copy (reply.text, sizeof reply.text, text);
+    dp_text_copy (reply.text, sizeof reply.text, text);
     dp_broker_send (self, id, id_len, &reply);
 }
 
@@ -87,11 +76,11 @@ dp_broker_op_event (dp_reactor_t *self, dp_op_t *op, const char *type, const cha
     dp_wire_event_t *e = &msg.event;
     e->epoch = self->epoch;
     e->seq = ++self->seq;
-    dp_broker_copy (e->type, sizeof e->type, type);
-    dp_broker_copy (e->deal_id, sizeof e->deal_id, op->deal_id);
-    dp_broker_copy (e->status, sizeof e->status, status);
-    dp_broker_copy (e->reason, sizeof e->reason, reason);
-    dp_broker_copy (e->batch, sizeof e->batch, batch? batch: "");
+    dp_text_copy (e->type, sizeof e->type, type);
+    dp_text_copy (e->deal_id, sizeof e->deal_id, op->deal_id);
+    dp_text_copy (e->status, sizeof e->status, status);
+    dp_text_copy (e->reason, sizeof e->reason, reason);
+    dp_text_copy (e->batch, sizeof e->batch, batch? batch: "");
     e->time_ms = dp_broker_now ();
     e->attempt = attempt;
     e->data = data;
@@ -120,7 +109,7 @@ dp_broker_op (dp_reactor_t *self, dp_op_type type, const char *deal_id)
         return NULL;
     }
     op->type = type;
-    dp_broker_copy (op->deal_id, sizeof op->deal_id, deal_id);
+    dp_text_copy (op->deal_id, sizeof op->deal_id, deal_id);
     return op;
 }
 
@@ -136,7 +125,7 @@ dp_broker_fill_active (dp_op_t *op, const dp_qdeal_t *deal, int status)
     op->active.deadline_ms = status == DP_ST_NEGOTIATING? deal->deadline_ms: 0;
     op->active.submitted_at_ms = deal->submitted_at_ms;
     memcpy (op->active.body_sha256, deal->body_sha256, 32);
-    dp_broker_copy (op->batch, sizeof op->batch, deal->batch);
+    dp_text_copy (op->batch, sizeof op->batch, deal->batch);
 }
 
 static void
@@ -254,7 +243,7 @@ s_poison (dp_reactor_t *self, dp_qdeal_t *deal)
     op->old_status = DP_ST_NEGOTIATING;
     op->new_status = DP_ST_FAILED;
     op->attempts = deal->attempts;
-    dp_broker_copy (op->reason, sizeof op->reason, reason);
+    dp_text_copy (op->reason, sizeof op->reason, reason);
     op->data = malloc ((size_t) len);
     if (op->data) {
         memcpy (op->data, json, (size_t) len);
@@ -429,7 +418,7 @@ s_on_hello_worker (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire
         dp_broker_reply_error (self, id, id_len, msg->request_id, DP_NOMEM, "out of memory");
         return;
     }
-    dp_broker_copy (worker->name, sizeof worker->name, msg->name);
+    dp_text_copy (worker->name, sizeof worker->name, msg->name);
     worker->capacity = self->draining? 0: msg->capacity;
     worker->last_seen_ms = dp_broker_now ();
     //  A reconnecting worker names the leases it still holds: those still
@@ -459,7 +448,7 @@ s_on_hello (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg_t 
     dp_wire_msg_t reply;
     dp_wire_msg_init (&reply, DP_WIRE_WELCOME, msg->request_id);
     reply.epoch = self->epoch;
-    dp_broker_copy (reply.endpoint, sizeof reply.endpoint, self->events_endpoint);
+    dp_text_copy (reply.endpoint, sizeof reply.endpoint, self->events_endpoint);
     reply.heartbeat_ms = self->opt.heartbeat_ms;
     reply.lease_ms = self->opt.lease_ms;
     reply.frame_max = self->opt.frame_max;
@@ -495,10 +484,10 @@ s_current_lease (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_m
     if (reply_kind == DP_WIRE_DONE_ACK) {
         dp_wire_msg_t reply;
         dp_wire_msg_init (&reply, DP_WIRE_DONE_ACK, msg->request_id);
-        dp_broker_copy (reply.deal_id, sizeof reply.deal_id, msg->deal_id);
+        dp_text_copy (reply.deal_id, sizeof reply.deal_id, msg->deal_id);
         reply.token = msg->token;
         reply.code = code;
-        dp_broker_copy (reply.text, sizeof reply.text, text);
+        dp_text_copy (reply.text, sizeof reply.text, text);
         dp_broker_send (self, id, id_len, &reply);
         dp_log_info ("broker: result refused deal=%s reason=%s", msg->deal_id, text);
     }
@@ -532,11 +521,11 @@ s_on_done (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg_t *
     op->old_status = DP_ST_NEGOTIATING;
     op->new_status = status;
     op->attempts = deal->attempts;         //  lost deliveries, as for active deals
-    dp_broker_copy (op->reason, sizeof op->reason, msg->reason);
+    dp_text_copy (op->reason, sizeof op->reason, msg->reason);
     dp_broker_op_event (self, op, "result", msg->status, msg->reason, deal->batch, deal->attempts + 1,
                 NULL, 0);
     op->ctx = deal;
-    dp_broker_copy (reply->msg.deal_id, sizeof reply->msg.deal_id, deal->id);
+    dp_text_copy (reply->msg.deal_id, sizeof reply->msg.deal_id, deal->id);
     reply->msg.token = msg->token;
     reply->msg.code = DP_OK;
     if (deal->worker)
@@ -582,9 +571,9 @@ s_on_progress (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg
     dp_wire_event_t *e = &event.event;
     e->epoch = self->epoch;
     snprintf (e->type, sizeof e->type, "progress");
-    dp_broker_copy (e->deal_id, sizeof e->deal_id, deal->id);
+    dp_text_copy (e->deal_id, sizeof e->deal_id, deal->id);
     snprintf (e->status, sizeof e->status, "negotiating");
-    dp_broker_copy (e->batch, sizeof e->batch, deal->batch);
+    dp_text_copy (e->batch, sizeof e->batch, deal->batch);
     e->time_ms = dp_broker_now ();
     e->attempt = deal->attempts + 1;
     e->data = msg->data;
@@ -617,13 +606,13 @@ s_on_annotate (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg
     char batch [DP_BATCH_MAX + 1] = "", json [DP_WIRE_TX_MAX + 64];
     dp_qdeal_t *deal = dp_deal_index_lookup (self->deals, msg->deal_id);
     if (deal)
-        dp_broker_copy (batch, sizeof batch, deal->batch);
+        dp_text_copy (batch, sizeof batch, deal->batch);
     dp_op_t *op = dp_broker_op (self, DP_OP_ANNOTATE, msg->deal_id);
     dp_qreply_t *reply = dp_broker_reply_later (self, id, id_len, DP_WIRE_OK, msg->request_id);
     if (!op || !reply)
         return;
-    dp_broker_copy (op->key, sizeof op->key, msg->key);
-    dp_broker_copy (op->value, sizeof op->value, msg->value);
+    dp_text_copy (op->key, sizeof op->key, msg->key);
+    dp_text_copy (op->value, sizeof op->value, msg->value);
     int len = snprintf (json, sizeof json, "{\"%s\":\"%s\"}", msg->key, msg->value);
     dp_broker_op_event (self, op, "annotation", "", "", batch, 0, (uint8_t *) json, (size_t) len);
     op->ctx = reply;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "dp_sha256.h"
+#include "dp_text.h"
 
 #define DP_BODY_MAX (16u << 20)         //  SPEC §1: deal body 16 MiB
 
@@ -60,7 +61,7 @@ s_submit_new (dp_reactor_t *self, const dp_wire_item_t *item, dp_qreply_t *reply
     char *batch = strdup (item->envelope.batch);
     dp_op_t *op = NULL;
     if (deal && body && batch) {
-        dp_broker_copy (deal->id, sizeof deal->id, item->envelope.deal_id);
+        dp_text_copy (deal->id, sizeof deal->id, item->envelope.deal_id);
         if (dp_deal_index_insert (self->deals, deal) == 0
             && !(op = dp_broker_op (self, DP_OP_SUBMIT, item->envelope.deal_id)))
             dp_deal_index_delete (self->deals, deal->id);
@@ -87,7 +88,7 @@ s_submit_new (dp_reactor_t *self, const dp_wire_item_t *item, dp_qreply_t *reply
     dp_broker_op_event (self, op, "status", "pending", "", batch, 0, NULL, 0);
     op->ctx = reply;
     op->tag = index;
-    dp_broker_copy (ack->status, sizeof ack->status, "pending");
+    dp_text_copy (ack->status, sizeof ack->status, "pending");
 }
 
 static void
@@ -95,7 +96,7 @@ s_submit_item (dp_reactor_t *self, MDB_txn *txn, const dp_wire_item_t *item,
                dp_qreply_t *reply, size_t index)
 {
     dp_wire_ack_t *ack = &reply->msg.acks [index];
-    dp_broker_copy (ack->deal_id, sizeof ack->deal_id, item->envelope.deal_id);
+    dp_text_copy (ack->deal_id, sizeof ack->deal_id, item->envelope.deal_id);
     dp_error_t err;
     ack->code = DP_OK;
     if (self->draining) {
@@ -105,7 +106,7 @@ s_submit_item (dp_reactor_t *self, MDB_txn *txn, const dp_wire_item_t *item,
     }
     if (s_check_item (item, &err) != DP_OK) {
         ack->code = err.code;
-        dp_broker_copy (ack->text, sizeof ack->text, err.text);
+        dp_text_copy (ack->text, sizeof ack->text, err.text);
         return;
     }
     uint8_t sha [32];

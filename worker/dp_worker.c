@@ -18,6 +18,7 @@
 
 #include "dp_frames.h"
 #include "dp_log.h"
+#include "dp_text.h"
 #include "dp_wire.h"
 
 enum { J_QUEUED, J_RUNNING, J_DONE, J_RELEASED };
@@ -193,7 +194,7 @@ s_send_hello (s_actor_t *a)
     dp_wire_msg_t hello;
     dp_wire_msg_init (&hello, DP_WIRE_HELLO, 0);
     snprintf (hello.role, sizeof hello.role, "worker");
-    snprintf (hello.name, sizeof hello.name, "%s", a->w->name);
+    dp_text_copy (hello.name, sizeof hello.name, a->w->name);
     hello.capacity = a->draining? 0: a->w->opt.capacity;
     size_t n = zhashx_size (a->jobs);
     if (n > DP_WIRE_LEASES_MAX)
@@ -204,7 +205,7 @@ s_send_hello (s_actor_t *a)
         if (job->state == J_RELEASED)
             continue;
         dp_wire_lease_t *lease = &hello.leases [hello.lease_count++];
-        snprintf (lease->deal_id, sizeof lease->deal_id, "%s", job->deal_id);
+        dp_text_copy (lease->deal_id, sizeof lease->deal_id, job->deal_id);
         lease->token = job->token;
     }
     s_send (a, &hello);
@@ -217,10 +218,10 @@ s_send_done (s_actor_t *a, s_job_t *job)
 {
     dp_wire_msg_t done;
     dp_wire_msg_init (&done, DP_WIRE_DONE, 0);
-    snprintf (done.deal_id, sizeof done.deal_id, "%s", job->deal_id);
+    dp_text_copy (done.deal_id, sizeof done.deal_id, job->deal_id);
     done.token = job->token;
-    snprintf (done.status, sizeof done.status, "%s", job->outcome.status);
-    snprintf (done.reason, sizeof done.reason, "%s", job->outcome.reason);
+    dp_text_copy (done.status, sizeof done.status, job->outcome.status);
+    dp_text_copy (done.reason, sizeof done.reason, job->outcome.reason);
     done.data = (const uint8_t *) job->outcome.result_json;
     done.data_len = job->outcome.result_len;
     s_send (a, &done);
@@ -232,9 +233,9 @@ s_send_release (s_actor_t *a, s_job_t *job, const char *reason)
 {
     dp_wire_msg_t release;
     dp_wire_msg_init (&release, DP_WIRE_RELEASE, 0);
-    snprintf (release.deal_id, sizeof release.deal_id, "%s", job->deal_id);
+    dp_text_copy (release.deal_id, sizeof release.deal_id, job->deal_id);
     release.token = job->token;
-    snprintf (release.reason, sizeof release.reason, "%s", reason);
+    dp_text_copy (release.reason, sizeof release.reason, reason);
     s_send (a, &release);
 }
 
@@ -301,7 +302,7 @@ s_on_job (s_actor_t *a, dp_wire_msg_t *msg)
         free (job), free (body);
         return;                 //  the lease expires; the broker redelivers
     }
-    snprintf (job->deal_id, sizeof job->deal_id, "%s", msg->envelope.deal_id);
+    dp_text_copy (job->deal_id, sizeof job->deal_id, msg->envelope.deal_id);
     job->envelope = msg->envelope;
     memcpy (body, msg->body, msg->body_len);
     job->body = body;
@@ -404,7 +405,7 @@ s_on_pool (s_actor_t *a)
     if (kind == 'P' && job && parts == 3) {
         dp_wire_msg_t progress;
         dp_wire_msg_init (&progress, DP_WIRE_PROGRESS, 0);
-        snprintf (progress.deal_id, sizeof progress.deal_id, "%s", job->deal_id);
+        dp_text_copy (progress.deal_id, sizeof progress.deal_id, job->deal_id);
         progress.token = job->token;
         progress.data = zmq_msg_data (&part [2]);
         progress.data_len = zmq_msg_size (&part [2]);
@@ -594,9 +595,9 @@ dp_worker_new (const dp_worker_options_t *options, dp_job_handler_fn *handler, v
         return NULL;
     }
     self->opt = *options;
-    snprintf (self->broker, sizeof self->broker, "%s", options->broker);
+    dp_text_copy (self->broker, sizeof self->broker, options->broker);
     if (options->name && *options->name)
-        snprintf (self->name, sizeof self->name, "%s", options->name);
+        dp_text_copy (self->name, sizeof self->name, options->name);
     else {
         char host [64] = "worker";
         gethostname (host, sizeof host - 1);

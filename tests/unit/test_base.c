@@ -6,6 +6,7 @@
 #include "dp_hex.h"
 #include "dp_sha256.h"
 #include "dp_status.h"
+#include "dp_text.h"
 
 Test (status, names_and_messages)
 {
@@ -69,4 +70,18 @@ Test (sha256, known_answers)
     dp_sha256_destroy (&ctx);
     cr_assert_null (ctx);
     cr_assert_arr_eq (incremental, digest, 32);
+}
+
+Test (text, copy_cuts_and_terminates)
+{
+    char small [4];
+    cr_expect_eq (dp_text_copy (small, sizeof small, "abcdef"), 3);
+    cr_expect_str_eq (small, "abc");
+    cr_expect_eq (dp_text_copy (small, sizeof small, "ab"), 2);
+    cr_expect_str_eq (small, "ab");
+    cr_expect_eq (dp_text_copy (small, sizeof small, NULL), 0);
+    cr_expect_str_eq (small, "");
+    char one [1] = { 'x' };
+    cr_expect_eq (dp_text_copy (one, sizeof one, "abc"), 0);
+    cr_expect_eq (one [0], '\0');
 }
