@@ -315,6 +315,20 @@ s_put (dp_store_t *self, MDB_txn *txn, int db, const void *key, size_t klen,
     return mdb_put (txn, self->dbi [db], &k, &v, 0);
 }
 
+//  Events are keyed by their sequence number, which only grows: appended
+//  at the end of the tree without a search, and pages are filled rather
+//  than split in half. A key out of order (it cannot happen: seq is
+//  assigned in op order and survives restarts) falls back to a plain put.
+static int
+s_put_event (dp_store_t *self, MDB_txn *txn, const uint8_t key [8], const void *data, size_t len)
+{
+    MDB_val k = s_val (key, 8), v = s_val (data, len);
+    int rc = mdb_put (txn, self->dbi [DB_EVENTS], &k, &v, MDB_APPEND);
+    if (rc == MDB_KEYEXIST)
+        rc = mdb_put (txn, self->dbi [DB_EVENTS], &k, &v, 0);
+    return rc;
+}
+
 static int
 s_del (dp_store_t *self, MDB_txn *txn, int db, const void *key, size_t klen)
 {
@@ -462,7 +476,7 @@ s_apply (dp_store_t *self, MDB_txn *txn, dp_op_t *op, uint64_t counts [])
         uint8_t key [8];
         for (int i = 0; i < 8; i++)
             key [i] = (uint8_t) (op->seq >> (56 - 8 * i));
-        rc = s_put (self, txn, DB_EVENTS, key, 8, op->event, op->event_len);
+        rc = s_put_event (self, txn, key, op->event, op->event_len);
     }
     return rc;
 }
