@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dp_deal_index.h"
 #include "dp_log.h"
 
 enum { DB_META, DB_DEALS, DB_BODIES, DB_ACTIVE, DB_RESULTS, DB_BY_STATUS, DB_BY_BATCH,
@@ -514,24 +515,12 @@ typedef struct {
     size_t first, last;         //  index + 1 of the open chain's first and last lease op; 0: none
 } s_chain_t;
 
-static uint64_t
-s_id_hash (const char *id)
-{
-    uint64_t h = 14695981039346656037ull;       //  FNV-1a, then a finaliser
-    for (const unsigned char *p = (const unsigned char *) id; *p; p++)
-        h = (h ^ *p) * 1099511628211ull;
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
-    return h? h: 1;
-}
-
 //  The slot of deal_id (op i's), claimed for it if new.
 static s_chain_t *
 s_chain_slot (s_chain_t *slots, size_t cap, const dp_group_t *group, size_t i)
 {
     const char *deal_id = group->ops [i].deal_id;
-    uint64_t hash = s_id_hash (deal_id);
+    uint64_t hash = dp_deal_index_hash (deal_id);
     size_t at = (size_t) hash & (cap - 1);
     while (slots [at].hash
         && (slots [at].hash != hash || strcmp (group->ops [slots [at].key - 1].deal_id, deal_id) != 0))

@@ -88,6 +88,19 @@ s_handler (void *arg, const dp_job_t *job, dp_progress_fn *progress, void *progr
     return DP_OK;
 }
 
+static dp_worker_t *
+s_worker (dp_broker_t *broker, uint32_t capacity)
+{
+    dp_worker_options_t options;
+    dp_worker_options_default (&options);
+    options.broker = dp_broker_endpoint (broker);
+    options.capacity = capacity;
+    dp_error_t err;
+    dp_worker_t *worker = dp_worker_new (&options, s_handler, NULL, &err);
+    cr_assert_not_null (worker, "%s", err.text);
+    return worker;
+}
+
 TestSuite (broker, .init = s_setup, .fini = s_teardown, .timeout = 60);
 
 Test (broker, idempotent_submit_and_changed_body)
@@ -126,12 +139,7 @@ Test (broker, result_annotation_events_and_paging)
         snprintf (id, sizeof id, "p-%02d", i);
         cr_assert_eq (s_submit_one (client, id, "{}", &ack), DP_OK);
     }
-    dp_worker_options_t options;
-    dp_worker_options_default (&options);
-    options.broker = dp_broker_endpoint (broker);
-    options.capacity = 4;
-    dp_worker_t *worker = dp_worker_new (&options, s_handler, NULL, &err);
-    cr_assert_not_null (worker, "%s", err.text);
+    dp_worker_t *worker = s_worker (broker, 4);
     int results = 0, statuses = 0;
     while (results < 25) {
         dp_wire_event_t event;
@@ -317,12 +325,7 @@ Test (broker, status_index_is_exact_after_fast_results)
     dp_error_t err;
     dp_client_t *client = dp_client_new (dp_broker_endpoint (broker), 5000, &err);
     cr_assert_eq (dp_client_subscribe (client, 0, &err), DP_OK, "%s", err.text);
-    dp_worker_options_t options;
-    dp_worker_options_default (&options);
-    options.broker = dp_broker_endpoint (broker);
-    options.capacity = 16;
-    dp_worker_t *worker = dp_worker_new (&options, s_handler, NULL, &err);
-    cr_assert_not_null (worker, "%s", err.text);
+    dp_worker_t *worker = s_worker (broker, 16);
     enum { N = 300 };
     static dp_wire_item_t items [N];
     static char ids [N][16];
