@@ -86,6 +86,21 @@ Test (submit_deals, repeats)
     free (a); free (b);
 }
 
+//  Loads path, which must load (bad lines are reported, not fatal); the
+//  reports land in *report_text (the caller frees it).
+static dp_submit_deals_t *
+s_load_reporting (const char *path, size_t *valid, size_t *invalid, char **report_text)
+{
+    size_t report_len = 0;
+    FILE *report = open_memstream (report_text, &report_len);
+    dp_submit_deals_t *deals = dp_submit_deals_new ();
+    dp_error_t err;
+    cr_assert_eq (dp_submit_deals_load (deals, path, NULL, report, valid, invalid, &err), DP_OK,
+                  "%s", err.text);
+    fclose (report);
+    return deals;
+}
+
 Test (submit_deals, many_lines_keep_their_order_and_reports)
 {
     //  Enough records for several threads; every 7th line is bad.
@@ -98,15 +113,9 @@ Test (submit_deals, many_lines_keep_their_order_and_reports)
         used += (size_t) snprintf (text + used, cap - used, "%s\n", line);
         free (line);
     }
-    char *path = s_write (text);
-    char *report_text = NULL;
-    size_t report_len = 0;
-    FILE *report = open_memstream (&report_text, &report_len);
-    dp_submit_deals_t *deals = dp_submit_deals_new ();
+    char *path = s_write (text), *report_text = NULL;
     size_t valid, invalid;
-    dp_error_t err;
-    cr_assert_eq (dp_submit_deals_load (deals, path, NULL, report, &valid, &invalid, &err), DP_OK);
-    fclose (report);
+    dp_submit_deals_t *deals = s_load_reporting (path, &valid, &invalid, &report_text);
     cr_assert_eq (invalid, 3000 / 7);
     cr_assert_eq (valid, 3000 - 3000 / 7);
     size_t n = 0;
@@ -166,15 +175,9 @@ Test (submit_deals, several_chunks_keep_order_and_places)
         used += (size_t) snprintf (text + used, cap - used, "%s\n", line);
         free (line);
     }
-    char *path = s_write (text);
-    char *report_text = NULL;
-    size_t report_len = 0;
-    FILE *report = open_memstream (&report_text, &report_len);
-    dp_submit_deals_t *deals = dp_submit_deals_new ();
+    char *path = s_write (text), *report_text = NULL;
     size_t valid, invalid;
-    dp_error_t err;
-    cr_assert_eq (dp_submit_deals_load (deals, path, NULL, report, &valid, &invalid, &err), DP_OK);
-    fclose (report);
+    dp_submit_deals_t *deals = s_load_reporting (path, &valid, &invalid, &report_text);
     size_t bad = 10000 / 7 + 1, repeats = 0;
     for (int i = 1001; i <= 10000; i += 1000)
         repeats += i % 7 != 0 && (i - 1) % 7 != 0;
@@ -206,6 +209,7 @@ Test (submit_deals, several_chunks_keep_order_and_places)
     const dp_submit_deal_t *first = dp_submit_deals_get (deals, 0);
     char *more = s_deal ("e-1", NULL);
     char *path2 = s_write (more);
+    dp_error_t err;
     cr_assert_eq (dp_submit_deals_load (deals, path2, NULL, NULL, &valid, &invalid, &err), DP_OK);
     cr_assert_eq (valid, 1);
     cr_assert_eq (dp_submit_deals_get (deals, 0), first);
