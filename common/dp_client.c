@@ -569,11 +569,11 @@ dp_client_next_event (dp_client_t *self, int timeout_ms, dp_wire_event_t *event,
             zmq_msg_close (&frame);
             int64_t left = deadline - zclock_mono ();
             zmq_pollitem_t item = { sub, 0, ZMQ_POLLIN, 0 };
-            if (left <= 0 || zmq_poll (&item, 1, (long) left) <= 0) {
-                if (left > 0 && errno == EINTR)
-                    continue;
+            int ready = left > 0? zmq_poll (&item, 1, (long) left): 0;
+            if (ready < 0 && errno == EINTR)
+                continue;               //  a signal: wait for what is left
+            if (ready <= 0)
                 return dp_error_set (err, DP_TIMEOUT, "events: nothing within %d ms", timeout_ms);
-            }
             continue;
         }
         int has_frame = zmq_msg_more (&topic) && zmq_msg_recv (&frame, sub, 0) >= 0;

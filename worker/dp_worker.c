@@ -173,6 +173,7 @@ typedef struct {
     bool welcomed, draining, drain_waiting;
     uint64_t epoch;
     uint64_t next_request;
+    uint32_t dealer_generation;         //  bumped by every reconnect (new DEALER)
     int64_t broker_seen_ms, last_beat_ms, last_hello_ms, drain_deadline_ms;
 } s_actor_t;
 
@@ -252,6 +253,7 @@ static void
 s_reconnect (s_actor_t *a)
 {
     zsock_destroy (&a->dealer);
+    a->dealer_generation++;
     a->dealer = zsock_new (ZMQ_DEALER);
     if (!a->dealer)
         return;
@@ -529,18 +531,26 @@ s_actor (zsock_t *pipe, void *arg)
     //  jobs per message made the actor cost grow with its capacity.
     uint32_t tick_ms = a.w->opt.heartbeat_ms / 4 + 1;
     int64_t next_tick = 0;
+    //  (A generation, not the DEALER's address: a new socket may well be
+    //  allocated where the old one was.)
     zpoller_t *poller = NULL;
-    zsock_t *polled_dealer = NULL;
+    uint32_t polled_generation = 0;
     while (true) {
-        if (!poller || polled_dealer != a.dealer) {
+        if (!poller || polled_generation != a.dealer_generation) {
             zpoller_destroy (&poller);
-            poller = zpoller_new (pipe, a.dealer, a.pull, NULL);
-            zpoller_set_nonstop (poller, true);     //  signals are the owner's business
-            polled_dealer = a.dealer;
+            poller = zpoller_new (pipe, a.pull, NULL);
+            if (poller && a.dealer)
+                zpoller_add (poller, a.dealer);
+            if (poller)
+                zpoller_set_nonstop (poller, true);     //  signals are the owner's business
+            polled_generation = a.dealer_generation;
         }
         int64_t now = zclock_mono ();
         int wait = next_tick > now? (int) (next_tick - now): 0;
-        zpoller_wait (poller, wait);
+        if (poller)
+            zpoller_wait (poller, wait);
+        else
+            zclock_sleep (wait? wait: 1);       //  out of memory: poll by time
         if (s_ready (pipe) && s_on_pipe (&a) != 0)
             break;
         for (int n = 0; n < 256 && a.dealer && s_on_broker (&a); n++)
