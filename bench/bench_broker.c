@@ -13,7 +13,9 @@
       low-load latency submit → result event vs put → delete (p50, p99);
       worker kill -9 → its job running on another worker (p50, p99);
       restart with a backlog → first job handed to a waiting worker;
-      event fan-out: events/s one subscriber receives vs jobs/s.
+      event fan-out: events/s one subscriber receives vs jobs/s;
+      CPU µs per job of the broker process beside this process's clients
+        (producer, worker runtime, subscriber), during the throughput run.
     Each figure is the median of per-repetition ratios [min..max]. It
     prints figures; it never passes or fails on them.
 
@@ -485,11 +487,44 @@ s_subscriber (void *arg)
     return NULL;
 }
 
+//  CPU seconds (user + system) of a process so far, from /proc; 0 if unreadable.
 static double
-s_dp_throughput (long jobs, double *events_per_s)
+s_proc_cpu (pid_t pid)
+{
+    char path [64], line [1024];
+    snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
+    FILE *file = fopen (path, "r");
+    if (!file)
+        return 0;
+    size_t n = fread (line, 1, sizeof line - 1, file);
+    fclose (file);
+    line [n] = '\0';
+    const char *at = strrchr (line, ')');       //  the name may hold spaces
+    unsigned long utime = 0, stime = 0;
+    if (!at || sscanf (at + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+                       &utime, &stime) != 2)
+        return 0;
+    return (double) (utime + stime) / (double) sysconf (_SC_CLK_TCK);
+}
+
+static double
+s_self_cpu (void)
+{
+    struct rusage u;
+    getrusage (RUSAGE_SELF, &u);
+    return (double) (u.ru_utime.tv_sec + u.ru_stime.tv_sec)
+         + (double) (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+//  Durable jobs/s; also the CPU microseconds per job of the broker process
+//  and of this one (producer, worker runtime, subscriber), which show where
+//  a throughput bound on a small machine comes from.
+static double
+s_dp_throughput (long jobs, double *events_per_s, double *broker_us, double *clients_us)
 {
     s_dp_t dp = { 0 };
     s_dp_start (&dp, 1);
+    double broker0 = s_proc_cpu (dp.pid), self0 = s_self_cpu ();
     dp_client_t *client = s_dp_client (&dp);
     s_sub_t sub = { &dp, jobs, 0, 0, 0 };
     pthread_t thread;
@@ -502,6 +537,8 @@ s_dp_throughput (long jobs, double *events_per_s)
     pthread_join (thread, NULL);
     double elapsed = sub.end - start;
     *events_per_s = (double) sub.events / elapsed;
+    *broker_us = (s_proc_cpu (dp.pid) - broker0) * 1e6 / (double) jobs;
+    *clients_us = (s_self_cpu () - self0) * 1e6 / (double) jobs;
     dp_worker_destroy (&worker);
     dp_client_destroy (&client);
     s_stop (dp.pid, SIGTERM);
@@ -797,7 +834,7 @@ main (int argc, char **argv)
     double dp_thr [MAX_REPS], f0 [MAX_REPS], f50 [MAX_REPS], nb [MAX_REPS], ev [MAX_REPS];
     double dl50 [MAX_REPS], dl99 [MAX_REPS], bl50 [MAX_REPS], bl99 [MAX_REPS];
     double dk50 [MAX_REPS], dk99 [MAX_REPS], bk50 [MAX_REPS], bk99 [MAX_REPS];
-    double drs [MAX_REPS], brs [MAX_REPS];
+    double drs [MAX_REPS], brs [MAX_REPS], cpu_broker [MAX_REPS], cpu_clients [MAX_REPS];
     s_dp_t filled;
     char bs_dir [300];
     snprintf (bs_dir, sizeof bs_dir, "%s/bs-backlog", s_tmp);
@@ -807,6 +844,7 @@ main (int argc, char **argv)
     memset (dl99, 0, sizeof dl99); memset (bl50, 0, sizeof bl50); memset (bl99, 0, sizeof bl99);
     memset (dk50, 0, sizeof dk50); memset (dk99, 0, sizeof dk99); memset (bk50, 0, sizeof bk50);
     memset (bk99, 0, sizeof bk99); memset (drs, 0, sizeof drs); memset (brs, 0, sizeof brs);
+    memset (cpu_broker, 0, sizeof cpu_broker); memset (cpu_clients, 0, sizeof cpu_clients);
     if (s_wanted (only, "restart")) {
         fprintf (stderr, "bench: filling backlogs of %ld jobs\n", backlog);
         s_dp_fill (&filled, backlog);
@@ -815,13 +853,7 @@ main (int argc, char **argv)
     for (int r = 0; r < reps; r++) {
         fprintf (stderr, "bench: repetition %d/%d\n", r + 1, reps);
         if (s_wanted (only, "throughput")) {
-            struct rusage u0, u1;
-            getrusage (RUSAGE_SELF, &u0);
-            dp_thr [r] = s_dp_throughput (jobs, &ev [r]);
-            getrusage (RUSAGE_SELF, &u1);
-            fprintf (stderr, "bench: dp clients user %.2f s sys %.2f s\n",
-                     (double) (u1.ru_utime.tv_sec - u0.ru_utime.tv_sec) + (double) (u1.ru_utime.tv_usec - u0.ru_utime.tv_usec) / 1e6,
-                     (double) (u1.ru_stime.tv_sec - u0.ru_stime.tv_sec) + (double) (u1.ru_stime.tv_usec - u0.ru_stime.tv_usec) / 1e6);
+            dp_thr [r] = s_dp_throughput (jobs, &ev [r], &cpu_broker [r], &cpu_clients [r]);
             f0 [r] = s_bs_throughput ("0", fsync_jobs);
             f50 [r] = s_bs_throughput ("50", jobs);
             nb [r] = s_bs_throughput ("none", jobs);
@@ -856,6 +888,7 @@ main (int argc, char **argv)
     s_row ("worker kill -9 -> job on another worker p99", dk99, bk99, reps, "ms", "dp <= 50 ms");
     s_row ("restart with backlog -> first job", drs, brs, reps, "ms", "<= 0.25x");
     s_row ("event fan-out: events/s vs dp jobs/s", ev, dp_thr, reps, "/s", "-");
+    s_row ("CPU per job: dp-broker vs dp clients", cpu_broker, cpu_clients, reps, "us", "-");
     s_fresh_dir (s_tmp);
     rmdir (s_tmp);
     return 0;
