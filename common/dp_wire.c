@@ -378,6 +378,15 @@ dp_wire_encode (const dp_wire_msg_t *msg, uint8_t **out, size_t *len, dp_error_t
     }
     *out = (uint8_t *) buffer.data;     //  sbuffer's data is malloc'd: the caller frees it
     *len = buffer.size;
+    //  The sbuffer starts at 8 KiB whatever the message; most of ours are a
+    //  few hundred bytes and some (stored events, frames queued to slow
+    //  peers) live for a while: give the rest back (a cheap in-place
+    //  realloc) rather than hold 8 KiB per message.
+    if (*out && buffer.alloc > 2 * buffer.size + 256) {
+        uint8_t *fit = realloc (*out, buffer.size? buffer.size: 1);
+        if (fit)
+            *out = fit;
+    }
     if (!*out) {
         *out = malloc (1);
         if (!*out)
