@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "dp_broker_int.h"
+#include "dp_text.h"
 
 #define MIN_CAPACITY 1024
 
@@ -19,23 +20,6 @@ struct dp_deal_index_t {
     size_t capacity;            //  a power of two
     size_t count;
 };
-
-//  FNV-1a over the id, then a 64-bit finaliser (MurmurHash3's fmix64): FNV's
-//  low bits depend only on the low bits of each byte, and sequential ids
-//  ("batch-000123") would cluster in a table indexed by those bits.
-uint64_t
-dp_deal_index_hash (const char *key)
-{
-    uint64_t h = 14695981039346656037ull;
-    for (const unsigned char *p = (const unsigned char *) key; *p; p++)
-        h = (h ^ *p) * 1099511628211ull;
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ull;
-    h ^= h >> 33;
-    return h? h: 1;
-}
 
 dp_deal_index_t *
 dp_deal_index_new (void)
@@ -101,7 +85,7 @@ dp_deal_index_insert (dp_deal_index_t *self, dp_qdeal_t *deal)
     //  The load stays at most 3/4, about 3/8 after a doubling.
     if ((self->count + 1) * 4 > self->capacity * 3 && s_resize (self, self->capacity * 2) != 0)
         return -1;
-    s_place (self->slots, self->capacity, dp_deal_index_hash (deal->id), deal);
+    s_place (self->slots, self->capacity, dp_text_hash (deal->id), deal);
     self->count++;
     return 0;
 }
@@ -110,7 +94,7 @@ dp_deal_index_insert (dp_deal_index_t *self, dp_qdeal_t *deal)
 static ptrdiff_t
 s_find (dp_deal_index_t *self, const char *deal_id)
 {
-    uint64_t hash = dp_deal_index_hash (deal_id);
+    uint64_t hash = dp_text_hash (deal_id);
     size_t mask = self->capacity - 1, i = (size_t) hash & mask;
     for (; self->slots [i].hash; i = (i + 1) & mask)
         if (self->slots [i].hash == hash && strcmp (self->slots [i].deal->id, deal_id) == 0)

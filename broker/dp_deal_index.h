@@ -39,9 +39,6 @@ void dp_deal_index_delete (dp_deal_index_t *self, const char *deal_id);
 
 size_t dp_deal_index_size (dp_deal_index_t *self);
 
-//  The index's hash of a deal id (never 0), for other tables of deal ids.
-uint64_t dp_deal_index_hash (const char *deal_id);
-
 //  Iteration: *cursor starts at 0; returns NULL at the end. The index must
 //  not change during an iteration.
 dp_qdeal_t *dp_deal_index_next (dp_deal_index_t *self, size_t *cursor);

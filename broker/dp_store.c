@@ -9,8 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "dp_deal_index.h"
 #include "dp_log.h"
+#include "dp_text.h"
 
 enum { DB_META, DB_DEALS, DB_BODIES, DB_ACTIVE, DB_RESULTS, DB_BY_STATUS, DB_BY_BATCH,
        DB_EVENTS, DB_COUNT };
@@ -520,7 +520,7 @@ static s_chain_t *
 s_chain_slot (s_chain_t *slots, size_t cap, const dp_group_t *group, size_t i)
 {
     const char *deal_id = group->ops [i].deal_id;
-    uint64_t hash = dp_deal_index_hash (deal_id);
+    uint64_t hash = dp_text_hash (deal_id);
     size_t at = (size_t) hash & (cap - 1);
     while (slots [at].hash
         && (slots [at].hash != hash || strcmp (group->ops [slots [at].key - 1].deal_id, deal_id) != 0))

@@ -8,7 +8,6 @@
 
 #include "dp_binding.h"
 #include "dp_eth.h"
-#include "dp_ethtx.h"
 #include "dp_hex.h"
 #include "dp_money.h"
 #include "dp_quote.h"

@@ -12,6 +12,7 @@
 
 #include "dp_deal.h"
 #include "dp_submit_input.h"
+#include "dp_text.h"
 
 //  deal_id -> item index: open addressing with linear probing, each
 //  bucket holding the id's hash and the index + 1 (0: empty). It replaced
@@ -77,16 +78,6 @@ s_reserve (dp_submit_deals_t *self, size_t need)
         self->cap += S_BLOCK_ITEMS;
     }
     return DP_OK;
-}
-
-//  FNV-1a: the ids are the user's own input, not a peer's.
-static uint64_t
-s_hash (const char *key)
-{
-    uint64_t hash = 0xcbf29ce484222325ull;
-    for (; *key; key++)
-        hash = (hash ^ (unsigned char) *key) * 0x100000001b3ull;
-    return hash;
 }
 
 //  The bucket holding deal_id, or the empty one where it would go; NULL
@@ -207,7 +198,7 @@ dp_submit_deals_add (dp_submit_deals_t *self, const char *text, size_t len, cons
         return dp_error_set (err, DP_NOMEM, "out of memory");
     dp_submit_deal_t item;
     dp_status rc = s_validate (text, len, options, file, &item, err);
-    return rc == DP_OK? s_append (self, &item, s_hash (item.envelope.deal_id), line, err): rc;
+    return rc == DP_OK? s_append (self, &item, dp_text_hash (item.envelope.deal_id), line, err): rc;
 }
 
 //  ---------------------------------------------------------------------
@@ -261,7 +252,7 @@ s_validate_slots (void *arg)
                 slot->rc = s_validate (slot->text, slot->len, job->options, NULL, slot->item,
                                        &slot->err);
             if (slot->rc == DP_OK)
-                slot->hash = s_hash (slot->item->envelope.deal_id);
+                slot->hash = dp_text_hash (slot->item->envelope.deal_id);
         }
     }
     return NULL;
@@ -460,7 +451,7 @@ dp_submit_deals_get (dp_submit_deals_t *self, size_t i)
 const dp_submit_deal_t *
 dp_submit_deals_find (dp_submit_deals_t *self, const char *deal_id)
 {
-    s_bucket_t *found = deal_id? s_bucket (self, deal_id, s_hash (deal_id)): NULL;
+    s_bucket_t *found = deal_id? s_bucket (self, deal_id, dp_text_hash (deal_id)): NULL;
     return found && found->index1? s_item (self, found->index1 - 1): NULL;
 }
 

@@ -1,6 +1,7 @@
 /*  test_base.c — status table, error details, hex and SHA-256. */
 
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "dp_hex.h"
@@ -84,4 +85,23 @@ Test (text, copy_cuts_and_terminates)
     char one [1] = { 'x' };
     cr_expect_eq (dp_text_copy (one, sizeof one, "abc"), 0);
     cr_expect_eq (one [0], '\0');
+}
+
+Test (text, hash_spreads_sequential_ids)
+{
+    //  Sequential ids land in distinct low-bit buckets (what an open-
+    //  addressing table indexes by), and no hash is 0 (the empty mark).
+    enum { N = 4096 };
+    static unsigned char used [N];
+    int collisions = 0;
+    for (int i = 0; i < N; i++) {
+        char id [32];
+        snprintf (id, sizeof id, "batch-%06d", i);
+        uint64_t h = dp_text_hash (id);
+        cr_assert_neq (h, 0);
+        cr_assert_eq (h, dp_text_hash (id));
+        collisions += used [h & (N - 1)]++ > 0;
+    }
+    //  A random function puts about N/e ids on taken buckets; clustering more.
+    cr_expect_lt (collisions, N / 2, "%d of %d ids collide", collisions, N);
 }
