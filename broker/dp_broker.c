@@ -565,11 +565,11 @@ dp_broker_new (const dp_broker_options_t *options, dp_error_t *err)
         return NULL;
     }
     int64_t start = zclock_usecs ();
+    if (dp_deal_index_reserve (self->deals, (size_t) dp_store_active_count (self->store)) != 0)
+        dp_log_warn ("broker: cannot size the deal index for the backlog: growing instead");
     //  Bound before the backlog is read: workers and clients that retry
     //  while the broker starts are connected at once (their hellos wait
     //  in the socket) instead of backing off past the end of recovery.
-    if (dp_deal_index_reserve (self->deals, (size_t) dp_store_active_count (self->store)) != 0)
-        dp_log_warn ("broker: cannot size the deal index for the backlog: growing instead");
     if (s_bind (self, err) != DP_OK
         || dp_store_scan_active (self->store, s_recover_one, self, err) != DP_OK) {
         s_reactor_destroy (&self);
