@@ -341,6 +341,11 @@ s_reactor_destroy (dp_reactor_t **self_p)
         zhashx_destroy (&self->workers);
     }
     free (self->ring);
+    while (self->free_replies) {
+        dp_qreply_t *next = self->free_replies->next;
+        free (self->free_replies);
+        self->free_replies = next;
+    }
     dp_group_destroy (&self->accum);
     dp_group_destroy (&self->inflight);
     dp_group_destroy (&self->spare);

@@ -90,6 +90,8 @@ typedef struct {
     dp_group_t *accum;              //  ops waiting for the next commit
     dp_group_t *inflight;           //  the group at the committer
     dp_group_t *spare;              //  an emptied group, reused as the next accum
+    dp_qreply_t *free_replies;      //  sent replies kept for reuse (a few hundred per group)
+    size_t free_reply_count;
     uint64_t epoch, seq, published_seq, order, tokens;
     uint64_t submitted_total, completed_total, commits;
     double commit_ms_total;

@@ -39,22 +39,30 @@ dp_broker_reply_error (dp_reactor_t *self, const uint8_t *id, size_t id_len, uin
     dp_broker_send (self, id, id_len, &reply);
 }
 
-//  A reply that goes out when the next group has committed.
+//  A reply that goes out when the next group has committed. Replies are
+//  kept on a free list once sent: under load every result has one, and a
+//  fresh calloc of the 4.6 KB message each time showed in the profile.
 dp_qreply_t *
 dp_broker_reply_later (dp_reactor_t *self, const uint8_t *id, size_t id_len, int kind,
                        uint64_t request_id)
 {
-    dp_qreply_t *reply = calloc (1, sizeof *reply);
-    if (!reply)
+    dp_qreply_t *reply = self->free_replies;
+    if (reply) {
+        self->free_replies = reply->next;
+        self->free_reply_count--;
+    }
+    else
+    if (!(reply = malloc (sizeof *reply)))
         return NULL;
     memcpy (reply->id, id, id_len);
     reply->id_len = id_len;
+    reply->next = NULL;
     dp_wire_msg_init (&reply->msg, kind, request_id);
     //  Appended at the tail so replies leave in the order they were made.
-    dp_qreply_t **tail = (dp_qreply_t **) &self->accum->replies;
-    while (*tail)
-        tail = &(*tail)->next;
+    dp_group_t *group = self->accum;
+    void **tail = group->replies_tail? group->replies_tail: &group->replies;
     *tail = reply;
+    group->replies_tail = (void **) &reply->next;
     return reply;
 }
 
@@ -753,10 +761,17 @@ dp_broker_committed (dp_reactor_t *self, dp_group_t *group)
             self->rate_submit [self->rate_second % 10] += reply->msg.count;
         dp_broker_send (self, reply->id, reply->id_len, &reply->msg);
         dp_wire_msg_clear (&reply->msg);
-        free (reply);
+        if (self->free_reply_count < 4096) {
+            reply->next = self->free_replies;
+            self->free_replies = reply;
+            self->free_reply_count++;
+        }
+        else
+            free (reply);
         reply = next;
     }
     group->replies = NULL;
+    group->replies_tail = NULL;
 }
 
 //  --------------------------------------------------------------------------

@@ -100,6 +100,7 @@ typedef struct {
     char error [DP_ERROR_TEXT_MAX];
     double commit_ms;           //  how long the commit took
     void *replies;              //  the reactor's list of replies waiting for this commit
+    void **replies_tail;        //  where the next reply is linked (NULL: at replies)
 } dp_group_t;
 
 typedef struct dp_store_t dp_store_t;

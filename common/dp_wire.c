@@ -353,6 +353,40 @@ s_pack_field (msgpack_packer *pk, const s_field_t *f, const char *base)
     return -1;
 }
 
+//  The encoder's output. msgpack's sbuffer starts every message with an
+//  8 KiB malloc and then needs a realloc to give most of it back; ours are
+//  mostly a few hundred bytes, so they are packed on the stack and copied
+//  out once at their size, and only bigger frames go to the heap.
+typedef struct {
+    uint8_t *data;              //  local, or malloc'd once it outgrew it
+    size_t size, alloc;
+    uint8_t local [4096];
+} s_encoder_t;
+
+static int
+s_encoder_write (void *arg, const char *bytes, size_t len)
+{
+    s_encoder_t *self = arg;
+    if (len > self->alloc - self->size) {
+        size_t alloc = self->alloc;
+        while (len > alloc - self->size) {
+            if (alloc > SIZE_MAX / 2)
+                return -1;
+            alloc *= 2;
+        }
+        uint8_t *data = self->data == self->local? malloc (alloc): realloc (self->data, alloc);
+        if (!data)
+            return -1;
+        if (self->data == self->local)
+            memcpy (data, self->local, self->size);
+        self->data = data;
+        self->alloc = alloc;
+    }
+    memcpy (self->data + self->size, bytes, len);
+    self->size += len;
+    return 0;
+}
+
 dp_status
 dp_wire_encode (const dp_wire_msg_t *msg, uint8_t **out, size_t *len, dp_error_t *err)
 {
@@ -360,10 +394,12 @@ dp_wire_encode (const dp_wire_msg_t *msg, uint8_t **out, size_t *len, dp_error_t
     *len = 0;
     if (msg->kind <= 0 || msg->kind >= DP_WIRE_KIND_COUNT)
         return dp_error_set (err, DP_INVALID, "kind: %d is not a message kind", msg->kind);
-    msgpack_sbuffer buffer;
-    msgpack_sbuffer_init (&buffer);
+    s_encoder_t buffer;         //  not zeroed: 4 KiB of memset per message
+    buffer.data = buffer.local;
+    buffer.size = 0;
+    buffer.alloc = sizeof buffer.local;
     msgpack_packer pk;
-    msgpack_packer_init (&pk, &buffer, msgpack_sbuffer_write);
+    msgpack_packer_init (&pk, &buffer, s_encoder_write);
     size_t count = s_kinds [msg->kind].count;
     int rc = msgpack_pack_array (&pk, 3 + count);
     rc = rc? rc: msgpack_pack_uint32 (&pk, DP_WIRE_VERSION);
@@ -371,27 +407,27 @@ dp_wire_encode (const dp_wire_msg_t *msg, uint8_t **out, size_t *len, dp_error_t
     rc = rc? rc: msgpack_pack_uint64 (&pk, msg->request_id);
     for (size_t i = 0; rc == 0 && i < count; i++)
         rc = s_pack_field (&pk, &s_kinds [msg->kind].fields [i], (const char *) msg);
-    if (rc != 0) {
-        msgpack_sbuffer_destroy (&buffer);
+    if (rc == 0 && buffer.data == buffer.local) {
+        //  The usual case: the frame fit on the stack; hand out exactly its size.
+        if ((*out = malloc (buffer.size)) != NULL)
+            memcpy (*out, buffer.local, buffer.size);
+    }
+    else
+    if (rc == 0) {
+        *out = buffer.data;             //  a big frame: give back the slack
+        if (buffer.alloc > buffer.size + buffer.size / 8) {
+            uint8_t *fit = realloc (*out, buffer.size);
+            if (fit)
+                *out = fit;
+        }
+    }
+    else
+    if (buffer.data != buffer.local)
+        free (buffer.data);
+    if (!*out)
         return dp_error_set (err, DP_NOMEM, "%s: out of memory while encoding",
                              dp_wire_kind_name (msg->kind));
-    }
-    *out = (uint8_t *) buffer.data;     //  sbuffer's data is malloc'd: the caller frees it
     *len = buffer.size;
-    //  The sbuffer starts at 8 KiB whatever the message; most of ours are a
-    //  few hundred bytes and some (stored events, frames queued to slow
-    //  peers) live for a while: give the rest back (a cheap in-place
-    //  realloc) rather than hold 8 KiB per message.
-    if (*out && buffer.alloc > 2 * buffer.size + 256) {
-        uint8_t *fit = realloc (*out, buffer.size? buffer.size: 1);
-        if (fit)
-            *out = fit;
-    }
-    if (!*out) {
-        *out = malloc (1);
-        if (!*out)
-            return dp_error_set (err, DP_NOMEM, "out of memory");
-    }
     return DP_OK;
 }
 
