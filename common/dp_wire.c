@@ -82,6 +82,23 @@ static const s_field_t s_ack_fields [] = {
 };
 LAYOUT (s_ack, dp_wire_ack_t, s_ack_fields);
 
+static const s_field_t s_done_fields [] = {
+    F (T_DEALID, dp_wire_done_t, deal_id),
+    F (T_U64, dp_wire_done_t, token),
+    F (T_STR, dp_wire_done_t, status),
+    F (T_STR, dp_wire_done_t, reason),
+    FB (dp_wire_done_t, data, data_len),
+};
+LAYOUT (s_done, dp_wire_done_t, s_done_fields);
+
+static const s_field_t s_done_ack_fields [] = {
+    F (T_DEALID, dp_wire_done_ack_t, deal_id),
+    F (T_U64, dp_wire_done_ack_t, token),
+    F (T_CODE, dp_wire_done_ack_t, code),
+    F (T_STR, dp_wire_done_ack_t, text),
+};
+LAYOUT (s_done_ack, dp_wire_done_ack_t, s_done_ack_fields);
+
 static const s_field_t s_entry_fields [] = {
     F (T_DEALID, dp_wire_entry_t, deal_id),
     F (T_STR, dp_wire_entry_t, status),
@@ -171,6 +188,8 @@ static const s_field_t k_heartbeat [] = { M (T_U64, epoch) };
 static const s_field_t k_credit [] = { M (T_U32, capacity) };
 static const s_field_t k_event [] = { MS (event, s_event) };
 static const s_field_t k_tick [] = { M (T_U64, epoch), M (T_U64, last_seq) };
+static const s_field_t k_dones [] = { MA (dones, s_done, DP_WIRE_DONES_MAX) };
+static const s_field_t k_done_acks [] = { MA (done_acks, s_done_ack, DP_WIRE_DONES_MAX) };
 
 #define K(name, fields) { name, fields, sizeof fields / sizeof fields [0] }
 #define K0(name) { name, NULL, 0 }
@@ -206,6 +225,8 @@ static const struct {
     [DP_WIRE_CREDIT] = K ("credit", k_credit),
     [DP_WIRE_EVENT] = K ("event", k_event),
     [DP_WIRE_TICK] = K ("tick", k_tick),
+    [DP_WIRE_DONES] = K ("dones", k_dones),
+    [DP_WIRE_DONE_ACKS] = K ("done_acks", k_done_acks),
 };
 
 const char *
@@ -234,6 +255,8 @@ dp_wire_msg_clear (dp_wire_msg_t *msg)
     free (msg->acks);
     free (msg->entries);
     free (msg->events);
+    free (msg->dones);
+    free (msg->done_acks);
     free (msg->stats.workers);
     memset (msg, 0, sizeof *msg);
 }

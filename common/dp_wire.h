@@ -44,6 +44,7 @@
 #define DP_WIRE_LIST_MAX    1000             //  entries per list page
 #define DP_WIRE_REPLAY_MAX  10000            //  events per replay reply
 #define DP_WIRE_LEASES_MAX  4096             //  leases a worker may name in its hello
+#define DP_WIRE_DONES_MAX   4096             //  results in one dones / acks in one done_acks
 #define DP_WIRE_TX_MAX      130              //  escrow_tx / completion_tx text
 
 typedef enum {
@@ -73,6 +74,8 @@ typedef enum {
     DP_WIRE_CREDIT,         //  w → b     capacity (0 = draining)
     DP_WIRE_EVENT,          //  b → PUB   the event fields
     DP_WIRE_TICK,           //  b → PUB   epoch, last_seq (once a second: lets idle subscribers see gaps)
+    DP_WIRE_DONES,          //  w → b     dones[] of (deal_id, token, status, reason, result)
+    DP_WIRE_DONE_ACKS,      //  b → w     done_acks[] of (deal_id, token, code, text)
     DP_WIRE_KIND_COUNT
 } dp_wire_kind;
 
@@ -97,6 +100,24 @@ typedef struct {
     char status [DP_WIRE_STATUS_MAX + 1];   //  the deal's status when code is DP_OK
     char text [DP_WIRE_TEXT_MAX + 1];       //  the reason when code is not DP_OK
 } dp_wire_ack_t;
+
+//  One result of a `dones` (worker → broker): the fields of a `done`.
+typedef struct {
+    char deal_id [DP_DEAL_ID_MAX + 1];
+    uint64_t token;
+    char status [DP_WIRE_STATUS_MAX + 1];
+    char reason [DP_WIRE_TEXT_MAX + 1];
+    const uint8_t *data;                    //  result JSON: view into the frame
+    size_t data_len;
+} dp_wire_done_t;
+
+//  One acknowledgement of a `done_acks` (broker → worker): a `done_ack`'s fields.
+typedef struct {
+    char deal_id [DP_DEAL_ID_MAX + 1];
+    uint64_t token;
+    dp_status code;                         //  DP_OK stored, DP_STALE, DP_NOTFOUND
+    char text [DP_WIRE_TEXT_MAX + 1];
+} dp_wire_done_ack_t;
 
 typedef struct {
     char deal_id [DP_DEAL_ID_MAX + 1];
@@ -169,6 +190,8 @@ typedef struct {
     dp_wire_ack_t *acks;
     dp_wire_entry_t *entries;
     dp_wire_event_t *events;
+    dp_wire_done_t *dones;                  //  dones (views into the frame for data)
+    dp_wire_done_ack_t *done_acks;          //  done_acks
     size_t count;
     //  single-deal messages
     char deal_id [DP_DEAL_ID_MAX + 1];

@@ -32,6 +32,7 @@ typedef struct {
     uint32_t attempt;
     int state;
     int64_t sent_ms;                    //  when the result was last sent
+    bool in_outbox;                     //  its result waits in the actor's outbox
     dp_status handler_status;
     dp_job_outcome_t outcome;
 } s_job_t;
@@ -175,6 +176,9 @@ typedef struct {
     uint64_t next_request;
     uint32_t dealer_generation;         //  bumped by every reconnect (new DEALER)
     int64_t broker_seen_ms, last_beat_ms, last_hello_ms, drain_deadline_ms;
+    s_job_t **outbox;                   //  results to send, one dones per wakeup
+    size_t outbox_count, outbox_size;
+    dp_wire_done_t *done_items;         //  the dones message's array, kept (outbox_size)
 } s_actor_t;
 
 static int
@@ -214,19 +218,58 @@ s_send_hello (s_actor_t *a)
     a->last_hello_ms = zclock_mono ();
 }
 
+//  Queues a job's result: the wakeup's results leave together in one
+//  `dones` (s_send_dones) rather than one `done` each.
 static void
 s_send_done (s_actor_t *a, s_job_t *job)
 {
-    dp_wire_msg_t done;
-    dp_wire_msg_init (&done, DP_WIRE_DONE, 0);
-    dp_text_copy (done.deal_id, sizeof done.deal_id, job->deal_id);
-    done.token = job->token;
-    dp_text_copy (done.status, sizeof done.status, job->outcome.status);
-    dp_text_copy (done.reason, sizeof done.reason, job->outcome.reason);
-    done.data = (const uint8_t *) job->outcome.result_json;
-    done.data_len = job->outcome.result_len;
-    s_send (a, &done);
-    job->sent_ms = zclock_mono ();
+    if (job->in_outbox)
+        return;
+    if (a->outbox_count == a->outbox_size) {
+        //  The capacity bounds the jobs held, so this happens at the first
+        //  result, or after a reconnect brought back more results than that.
+        size_t size = a->outbox_size? 2 * a->outbox_size: a->w->opt.capacity;
+        s_job_t **outbox = realloc (a->outbox, size * sizeof *outbox);
+        dp_wire_done_t *items = outbox? realloc (a->done_items, size * sizeof *items): NULL;
+        if (outbox)
+            a->outbox = outbox;
+        if (!items) {
+            job->sent_ms = zclock_mono ();      //  the resend timer tries again
+            return;
+        }
+        a->done_items = items;
+        a->outbox_size = size;
+    }
+    job->in_outbox = true;
+    a->outbox [a->outbox_count++] = job;
+}
+
+static void
+s_send_dones (s_actor_t *a)
+{
+    int64_t now = zclock_mono ();
+    size_t next = 0;
+    while (next < a->outbox_count) {
+        dp_wire_msg_t dones;
+        dp_wire_msg_init (&dones, DP_WIRE_DONES, 0);
+        dones.dones = a->done_items;
+        for (; next < a->outbox_count && dones.count < DP_WIRE_DONES_MAX; next++) {
+            s_job_t *job = a->outbox [next];
+            job->in_outbox = false;
+            job->sent_ms = now;
+            dp_wire_done_t *done = &dones.dones [dones.count++];
+            dp_text_copy (done->deal_id, sizeof done->deal_id, job->deal_id);
+            done->token = job->token;
+            dp_text_copy (done->status, sizeof done->status, job->outcome.status);
+            dp_text_copy (done->reason, sizeof done->reason, job->outcome.reason);
+            done->data = (const uint8_t *) job->outcome.result_json;
+            done->data_len = job->outcome.result_len;
+        }
+        s_send (a, &dones);
+        dones.dones = NULL;     //  the actor's
+        dp_wire_msg_clear (&dones);
+    }
+    a->outbox_count = 0;
 }
 
 static void
@@ -243,6 +286,12 @@ s_send_release (s_actor_t *a, s_job_t *job, const char *reason)
 static void
 s_job_free (s_actor_t *a, s_job_t *job)
 {
+    if (job->in_outbox)
+        for (size_t i = 0; i < a->outbox_count; i++)
+            if (a->outbox [i] == job) {
+                a->outbox [i] = a->outbox [--a->outbox_count];
+                break;
+            }
     zhashx_delete (a->jobs, job->deal_id);
     free (job->outcome.result_json);
     free (job->body);
@@ -325,15 +374,15 @@ s_on_job (s_actor_t *a, dp_wire_msg_t *msg)
 }
 
 static void
-s_on_done_ack (s_actor_t *a, dp_wire_msg_t *msg)
+s_on_done_ack (s_actor_t *a, const char *deal_id, uint64_t token, dp_status code, const char *text)
 {
-    s_job_t *job = zhashx_lookup (a->jobs, msg->deal_id);
-    if (!job || job->token != msg->token || job->state != J_DONE)
+    s_job_t *job = zhashx_lookup (a->jobs, deal_id);
+    if (!job || job->token != token || job->state != J_DONE)
         return;
-    if (msg->code == DP_OK)
+    if (code == DP_OK)
         atomic_fetch_add (&a->w->done, 1);
     else
-        dp_log_info ("worker: result not taken deal=%s: %s", job->deal_id, msg->text);
+        dp_log_info ("worker: result not taken deal=%s: %s", job->deal_id, text);
     s_job_free (a, job);
 }
 
@@ -360,7 +409,14 @@ s_on_broker (s_actor_t *a)
     switch (msg.kind) {
         case DP_WIRE_WELCOME:  s_on_welcome (a, &msg); break;
         case DP_WIRE_JOB:      s_on_job (a, &msg); break;
-        case DP_WIRE_DONE_ACK: s_on_done_ack (a, &msg); break;
+        case DP_WIRE_DONE_ACK:
+            s_on_done_ack (a, msg.deal_id, msg.token, msg.code, msg.text);
+            break;
+        case DP_WIRE_DONE_ACKS:
+            for (size_t i = 0; i < msg.count; i++)
+                s_on_done_ack (a, msg.done_acks [i].deal_id, msg.done_acks [i].token,
+                               msg.done_acks [i].code, msg.done_acks [i].text);
+            break;
         case DP_WIRE_HEARTBEAT:
             if (msg.epoch != a->epoch || !a->welcomed)
                 s_send_hello (a);       //  a restarted broker: introduce ourselves again
@@ -561,6 +617,8 @@ s_actor (zsock_t *pipe, void *arg)
             s_timers (&a);
             next_tick = zclock_mono () + tick_ms;
         }
+        if (a.dealer)
+            s_send_dones (&a);
         s_check_drain (&a);
     }
     zpoller_destroy (&poller);
@@ -570,6 +628,8 @@ s_actor (zsock_t *pipe, void *arg)
     for (s_job_t *job = zhashx_first (a.jobs); job; job = zhashx_first (a.jobs))
         s_job_free (&a, job);
     zhashx_destroy (&a.jobs);
+    free (a.outbox);
+    free (a.done_items);
     zsock_destroy (&a.dealer);
     zsock_destroy (&a.pull);
 }

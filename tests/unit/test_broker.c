@@ -373,3 +373,128 @@ Test (broker, status_index_is_exact_after_fast_results)
     mdb_txn_abort (txn);
     mdb_env_close (env);
 }
+
+//  The next message of one of the given kinds from a raw DEALER (the
+//  broker's heartbeats are skipped).
+static void
+s_raw_next (zsock_t *raw, int kind, dp_wire_msg_t *msg)
+{
+    while (true) {
+        zframe_t *in = zframe_recv (raw);
+        cr_assert_not_null (in, "no %s from the broker", dp_wire_kind_name (kind));
+        dp_error_t err;
+        cr_assert_eq (dp_wire_decode (zframe_data (in), zframe_size (in), 0, 0, msg, &err), DP_OK,
+                      "%s", err.text);
+        zframe_destroy (&in);
+        if (msg->kind == kind)
+            return;
+        cr_assert (msg->kind == DP_WIRE_HEARTBEAT || msg->kind == DP_WIRE_WELCOME
+                   || msg->kind == DP_WIRE_JOB, "unexpected %s", dp_wire_kind_name (msg->kind));
+        dp_wire_msg_clear (msg);
+    }
+}
+
+static void
+s_raw_send (zsock_t *raw, dp_wire_msg_t *msg)
+{
+    uint8_t *frame;
+    size_t len;
+    cr_assert_eq (dp_wire_encode (msg, &frame, &len, NULL), DP_OK);
+    cr_assert_eq (zsock_send (raw, "b", frame, len), 0);
+    free (frame);
+}
+
+static dp_wire_done_t
+s_done (const char *deal_id, uint64_t token, const char *status)
+{
+    dp_wire_done_t done;
+    memset (&done, 0, sizeof done);
+    snprintf (done.deal_id, sizeof done.deal_id, "%s", deal_id);
+    done.token = token;
+    snprintf (done.status, sizeof done.status, "%s", status);
+    done.data = (const uint8_t *) "{}";
+    done.data_len = 2;
+    return done;
+}
+
+//  A worker's batch of results: those refused are answered at once in
+//  one done_acks (stale token, unknown deal, a status that is not final),
+//  those taken in another once committed; a repeat is stale.
+Test (broker, batched_results_answered_in_two_batches)
+{
+    dp_broker_t *broker = s_broker (0);
+    dp_error_t err;
+    dp_client_t *client = dp_client_new (dp_broker_endpoint (broker), 5000, &err);
+    dp_wire_ack_t ack;
+    cr_assert_eq (s_submit_one (client, "b-1", "{}", &ack), DP_OK);
+    cr_assert_eq (s_submit_one (client, "b-2", "{\"x\":2}", &ack), DP_OK);
+
+    zsock_t *raw = zsock_new_dealer (dp_broker_endpoint (broker));
+    zsock_set_rcvtimeo (raw, 5000);
+    dp_wire_msg_t msg;
+    dp_wire_msg_init (&msg, DP_WIRE_HELLO, 1);
+    snprintf (msg.role, sizeof msg.role, "worker");
+    msg.capacity = 2;
+    s_raw_send (raw, &msg);
+    uint64_t token [2] = { 0, 0 };
+    for (int jobs = 0; jobs < 2; jobs++) {
+        s_raw_next (raw, DP_WIRE_JOB, &msg);
+        token [strcmp (msg.envelope.deal_id, "b-1") == 0? 0: 1] = msg.token;
+        dp_wire_msg_clear (&msg);
+    }
+    cr_assert (token [0] && token [1]);
+
+    dp_wire_done_t dones [4] = {
+        s_done ("b-1", token [0], "agreed"),
+        s_done ("b-2", token [1] + 1, "agreed"),        //  not the current lease
+        s_done ("ghost", 1, "agreed"),                  //  never submitted
+        s_done ("b-2", token [1], "pending"),           //  not a final status
+    };
+    dp_wire_msg_init (&msg, DP_WIRE_DONES, 2);
+    msg.dones = dones;
+    msg.count = 4;
+    s_raw_send (raw, &msg);
+    dp_wire_msg_t reply;
+    s_raw_next (raw, DP_WIRE_DONE_ACKS, &reply);
+    cr_assert_eq (reply.request_id, 2);
+    cr_assert_eq (reply.count, 3);
+    cr_assert_str_eq (reply.done_acks [0].deal_id, "b-2");
+    cr_assert_eq (reply.done_acks [0].code, DP_STALE);
+    cr_assert_str_eq (reply.done_acks [1].deal_id, "ghost");
+    cr_assert_eq (reply.done_acks [1].code, DP_NOTFOUND);
+    cr_assert_eq (reply.done_acks [2].code, DP_PROTO);
+    cr_assert (strstr (reply.done_acks [2].text, "status"), "%s", reply.done_acks [2].text);
+    dp_wire_msg_clear (&reply);
+    s_raw_next (raw, DP_WIRE_DONE_ACKS, &reply);
+    cr_assert_eq (reply.count, 1);
+    cr_assert_str_eq (reply.done_acks [0].deal_id, "b-1");
+    cr_assert_eq (reply.done_acks [0].token, token [0]);
+    cr_assert_eq (reply.done_acks [0].code, DP_OK, "%s", reply.done_acks [0].text);
+    dp_wire_msg_clear (&reply);
+
+    dones [0] = s_done ("b-2", token [1], "failed");
+    dones [1] = s_done ("b-1", token [0], "agreed");    //  stored already
+    dp_wire_msg_init (&msg, DP_WIRE_DONES, 3);
+    msg.dones = dones;
+    msg.count = 2;
+    s_raw_send (raw, &msg);
+    s_raw_next (raw, DP_WIRE_DONE_ACKS, &reply);
+    cr_assert_eq (reply.count, 1);
+    cr_assert_str_eq (reply.done_acks [0].deal_id, "b-1");
+    cr_assert_eq (reply.done_acks [0].code, DP_STALE);
+    dp_wire_msg_clear (&reply);
+    s_raw_next (raw, DP_WIRE_DONE_ACKS, &reply);
+    cr_assert_eq (reply.count, 1);
+    cr_assert_str_eq (reply.done_acks [0].deal_id, "b-2");
+    cr_assert_eq (reply.done_acks [0].code, DP_OK);
+    dp_wire_msg_clear (&reply);
+    zsock_destroy (&raw);
+
+    dp_client_deal_t deal;
+    cr_assert_eq (dp_client_status (client, "b-1", &deal, &err), DP_OK, "%s", err.text);
+    cr_assert_str_eq (deal.status, "agreed");
+    cr_assert_eq (dp_client_status (client, "b-2", &deal, &err), DP_OK, "%s", err.text);
+    cr_assert_str_eq (deal.status, "failed");
+    dp_client_destroy (&client);
+    dp_broker_destroy (&broker);
+}

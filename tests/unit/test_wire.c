@@ -171,3 +171,72 @@ Test (wire, deal_id_rules)
     cr_assert (dp_wire_deal_id_valid (id));
     cr_assert_eq (dp_wire_status_from_name ("exists"), DP_EXISTS);
 }
+
+//  A worker's batch of results and the broker's batch of answers: every
+//  member survives the round trip, a bad deal id inside refuses the frame
+//  by name, and more than DP_WIRE_DONES_MAX members are refused.
+Test (wire, dones_and_done_acks)
+{
+    dp_wire_done_t dones [2];
+    memset (dones, 0, sizeof dones);
+    snprintf (dones [0].deal_id, sizeof dones [0].deal_id, "d-1");
+    dones [0].token = UINT64_MAX;
+    snprintf (dones [0].status, sizeof dones [0].status, "agreed");
+    dones [0].data = (const uint8_t *) "{\"a\": 1}";
+    dones [0].data_len = 8;
+    snprintf (dones [1].deal_id, sizeof dones [1].deal_id, "d-2");
+    dones [1].token = 7;
+    snprintf (dones [1].status, sizeof dones [1].status, "failed");
+    snprintf (dones [1].reason, sizeof dones [1].reason, "no deal");
+    dp_wire_msg_t msg, back;
+    dp_wire_msg_init (&msg, DP_WIRE_DONES, 3);
+    msg.dones = dones;
+    msg.count = 2;
+    uint8_t *frame;
+    s_round_trip (&msg, &back, &frame);
+    cr_assert_eq (back.count, 2);
+    cr_assert_str_eq (back.dones [0].deal_id, "d-1");
+    cr_assert_eq (back.dones [0].token, UINT64_MAX);
+    cr_assert_eq (back.dones [0].data_len, 8);
+    cr_assert_eq (memcmp (back.dones [0].data, "{\"a\": 1}", 8), 0);
+    cr_assert_str_eq (back.dones [1].status, "failed");
+    cr_assert_str_eq (back.dones [1].reason, "no deal");
+    cr_assert_eq (back.dones [1].data_len, 0);
+    dp_wire_msg_clear (&back);
+    free (frame);
+
+    snprintf (dones [1].deal_id, sizeof dones [1].deal_id, "bad id");
+    size_t len;
+    cr_assert_eq (dp_wire_encode (&msg, &frame, &len, NULL), DP_OK);
+    char text [DP_ERROR_TEXT_MAX];
+    cr_assert_eq (s_decode (frame, len, text), DP_PROTO);
+    cr_assert (strstr (text, "deal_id"), "%s", text);
+    free (frame);
+
+    dp_wire_done_ack_t *acks = calloc (DP_WIRE_DONES_MAX + 1, sizeof *acks);
+    for (size_t i = 0; i <= DP_WIRE_DONES_MAX; i++) {
+        snprintf (acks [i].deal_id, sizeof acks [i].deal_id, "a-%zu", i);
+        acks [i].token = i;
+        acks [i].code = i % 2? DP_STALE: DP_OK;
+    }
+    snprintf (acks [1].text, sizeof acks [1].text, "stale lease");
+    dp_wire_msg_init (&msg, DP_WIRE_DONE_ACKS, 4);
+    msg.done_acks = acks;
+    msg.count = 2;
+    s_round_trip (&msg, &back, &frame);
+    cr_assert_eq (back.count, 2);
+    cr_assert_eq (back.done_acks [0].code, DP_OK);
+    cr_assert_eq (back.done_acks [1].code, DP_STALE);
+    cr_assert_eq (back.done_acks [1].token, 1);
+    cr_assert_str_eq (back.done_acks [1].text, "stale lease");
+    dp_wire_msg_clear (&back);
+    free (frame);
+    msg.count = DP_WIRE_DONES_MAX + 1;
+    cr_assert_eq (dp_wire_encode (&msg, &frame, &len, NULL), DP_OK);
+    dp_error_t err;
+    cr_assert_eq (dp_wire_decode (frame, len, 0, 0, &back, &err), DP_LIMIT);
+    cr_assert (strstr (err.text, "done_acks"), "%s", err.text);
+    dp_wire_msg_clear (&back);
+    free (frame);
+    free (acks);
+}
