@@ -9,7 +9,9 @@
     producer and one worker that completes each job at once, and prints:
       durable throughput (dp: submit acknowledged after fsync, completion
         committed before its event; counted at the subscriber's result
-        events) against each beanstalkd mode (put … reserve … delete);
+        events) against each beanstalkd mode (put … reserve … delete).
+        Both workers are the protocol by hand on one thread; a second dp
+        row runs the dp_worker runtime (its thread pool) as the worker;
       low-load latency submit → result event vs put → delete (p50, p99);
       worker kill -9 → its job running on another worker (p50, p99);
       restart with a backlog → first job handed to a waiting worker;
@@ -487,6 +489,87 @@ s_subscriber (void *arg)
     return NULL;
 }
 
+//  The lean worker: the protocol by hand on one thread, as the beanstalkd
+//  worker above is: hello, then the jobs of each wakeup completed at once
+//  and answered with one `dones`; heartbeats so the leases stay live. It
+//  measures the broker, not the dp_worker runtime's thread pool (which the
+//  runtime row measures).
+typedef struct {
+    const char *endpoint;
+    atomic_int stop;
+    long acked;
+} s_lean_t;
+
+static int
+s_lean_send (void *dealer, dp_wire_msg_t *msg)
+{
+    uint8_t *frame;
+    size_t len;
+    if (dp_wire_encode (msg, &frame, &len, NULL) != DP_OK)
+        return -1;
+    int rc = zmq_send (dealer, frame, len, 0);
+    free (frame);
+    return rc < 0? -1: 0;
+}
+
+static void *
+s_lean_worker (void *arg)
+{
+    s_lean_t *lean = arg;
+    zsock_t *sock = zsock_new_dealer (lean->endpoint);
+    if (!sock)
+        return NULL;
+    void *dealer = zsock_resolve (sock);
+    dp_wire_msg_t msg;
+    dp_wire_msg_init (&msg, DP_WIRE_HELLO, 1);
+    snprintf (msg.role, sizeof msg.role, "worker");
+    snprintf (msg.name, sizeof msg.name, "lean");
+    msg.capacity = 256;
+    s_lean_send (dealer, &msg);
+    dp_wire_done_t *dones = calloc (DP_WIRE_DONES_MAX, sizeof *dones);
+    double next_beat = s_now () + 0.2;
+    while (dones && !atomic_load (&lean->stop)) {
+        zmq_pollitem_t item = { dealer, 0, ZMQ_POLLIN, 0 };
+        if (zmq_poll (&item, 1, 100) < 0 && errno != EINTR)
+            break;
+        size_t count = 0;
+        zmq_msg_t frame;
+        zmq_msg_init (&frame);
+        while (count < DP_WIRE_DONES_MAX && zmq_msg_recv (&frame, dealer, ZMQ_DONTWAIT) >= 0) {
+            dp_wire_msg_t in;
+            if (dp_wire_decode (zmq_msg_data (&frame), zmq_msg_size (&frame), 0, 0, &in, NULL) != DP_OK)
+                continue;
+            if (in.kind == DP_WIRE_JOB) {
+                dp_wire_done_t *done = &dones [count++];
+                memcpy (done->deal_id, in.envelope.deal_id, sizeof done->deal_id);
+                done->token = in.token;
+                memcpy (done->status, "agreed", 7);
+                done->reason [0] = '\0';
+                done->data = (const uint8_t *) "{\"agreed\":true}";
+                done->data_len = 15;
+            }
+            else if (in.kind == DP_WIRE_DONE_ACKS)
+                lean->acked += (long) in.count;
+            dp_wire_msg_clear (&in);
+        }
+        zmq_msg_close (&frame);
+        if (count) {
+            dp_wire_msg_init (&msg, DP_WIRE_DONES, 0);
+            msg.dones = dones;
+            msg.count = count;
+            s_lean_send (dealer, &msg);
+        }
+        if (s_now () >= next_beat) {
+            dp_wire_msg_init (&msg, DP_WIRE_HEARTBEAT, 0);
+            s_lean_send (dealer, &msg);
+            next_beat = s_now () + 0.2;
+        }
+    }
+    free (dones);
+    zsock_destroy (&sock);
+    return NULL;
+}
+
 //  CPU seconds (user + system) of a process so far, from /proc; 0 if unreadable.
 static double
 s_proc_cpu (pid_t pid)
@@ -517,29 +600,44 @@ s_self_cpu (void)
 }
 
 //  Durable jobs/s; also the CPU microseconds per job of the broker process
-//  and of this one (producer, worker runtime, subscriber), which show where
-//  a throughput bound on a small machine comes from.
+//  and of this one (producer, worker, subscriber), which show where a
+//  throughput bound on a small machine comes from. The worker is the lean
+//  one, or (runtime set) the dp_worker runtime with its thread pool.
 static double
-s_dp_throughput (long jobs, double *events_per_s, double *broker_us, double *clients_us)
+s_dp_throughput (long jobs, int runtime, double *events_per_s, double *broker_us,
+                 double *clients_us)
 {
     s_dp_t dp = { 0 };
     s_dp_start (&dp, 1);
     double broker0 = s_proc_cpu (dp.pid), self0 = s_self_cpu ();
     dp_client_t *client = s_dp_client (&dp);
     s_sub_t sub = { &dp, jobs, 0, 0, 0 };
-    pthread_t thread;
+    pthread_t thread, lean_thread;
     pthread_create (&thread, NULL, s_subscriber, &sub);
     while (atomic_load (&sub.ready) == 0)
         zclock_sleep (1);
-    dp_worker_t *worker = s_dp_worker (&dp, 256);
+    dp_worker_t *worker = NULL;
+    s_lean_t lean = { dp.endpoint, 0, 0 };
+    if (runtime)
+        worker = s_dp_worker (&dp, 256);
+    else
+        pthread_create (&lean_thread, NULL, s_lean_worker, &lean);
     double start = s_now ();
     s_dp_produce (client, jobs, "t", 500);
     pthread_join (thread, NULL);
     double elapsed = sub.end - start;
-    *events_per_s = (double) sub.events / elapsed;
-    *broker_us = (s_proc_cpu (dp.pid) - broker0) * 1e6 / (double) jobs;
-    *clients_us = (s_self_cpu () - self0) * 1e6 / (double) jobs;
-    dp_worker_destroy (&worker);
+    if (events_per_s)
+        *events_per_s = (double) sub.events / elapsed;
+    if (broker_us)
+        *broker_us = (s_proc_cpu (dp.pid) - broker0) * 1e6 / (double) jobs;
+    if (clients_us)
+        *clients_us = (s_self_cpu () - self0) * 1e6 / (double) jobs;
+    if (runtime)
+        dp_worker_destroy (&worker);
+    else {
+        atomic_store (&lean.stop, 1);
+        pthread_join (lean_thread, NULL);
+    }
     dp_client_destroy (&client);
     s_stop (dp.pid, SIGTERM);
     return (double) sub.results / elapsed;
@@ -835,6 +933,7 @@ main (int argc, char **argv)
     double dl50 [MAX_REPS], dl99 [MAX_REPS], bl50 [MAX_REPS], bl99 [MAX_REPS];
     double dk50 [MAX_REPS], dk99 [MAX_REPS], bk50 [MAX_REPS], bk99 [MAX_REPS];
     double drs [MAX_REPS], brs [MAX_REPS], cpu_broker [MAX_REPS], cpu_clients [MAX_REPS];
+    double dp_rt [MAX_REPS];
     s_dp_t filled;
     char bs_dir [300];
     snprintf (bs_dir, sizeof bs_dir, "%s/bs-backlog", s_tmp);
@@ -845,6 +944,7 @@ main (int argc, char **argv)
     memset (dk50, 0, sizeof dk50); memset (dk99, 0, sizeof dk99); memset (bk50, 0, sizeof bk50);
     memset (bk99, 0, sizeof bk99); memset (drs, 0, sizeof drs); memset (brs, 0, sizeof brs);
     memset (cpu_broker, 0, sizeof cpu_broker); memset (cpu_clients, 0, sizeof cpu_clients);
+    memset (dp_rt, 0, sizeof dp_rt);
     if (s_wanted (only, "restart")) {
         fprintf (stderr, "bench: filling backlogs of %ld jobs\n", backlog);
         s_dp_fill (&filled, backlog);
@@ -853,7 +953,8 @@ main (int argc, char **argv)
     for (int r = 0; r < reps; r++) {
         fprintf (stderr, "bench: repetition %d/%d\n", r + 1, reps);
         if (s_wanted (only, "throughput")) {
-            dp_thr [r] = s_dp_throughput (jobs, &ev [r], &cpu_broker [r], &cpu_clients [r]);
+            dp_thr [r] = s_dp_throughput (jobs, 0, &ev [r], &cpu_broker [r], &cpu_clients [r]);
+            dp_rt [r] = s_dp_throughput (jobs, 1, NULL, NULL, NULL);
             f0 [r] = s_bs_throughput ("0", fsync_jobs);
             f50 [r] = s_bs_throughput ("50", jobs);
             nb [r] = s_bs_throughput ("none", jobs);
@@ -882,6 +983,7 @@ main (int argc, char **argv)
     s_row ("durable jobs/s vs beanstalkd -f 0", dp_thr, f0, reps, "j/s", ">= 20x");
     s_row ("durable jobs/s vs beanstalkd -f 50 (default)", dp_thr, f50, reps, "j/s", ">= 2.5x");
     s_row ("durable jobs/s vs beanstalkd, no binlog", dp_thr, nb, reps, "j/s", "-");
+    s_row ("same, dp_worker runtime as worker, vs -f 50", dp_rt, f50, reps, "j/s", "-");
     s_row ("latency p50 submit->done vs -f 0 put->delete", dl50, bl50, reps, "ms", "<= 1.0x");
     s_row ("latency p99 submit->done vs -f 0 put->delete", dl99, bl99, reps, "ms", "<= 1.0x");
     s_row ("worker kill -9 -> job on another worker p50", dk50, bk50, reps, "ms", "-");
