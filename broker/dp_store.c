@@ -87,6 +87,34 @@ static const char *s_count_keys [DP_ST_COUNT] = {
     "", "", "", "count_agreed", "count_failed", "count_verification_failed"
 };
 
+//  Format 1 indexed pending and negotiating deals in by_status too; format
+//  2 lists them from `active`. Dropping those entries, in the open's own
+//  write transaction, is the whole conversion.
+static int
+s_convert_format_1 (dp_store_t *self, MDB_txn *txn)
+{
+    MDB_cursor *cursor = NULL;
+    int rc = mdb_cursor_open (txn, self->dbi [DB_BY_STATUS], &cursor);
+    size_t dropped = 0;
+    //  Seeks afresh after each delete: a one-time pass, kept obviously right.
+    while (rc == 0) {
+        uint8_t first = DP_ST_PENDING;
+        MDB_val k = s_val (&first, 1), v;
+        int found = mdb_cursor_get (cursor, &k, &v, MDB_SET_RANGE);
+        if (found == MDB_NOTFOUND
+            || (found == 0 && (k.mv_size == 0 || ((uint8_t *) k.mv_data) [0] > DP_ST_NEGOTIATING)))
+            break;
+        rc = found? found: mdb_cursor_del (cursor, 0);
+        dropped += rc == 0;
+    }
+    if (cursor)
+        mdb_cursor_close (cursor);
+    if (rc == 0)
+        dp_log_info ("store: converted format 1 to %d: %zu index entries of unfinished deals "
+                     "dropped (they are listed from active)", DP_STORE_FORMAT, dropped);
+    return rc;
+}
+
 //  Opens the sub-databases, checks the format and bumps the epoch.
 static dp_status
 s_open_dbs (dp_store_t *self, dp_error_t *err)
@@ -102,10 +130,17 @@ s_open_dbs (dp_store_t *self, dp_error_t *err)
         return s_lmdb_error (err, rc, "open databases");
     }
     uint64_t format = s_meta_u64 (self, txn, "format");
+    if (format == 1)
+        rc = s_convert_format_1 (self, txn);
+    else
     if (format != 0 && format != DP_STORE_FORMAT) {
         mdb_txn_abort (txn);
-        return dp_error_set (err, DP_UNSUPPORTED, "store format %llu: this broker reads format %d",
+        return dp_error_set (err, DP_UNSUPPORTED, "store format %llu: this broker reads formats 1 and %d",
                              (unsigned long long) format, DP_STORE_FORMAT);
+    }
+    if (rc) {
+        mdb_txn_abort (txn);
+        return s_lmdb_error (err, rc, "convert format 1");
     }
     self->epoch = s_meta_u64 (self, txn, "epoch") + 1;
     self->last_seq = s_meta_u64 (self, txn, "seq");
@@ -126,13 +161,12 @@ s_open_dbs (dp_store_t *self, dp_error_t *err)
         }
         mdb_cursor_close (cursor);
     }
-    rc = rc? rc: mdb_txn_commit (txn);
     if (rc) {
-        if (rc != 0)
-            mdb_txn_abort (txn);
+        mdb_txn_abort (txn);
         return s_lmdb_error (err, rc, "write meta");
     }
-    return DP_OK;
+    rc = mdb_txn_commit (txn);          //  (a failed commit has freed the transaction)
+    return rc? s_lmdb_error (err, rc, "write meta"): DP_OK;
 }
 
 dp_store_t *
@@ -338,25 +372,21 @@ s_del (dp_store_t *self, MDB_txn *txn, int db, const void *key, size_t klen)
     return rc == MDB_NOTFOUND? 0: rc;
 }
 
-//  by_status key: one status byte, then the deal id.
+//  by_status key: one status byte, then the deal id. It holds final deals
+//  only (store format 2): every pending and negotiating deal is in
+//  `active`, which lists them (dp_store_list). Indexing them here as well
+//  cost a delete and a put at each status change, a tenth of the
+//  broker's work per deal under load.
 static int
-s_status_index (dp_store_t *self, MDB_txn *txn, const dp_op_t *op)
+s_index_final (dp_store_t *self, MDB_txn *txn, const dp_op_t *op)
 {
-    if (op->old_status == op->new_status)
+    if (!dp_store_status_final (op->new_status))
         return 0;
     uint8_t key [1 + DP_DEAL_ID_MAX];
     size_t id_len = strlen (op->deal_id);
+    key [0] = (uint8_t) op->new_status;
     memcpy (key + 1, op->deal_id, id_len);
-    int rc = 0;
-    if (op->old_status) {
-        key [0] = (uint8_t) op->old_status;
-        rc = s_del (self, txn, DB_BY_STATUS, key, 1 + id_len);
-    }
-    if (rc == 0 && op->new_status) {
-        key [0] = (uint8_t) op->new_status;
-        rc = s_put (self, txn, DB_BY_STATUS, key, 1 + id_len, "", 0);
-    }
-    return rc;
+    return s_put (self, txn, DB_BY_STATUS, key, 1 + id_len, "", 0);
 }
 
 static int
@@ -393,7 +423,6 @@ s_apply_submit (dp_store_t *self, MDB_txn *txn, const dp_op_t *op)
     int rc = s_put_record (self, txn, op->deal_id, &record);
     rc = rc? rc: s_put (self, txn, DB_BODIES, op->deal_id, id_len, op->data, op->data_len);
     rc = rc? rc: s_put_active (self, txn, op);
-    rc = rc? rc: s_status_index (self, txn, op);
     if (rc == 0) {
         uint8_t key [DP_BATCH_MAX + 1 + DP_DEAL_ID_MAX];
         size_t batch_len = strlen (op->batch);
@@ -445,7 +474,7 @@ s_apply_final (dp_store_t *self, MDB_txn *txn, dp_op_t *op)
     rc = rc? rc: s_put (self, txn, DB_RESULTS, op->deal_id, id_len, op->data, op->data_len);
     rc = rc? rc: s_del (self, txn, DB_BODIES, op->deal_id, id_len);
     rc = rc? rc: s_del (self, txn, DB_ACTIVE, op->deal_id, id_len);
-    rc = rc? rc: s_status_index (self, txn, op);
+    rc = rc? rc: s_index_final (self, txn, op);
     return rc;
 }
 
@@ -462,7 +491,6 @@ s_apply (dp_store_t *self, MDB_txn *txn, dp_op_t *op, uint64_t counts [])
             if (op->superseded)
                 break;          //  its deal's result follows in this group
             rc = s_put_active (self, txn, op);
-            rc = rc? rc: s_status_index (self, txn, op);
             break;
         case DP_OP_FINAL:
             rc = s_apply_final (self, txn, op);
@@ -755,15 +783,18 @@ dp_store_list (dp_store_t *self, MDB_txn *txn, int status, const char *batch, co
 {
     uint8_t prefix [DP_BATCH_MAX + 2], key [DP_BATCH_MAX + 2 + DP_DEAL_ID_MAX];
     size_t prefix_len;
-    //  No filter at all: the deals database itself, keyed by deal id.
-    int db = *batch? DB_BY_BATCH: status? DB_BY_STATUS: DB_DEALS;
+    //  No filter at all: the deals database itself, keyed by deal id. A
+    //  status not final yet: `active`, which holds exactly those deals
+    //  (by_status indexes final ones only), filtered by their status.
+    bool unfinished = status && !dp_store_status_final (status);
+    int db = *batch? DB_BY_BATCH: unfinished? DB_ACTIVE: status? DB_BY_STATUS: DB_DEALS;
     if (*batch) {
         prefix_len = strlen (batch) + 1;
         memcpy (prefix, batch, prefix_len);     //  includes the 0 separator
     }
     else {
         prefix [0] = (uint8_t) status;
-        prefix_len = status? 1: 0;
+        prefix_len = status && !unfinished? 1: 0;
     }
     *count = 0;
     next [0] = '\0';
@@ -774,7 +805,8 @@ dp_store_list (dp_store_t *self, MDB_txn *txn, int status, const char *batch, co
     memcpy (key, prefix, prefix_len);
     memcpy (key + prefix_len, after, after_len);
     MDB_val k = s_val (key, prefix_len + after_len), v;
-    int rc = mdb_cursor_get (cursor, &k, &v, MDB_SET_RANGE);
+    //  LMDB refuses an empty key to seek by (MDB_BAD_VALSIZE): from the start, then.
+    int rc = mdb_cursor_get (cursor, &k, &v, k.mv_size? MDB_SET_RANGE: MDB_FIRST);
     for (; rc == 0; rc = mdb_cursor_get (cursor, &k, &v, MDB_NEXT)) {
         size_t skip = prefix_len;
         if (k.mv_size <= skip || k.mv_size - skip > DP_DEAL_ID_MAX
@@ -786,7 +818,7 @@ dp_store_list (dp_store_t *self, MDB_txn *txn, int status, const char *batch, co
         if (after_len && strcmp (deal_id, after) == 0)
             continue;
         int actual = status_of (arg, txn, deal_id);
-        if (*batch && status && actual != status)
+        if ((*batch || unfinished) && status && actual != status)
             continue;
         if (*count == limit) {
             snprintf (next, DP_DEAL_ID_MAX + 1, "%s", entries [*count - 1].deal_id);

@@ -8,12 +8,13 @@
       bodies     deal_id → canonical body (deleted once a result is stored)
       active     deal_id → dp_store_active_t + batch (pending and leased deals)
       results    deal_id → result JSON as the worker (or the broker) made it
-      by_status  status byte ‖ deal_id → ""   (listing)
+      by_status  status byte ‖ deal_id → ""   (listing final deals; pending and
+                 negotiating ones are listed from `active`)
       by_batch   batch ‖ 0 ‖ deal_id → ""      (listing)
       events     seq (u64 big-endian) → dp_wire EVENT frame (durable events)
 
-    Format version DP_STORE_FORMAT is stored in meta; a store with another
-    version is refused at open (docs/operations.md: how to bump it).
+    Format version DP_STORE_FORMAT is stored in meta; format 1 is converted
+    at open, any other version is refused (docs/operations.md: how to bump it).
 
     Threading: dp_store_open/close on the owner thread. Writes happen only
     on the committer actor (dp_store_committer), which receives groups of
@@ -33,7 +34,7 @@
 #include "dp_status.h"
 #include "dp_wire.h"
 
-#define DP_STORE_FORMAT 1
+#define DP_STORE_FORMAT 2
 
 //  Deal statuses (SPEC §3) as stored. 0 is "none".
 enum {

@@ -498,3 +498,139 @@ Test (broker, batched_results_answered_in_two_batches)
     dp_client_destroy (&client);
     dp_broker_destroy (&broker);
 }
+
+static int
+s_list_all (dp_client_t *client, const char *status, uint32_t limit, int *pages)
+{
+    char after [DP_DEAL_ID_MAX + 1] = "", next [DP_DEAL_ID_MAX + 1];
+    int total = 0;
+    *pages = 0;
+    do {
+        dp_wire_entry_t *entries;
+        size_t count;
+        dp_error_t err;
+        cr_assert_eq (dp_client_list (client, status, "", after, limit, &entries, &count, next, &err),
+                      DP_OK, "%s", err.text);
+        for (size_t i = 0; i < count; i++)
+            cr_assert_str_eq (entries [i].status, status);
+        total += (int) count;
+        (*pages)++;
+        free (entries);
+        snprintf (after, sizeof after, "%s", next);
+    } while (*after);
+    return total;
+}
+
+//  Pending and negotiating deals are listed (with paging) from `active`,
+//  since store format 2 indexes only final deals in by_status; a format 1
+//  store is converted at open: its index entries of unfinished deals go,
+//  those of final deals stay.
+Test (broker, unfinished_deals_listed_and_format_1_converted)
+{
+    dp_broker_t *broker = s_broker (0);
+    char endpoint [256];
+    snprintf (endpoint, sizeof endpoint, "%s", dp_broker_endpoint (broker));
+    dp_error_t err;
+    dp_client_t *client = dp_client_new (endpoint, 5000, &err);
+    dp_wire_ack_t ack;
+    char id [32];
+    for (int i = 0; i < 12; i++) {
+        snprintf (id, sizeof id, "l-%02d", i);
+        cr_assert_eq (s_submit_one (client, id, "{}", &ack), DP_OK);
+    }
+    zsock_t *raw = zsock_new_dealer (endpoint);
+    zsock_set_rcvtimeo (raw, 5000);
+    dp_wire_msg_t msg;
+    dp_wire_msg_init (&msg, DP_WIRE_HELLO, 1);
+    snprintf (msg.role, sizeof msg.role, "worker");
+    msg.capacity = 5;
+    s_raw_send (raw, &msg);
+    dp_wire_done_t done;
+    for (int jobs = 0; jobs < 5; jobs++) {
+        s_raw_next (raw, DP_WIRE_JOB, &msg);
+        done = s_done (msg.envelope.deal_id, msg.token, "agreed");
+        dp_wire_msg_clear (&msg);
+    }
+    dp_wire_msg_init (&msg, DP_WIRE_DONES, 2);          //  one of the five finishes
+    msg.dones = &done;
+    msg.count = 1;
+    s_raw_send (raw, &msg);
+    s_raw_next (raw, DP_WIRE_DONE_ACKS, &msg);
+    cr_assert_eq (msg.done_acks [0].code, DP_OK);
+    dp_wire_msg_clear (&msg);
+    //  Its credit came back at once: a sixth job came before the answer.
+    zclock_sleep (100);                                 //  the leases are committed too
+    int pages;
+    cr_assert_eq (s_list_all (client, "pending", 3, &pages), 6);
+    cr_assert_eq (pages, 2);
+    cr_assert_eq (s_list_all (client, "negotiating", 2, &pages), 5);
+    cr_assert_eq (pages, 3);
+    cr_assert_eq (s_list_all (client, "agreed", 10, &pages), 1);
+    dp_client_destroy (&client);
+    zsock_destroy (&raw);
+    dp_broker_destroy (&broker);
+
+    //  Make it a format 1 store: index entries for unfinished deals, one final.
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi by_status, meta;
+    cr_assert_eq (mdb_env_create (&env), 0);
+    mdb_env_set_maxdbs (env, 16);
+    cr_assert_eq (mdb_env_open (env, s_dir, 0, 0600), 0);
+    cr_assert_eq (mdb_txn_begin (env, NULL, 0, &txn), 0);
+    cr_assert_eq (mdb_dbi_open (txn, "by_status", 0, &by_status), 0);
+    cr_assert_eq (mdb_dbi_open (txn, "meta", 0, &meta), 0);
+    uint64_t one = 1;
+    MDB_val k = { 6, "format" }, v = { sizeof one, &one };
+    cr_assert_eq (mdb_put (txn, meta, &k, &v, 0), 0);
+    const char *entries [] = { "\001l-00", "\001l-11", "\002l-03" };
+    for (size_t i = 0; i < 3; i++) {
+        MDB_val key = { strlen (entries [i]), (void *) entries [i] }, empty = { 0, "" };
+        cr_assert_eq (mdb_put (txn, by_status, &key, &empty, 0), 0);
+    }
+    cr_assert_eq (mdb_txn_commit (txn), 0);
+    mdb_env_close (env);
+
+    dp_broker_options_t options;
+    dp_broker_options_default (&options);
+    options.data_dir = s_dir;
+    options.listen = endpoint;
+    broker = dp_broker_new (&options, &err);
+    cr_assert_not_null (broker, "%s", err.text);
+    client = dp_client_new (endpoint, 5000, &err);
+    cr_assert_eq (s_list_all (client, "pending", 100, &pages), 6);
+    cr_assert_eq (s_list_all (client, "negotiating", 100, &pages), 5);  //  leases outlive restarts
+    cr_assert_eq (s_list_all (client, "agreed", 100, &pages), 1);
+    char after [DP_DEAL_ID_MAX + 1] = "", next [DP_DEAL_ID_MAX + 1];
+    dp_wire_entry_t *all;
+    size_t count;
+    cr_assert_eq (dp_client_list (client, "", "", after, 0, &all, &count, next, &err), DP_OK);
+    cr_assert_eq (count, 12, "no filter: %zu deals", count);
+    free (all);
+    dp_client_destroy (&client);
+    dp_broker_destroy (&broker);
+
+    cr_assert_eq (mdb_env_create (&env), 0);
+    mdb_env_set_maxdbs (env, 16);
+    cr_assert_eq (mdb_env_open (env, s_dir, MDB_RDONLY, 0600), 0);
+    cr_assert_eq (mdb_txn_begin (env, NULL, MDB_RDONLY, &txn), 0);
+    cr_assert_eq (mdb_dbi_open (txn, "by_status", 0, &by_status), 0);
+    cr_assert_eq (mdb_dbi_open (txn, "meta", 0, &meta), 0);
+    cr_assert_eq (mdb_get (txn, meta, &k, &v), 0);
+    uint64_t format;
+    memcpy (&format, v.mv_data, sizeof format);
+    cr_assert_eq (format, DP_STORE_FORMAT);
+    MDB_cursor *cursor;
+    cr_assert_eq (mdb_cursor_open (txn, by_status, &cursor), 0);
+    MDB_val key, value;
+    size_t left = 0;
+    for (int op = MDB_FIRST; mdb_cursor_get (cursor, &key, &value, op) == 0; op = MDB_NEXT) {
+        left++;
+        cr_expect (dp_store_status_final (((uint8_t *) key.mv_data) [0]), "unfinished entry left: %.*s",
+                   (int) key.mv_size - 1, (char *) key.mv_data + 1);
+    }
+    cr_assert_eq (left, 1);
+    mdb_cursor_close (cursor);
+    mdb_txn_abort (txn);
+    mdb_env_close (env);
+}
