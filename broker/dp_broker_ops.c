@@ -314,22 +314,24 @@ static int
 s_send_job (dp_reactor_t *self, MDB_txn *txn, dp_qdeal_t *deal, dp_qworker_t *worker)
 {
     const uint8_t *record, *body;
-    size_t record_len, body_len;
-    dp_wire_msg_t stored, job;
+    size_t record_len, body_len, offset, span;
+    //  The envelope goes out as it is stored (the record's first field),
+    //  not decoded and encoded again for every delivery.
+    dp_wire_msg_t job;
     if (dp_store_get (self->store, txn, "deals", deal->id, &record, &record_len) != DP_OK
         || dp_store_get (self->store, txn, "bodies", deal->id, &body, &body_len) != DP_OK
-        || dp_wire_decode (record, record_len, 0, 0, &stored, NULL) != DP_OK) {
+        || dp_wire_field_span (record, record_len, 0, &offset, &span, NULL) != DP_OK) {
         dp_log_error ("broker: deal=%s: record or body unreadable", deal->id);
         return -1;
     }
     dp_wire_msg_init (&job, DP_WIRE_JOB, 0);
-    job.envelope = stored.envelope;
+    job.envelope_raw = record + offset;
+    job.envelope_raw_len = span;
     job.body = body;
     job.body_len = body_len;
     job.token = deal->token;
     job.attempt = deal->attempts + 1;
     job.lease_ms = self->opt.lease_ms;
-    dp_wire_msg_clear (&stored);
     return dp_broker_send (self, worker->id, worker->id_len, &job);
 }
 

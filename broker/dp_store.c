@@ -445,22 +445,28 @@ s_update_record (dp_store_t *self, MDB_txn *txn, dp_op_t *op)
         op->result = DP_NOTFOUND;
         return 0;
     }
+    //  The envelope (the first field) is copied as it is: only the fields
+    //  after it change, so only those are decoded and encoded again.
     dp_wire_msg_t record;
-    if (rc || dp_wire_decode (v.mv_data, v.mv_size, 0, 0, &record, NULL) != DP_OK
+    size_t offset, span;
+    if (rc || dp_wire_field_span (v.mv_data, v.mv_size, 0, &offset, &span, NULL) != DP_OK
+        || dp_wire_decode_from (v.mv_data, v.mv_size, 1, &record, NULL) != DP_OK
         || record.kind != DP_WIRE_STATUS_REPLY) {
         op->result = DP_IO;
         return rc;
     }
+    record.envelope_raw = (const uint8_t *) v.mv_data + offset;
+    record.envelope_raw_len = span;
     if (op->type == DP_OP_FINAL) {
-        snprintf (record.status, sizeof record.status, "%s", dp_store_status_name (op->new_status));
-        snprintf (record.reason, sizeof record.reason, "%s", op->reason);
+        dp_text_copy (record.status, sizeof record.status, dp_store_status_name (op->new_status));
+        dp_text_copy (record.reason, sizeof record.reason, op->reason);
         record.attempts = op->attempts;
         record.has_result = 1;
     }
     else if (strcmp (op->key, "escrow_tx") == 0)
-        snprintf (record.escrow_tx, sizeof record.escrow_tx, "%s", op->value);
+        dp_text_copy (record.escrow_tx, sizeof record.escrow_tx, op->value);
     else
-        snprintf (record.completion_tx, sizeof record.completion_tx, "%s", op->value);
+        dp_text_copy (record.completion_tx, sizeof record.completion_tx, op->value);
     rc = s_put_record (self, txn, op->deal_id, &record);
     dp_wire_msg_clear (&record);
     return rc;

@@ -428,8 +428,13 @@ dp_wire_encode (const dp_wire_msg_t *msg, uint8_t **out, size_t *len, dp_error_t
     rc = rc? rc: msgpack_pack_uint32 (&pk, DP_WIRE_VERSION);
     rc = rc? rc: msgpack_pack_uint32 (&pk, (uint32_t) msg->kind);
     rc = rc? rc: msgpack_pack_uint64 (&pk, msg->request_id);
-    for (size_t i = 0; rc == 0 && i < count; i++)
-        rc = s_pack_field (&pk, &s_kinds [msg->kind].fields [i], (const char *) msg);
+    for (size_t i = 0; rc == 0 && i < count; i++) {
+        const s_field_t *f = &s_kinds [msg->kind].fields [i];
+        if (msg->envelope_raw && f->offset == offsetof (dp_wire_msg_t, envelope))
+            rc = s_encoder_write (&buffer, (const char *) msg->envelope_raw, msg->envelope_raw_len);
+        else
+            rc = s_pack_field (&pk, f, (const char *) msg);
+    }
     if (rc == 0 && buffer.data == buffer.local) {
         //  The usual case: the frame fit on the stack; hand out exactly its size.
         if ((*out = malloc (buffer.size)) != NULL)
@@ -796,6 +801,123 @@ s_read_header (s_reader_t *r, dp_wire_msg_t *msg, size_t *fields)
         return dp_error_set (r->err, DP_PROTO, "%s: expected %zu fields, got %zu",
                              s_kinds [kind].name, s_kinds [kind].count, *fields);
     return DP_OK;
+}
+
+//  Walks one msgpack object without decoding it: the bytes it takes, or 0
+//  if it is truncated, malformed or nested deeper than our frames ever are.
+//  (msgpack-c's unpacker would build the object in a zone to do this.)
+static size_t
+s_skip_object (const uint8_t *p, size_t left, int depth)
+{
+    if (left == 0 || depth > 8)
+        return 0;
+    uint8_t type = p [0];
+    size_t head = 1, body = 0, items = 0;
+    if (type <= 0x7f || type >= 0xe0 || type == 0xc0 || type == 0xc2 || type == 0xc3)
+        ;                                                   //  fixint, nil, bool
+    else if ((type & 0xf0) == 0x90)
+        items = type & 0x0f;                                //  fixarray
+    else if ((type & 0xf0) == 0x80)
+        items = 2 * (size_t) (type & 0x0f);                 //  fixmap
+    else if ((type & 0xe0) == 0xa0)
+        body = type & 0x1f;                                 //  fixstr
+    else {
+        static const uint8_t widths [0x20] = {              //  by type - 0xc0
+            [0x04] = 1, [0x05] = 2, [0x06] = 4,             //  bin 8/16/32: length
+            [0x07] = 1, [0x08] = 2, [0x09] = 4,             //  ext 8/16/32: length (+ type)
+            [0x0a] = 4, [0x0b] = 8,                         //  float 32/64
+            [0x0c] = 1, [0x0d] = 2, [0x0e] = 4, [0x0f] = 8, //  uint
+            [0x10] = 1, [0x11] = 2, [0x12] = 4, [0x13] = 8, //  int
+            [0x14] = 2, [0x15] = 3, [0x16] = 5, [0x17] = 9, [0x18] = 17,  //  fixext (+ type)
+            [0x19] = 1, [0x1a] = 2, [0x1b] = 4,             //  str 8/16/32: length
+            [0x1c] = 2, [0x1d] = 4,                         //  array 16/32: count
+            [0x1e] = 2, [0x1f] = 4,                         //  map 16/32: count
+        };
+        if (type < 0xc4)
+            return 0;                                       //  0xc1: never used
+        size_t width = widths [type - 0xc0];
+        if (left < 1 + width)
+            return 0;
+        head += width;
+        bool sized = (type >= 0xc4 && type <= 0xc9) || (type >= 0xd9 && type <= 0xdb);
+        bool counted = type >= 0xdc;
+        if (sized)
+            body = (size_t) s_be (p + 1, (int) width);
+        if (counted)
+            items = (size_t) s_be (p + 1, (int) width) * (type >= 0xde? 2: 1);
+        if (type >= 0xc7 && type <= 0xc9)
+            head++;                                         //  ext: its type byte
+    }
+    if (left < head || left - head < body || items > left - head)
+        return 0;                   //  (every item takes a byte at least)
+    size_t used = head + body;
+    for (size_t i = 0; i < items; i++) {
+        size_t n = s_skip_object (p + used, left - used, depth + 1);
+        if (n == 0)
+            return 0;
+        used += n;
+    }
+    return used;
+}
+
+dp_status
+dp_wire_field_span (const uint8_t *frame, size_t len, size_t index, size_t *offset, size_t *span,
+                    dp_error_t *err)
+{
+    dp_wire_msg_t header;       //  only kind and request_id are written
+    header.kind = 0;
+    s_reader_t r = { frame, frame + len, DP_WIRE_BATCH_MAX, NULL, err };
+    size_t fields;
+    dp_status rc = s_read_header (&r, &header, &fields);
+    if (rc != DP_OK)
+        return rc;
+    if (index >= fields)
+        return dp_error_set (err, DP_PROTO, "%s: no field %zu", dp_wire_kind_name (header.kind), index);
+    for (size_t i = 0; i <= index; i++) {
+        size_t n = s_skip_object (r.p, (size_t) (r.end - r.p), 0);
+        if (n == 0)
+            return dp_error_set (err, DP_PROTO, "%s: field %zu is malformed",
+                                 dp_wire_kind_name (header.kind), i);
+        if (i == index) {
+            *offset = (size_t) (r.p - frame);
+            *span = n;
+        }
+        r.p += n;
+    }
+    return DP_OK;
+}
+
+dp_status
+dp_wire_decode_from (const uint8_t *frame, size_t len, size_t first, dp_wire_msg_t *msg,
+                     dp_error_t *err)
+{
+    memset (msg, 0, sizeof *msg);
+    s_reader_t r = { frame, frame + len, DP_WIRE_BATCH_MAX, NULL, err };
+    size_t fields;
+    dp_status rc = s_read_header (&r, msg, &fields);
+    const s_field_t *table = msg->kind? s_kinds [msg->kind].fields: NULL;
+    for (size_t i = 0; rc == DP_OK && i < fields; i++) {
+        if (i >= first) {
+            rc = s_read_field (&r, &table [i], (char *) msg);
+            continue;
+        }
+        size_t n = s_skip_object (r.p, (size_t) (r.end - r.p), 0);
+        if (n == 0)
+            rc = dp_error_set (err, DP_PROTO, "%s: %s is malformed", dp_wire_kind_name (msg->kind),
+                               table [i].name);
+        r.p += n;
+    }
+    if (rc == DP_OK && r.p != r.end)
+        rc = dp_error_set (err, DP_PROTO, "%s: %zu trailing bytes after the message",
+                           dp_wire_kind_name (msg->kind), (size_t) (r.end - r.p));
+    if (rc != DP_OK) {
+        int kind = msg->kind;
+        uint64_t request_id = msg->request_id;
+        dp_wire_msg_clear (msg);
+        msg->kind = kind;
+        msg->request_id = request_id;
+    }
+    return rc;
 }
 
 dp_status

@@ -196,6 +196,8 @@ typedef struct {
     //  single-deal messages
     char deal_id [DP_DEAL_ID_MAX + 1];
     dp_envelope_t envelope;                 //  status_reply, job
+    const uint8_t *envelope_raw;            //  encode: if set, these bytes (an encoded
+    size_t envelope_raw_len;                //  envelope) are sent instead of envelope
     const uint8_t *body;                    //  job: view
     size_t body_len;
     uint64_t token;                         //  job, done, done_ack, release, progress
@@ -224,6 +226,20 @@ typedef struct {
     //  stats
     dp_wire_stats_t stats;
 } dp_wire_msg_t;
+
+//  Where field `index` (0 = the first after version, kind and request_id)
+//  of a frame lies: *offset and *len in bytes. The header is checked as
+//  dp_wire_decode does, the fields before it and the field itself are only
+//  walked (msgpack structure, not their types), so a span is found without
+//  decoding. For the broker, which copies a stored record's envelope into
+//  a job (envelope_raw) without decoding it. DP_PROTO / DP_UNSUPPORTED.
+dp_status dp_wire_field_span (const uint8_t *frame, size_t len, size_t index, size_t *offset,
+                              size_t *span, dp_error_t *err);
+
+//  dp_wire_decode, except that the fields before `first` are only walked,
+//  not decoded (they stay zero in msg).
+dp_status dp_wire_decode_from (const uint8_t *frame, size_t len, size_t first, dp_wire_msg_t *msg,
+                               dp_error_t *err);
 
 //  Zeroes a message (call before filling one to encode).
 void dp_wire_msg_init (dp_wire_msg_t *msg, int kind, uint64_t request_id);

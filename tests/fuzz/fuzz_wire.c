@@ -1,6 +1,9 @@
 /*  fuzz_wire.c — the frame decoder never crashes, never reads out of
     bounds, and every frame it accepts encodes back to a frame that decodes
-    to the same message (kind, request id, and the re-encoding is stable). */
+    to the same message (kind, request id, and the re-encoding is stable).
+    The structural walk (dp_wire_field_span, dp_wire_decode_from) never
+    crashes on any input either, and on an accepted frame its spans tile
+    the fields exactly and decoding from the first field is decoding. */
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -8,12 +11,39 @@
 
 #include "dp_wire.h"
 
+//  On any input: spans of the first fields, without crashing. On a frame
+//  that decodes: field after field without a gap, and the last (if it has
+//  fields) ending at the end.
+static void
+s_check_spans (const uint8_t *data, size_t size, int accepted)
+{
+    size_t at = 0;
+    for (size_t i = 0; i < 64; i++) {
+        size_t offset, span;
+        if (dp_wire_field_span (data, size, i, &offset, &span, NULL) != DP_OK) {
+            if (accepted && i > 0 && at != size)
+                abort ();       //  a field of an accepted frame not found
+            return;
+        }
+        if (offset + span > size || (accepted && i > 0 && offset != at))
+            abort ();
+        at = offset + span;
+    }
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
     dp_wire_msg_t msg, again;
-    if (dp_wire_decode (data, size, 1 << 20, 100, &msg, NULL) != DP_OK)
+    dp_status rc = dp_wire_decode (data, size, 1 << 20, 100, &msg, NULL);
+    s_check_spans (data, size, rc == DP_OK);
+    if (rc != DP_OK)
         return 0;
+    if (dp_wire_decode_from (data, size, 0, &again, NULL) != DP_OK || again.kind != msg.kind)
+        abort ();
+    dp_wire_msg_clear (&again);
+    dp_wire_decode_from (data, size, 1, &again, NULL);
+    dp_wire_msg_clear (&again);
     uint8_t *frame, *frame2;
     size_t len, len2;
     if (dp_wire_encode (&msg, &frame, &len, NULL) != DP_OK)
