@@ -226,6 +226,25 @@ s_on_router (zloop_t *loop, zsock_t *reader, void *arg)
     return 0;
 }
 
+//  Frees the replies a group still holds, unsent: its commit failed, or
+//  the broker stops with the group not committed (nothing in it was
+//  acknowledged, so nothing is owed).
+static void
+s_drop_replies (dp_group_t *group)
+{
+    if (!group)
+        return;
+    dp_qreply_t *reply = group->replies;
+    while (reply) {
+        dp_qreply_t *next = reply->next;
+        dp_wire_msg_clear (&reply->msg);
+        free (reply);
+        reply = next;
+    }
+    group->replies = NULL;
+    group->replies_tail = NULL;
+}
+
 static int
 s_on_committer (zloop_t *loop, zsock_t *reader, void *arg)
 {
@@ -245,6 +264,7 @@ s_on_committer (zloop_t *loop, zsock_t *reader, void *arg)
         dp_log_error ("broker: store failed, stopping: %s", group->error);
         self->failed = true;
         zstr_send (self->pipe, "FAILED");
+        s_drop_replies (group);
         dp_group_destroy (&group);
         return -1;
     }
@@ -346,6 +366,8 @@ s_reactor_destroy (dp_reactor_t **self_p)
         free (self->free_replies);
         self->free_replies = next;
     }
+    s_drop_replies (self->accum);
+    s_drop_replies (self->inflight);
     dp_group_destroy (&self->accum);
     dp_group_destroy (&self->inflight);
     dp_group_destroy (&self->spare);

@@ -248,7 +248,6 @@ s_poison (dp_reactor_t *self, dp_qdeal_t *deal)
     dp_op_t *op = dp_broker_op (self, DP_OP_FINAL, deal->id);
     if (!op)
         return;
-    op->old_status = DP_ST_NEGOTIATING;
     op->new_status = DP_ST_FAILED;
     op->attempts = deal->attempts;
     dp_text_copy (op->reason, sizeof op->reason, reason);
@@ -282,7 +281,6 @@ s_lease_lost (dp_reactor_t *self, dp_qdeal_t *deal, const char *why)
     if (!op)
         return;
     dp_broker_fill_active (op, deal, DP_ST_PENDING);
-    op->old_status = DP_ST_NEGOTIATING;
     op->new_status = DP_ST_PENDING;
     dp_broker_op_event (self, op, "status", "pending", why, deal->batch, deal->attempts, NULL, 0);
 }
@@ -353,7 +351,6 @@ s_lease (dp_reactor_t *self, MDB_txn *txn, dp_qdeal_t *deal, dp_qworker_t *worke
     if (!op)
         return;
     dp_broker_fill_active (op, deal, DP_ST_NEGOTIATING);
-    op->old_status = DP_ST_PENDING;
     op->new_status = DP_ST_NEGOTIATING;
     dp_broker_op_event (self, op, "status", "negotiating", "", deal->batch, deal->attempts + 1, NULL, 0);
 }
@@ -539,7 +536,6 @@ s_take_result (dp_reactor_t *self, const dp_wire_done_t *done, dp_status *code, 
     memcpy (data, done->data, done->data_len);
     op->data = data;
     op->data_len = done->data_len;
-    op->old_status = DP_ST_NEGOTIATING;
     op->new_status = status;
     op->attempts = deal->attempts;         //  lost deliveries, as for active deals
     dp_text_copy (op->reason, sizeof op->reason, done->reason);
@@ -652,7 +648,6 @@ s_on_release (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg_
     if (!op)
         return;
     dp_broker_fill_active (op, deal, DP_ST_PENDING);
-    op->old_status = DP_ST_NEGOTIATING;
     op->new_status = DP_ST_PENDING;
     char why [DP_WIRE_TEXT_MAX + 1];
     snprintf (why, sizeof why, "released: %.400s", msg->reason);
@@ -854,7 +849,7 @@ dp_broker_committed (dp_reactor_t *self, dp_group_t *group)
             self->rate_submit [self->rate_second % 10] += reply->msg.count;
         dp_broker_send (self, reply->id, reply->id_len, &reply->msg);
         dp_wire_msg_clear (&reply->msg);
-        if (self->free_reply_count < 4096) {
+        if (self->free_reply_count < 512) {
             reply->next = self->free_replies;
             self->free_replies = reply;
             self->free_reply_count++;
@@ -883,7 +878,7 @@ s_renew (dp_reactor_t *self, dp_qworker_t *worker, int64_t now)
         if (!op)
             return;
         dp_broker_fill_active (op, deal, DP_ST_NEGOTIATING);
-        op->old_status = op->new_status = DP_ST_NEGOTIATING;
+        op->new_status = DP_ST_NEGOTIATING;
     }
 }
 

@@ -536,13 +536,9 @@ s_trim_events (dp_store_t *self, MDB_txn *txn, uint64_t last_seq, uint64_t *olde
 
 //  Lease bookkeeping that a result in the same group makes moot. Under
 //  load a fast worker's result often commits with its own lease: the
-//  lease's `active` record and status-index moves would be written and
-//  removed again in one transaction. For each FINAL op, the ACTIVE ops of
-//  the same deal earlier in the group are marked superseded (only their
-//  events are stored) and the FINAL removes the index entry the store had
-//  before the group: three B-tree writes fewer per deal. The ops of one
-//  deal form a chain of status moves, so the first one's old status is
-//  what is on disk.
+//  lease's `active` record would be written and removed again in one
+//  transaction. For each FINAL op, the ACTIVE ops of the same deal earlier
+//  in the group are marked superseded (only their events are stored).
 typedef struct {
     uint64_t hash;              //  0: empty
     size_t key;                 //  index + 1 of an op of this deal (for its id)
@@ -591,7 +587,6 @@ s_coalesce (dp_group_t *group)
             chain->last = i + 1;
         }
         else if (chain->first) {
-            op->old_status = group->ops [chain->first - 1].old_status;
             for (size_t k = chain->last; k; k = group->ops [k - 1].chain_prev)
                 group->ops [k - 1].superseded = true;
             chain->first = chain->last = 0;
@@ -813,6 +808,11 @@ dp_store_list (dp_store_t *self, MDB_txn *txn, int status, const char *batch, co
     MDB_val k = s_val (key, prefix_len + after_len), v;
     //  LMDB refuses an empty key to seek by (MDB_BAD_VALSIZE): from the start, then.
     int rc = mdb_cursor_get (cursor, &k, &v, k.mv_size? MDB_SET_RANGE: MDB_FIRST);
+    //  A filtered walk (a status within a batch, or one not final among all
+    //  unfinished deals) stops after DP_STORE_LIST_SCAN rows that did not
+    //  match, with a cursor to go on from: a page never costs the reactor a
+    //  walk over the whole backlog, it may only come back short.
+    size_t scanned = 0;
     for (; rc == 0; rc = mdb_cursor_get (cursor, &k, &v, MDB_NEXT)) {
         size_t skip = prefix_len;
         if (k.mv_size <= skip || k.mv_size - skip > DP_DEAL_ID_MAX
@@ -824,8 +824,13 @@ dp_store_list (dp_store_t *self, MDB_txn *txn, int status, const char *batch, co
         if (after_len && strcmp (deal_id, after) == 0)
             continue;
         int actual = status_of (arg, txn, deal_id);
-        if ((*batch || unfinished) && status && actual != status)
+        if ((*batch || unfinished) && status && actual != status) {
+            if (++scanned == DP_STORE_LIST_SCAN) {
+                snprintf (next, DP_DEAL_ID_MAX + 1, "%s", deal_id);
+                break;
+            }
             continue;
+        }
         if (*count == limit) {
             snprintf (next, DP_DEAL_ID_MAX + 1, "%s", entries [*count - 1].deal_id);
             break;

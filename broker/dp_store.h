@@ -60,17 +60,16 @@ typedef struct {
 } dp_store_active_t;
 
 typedef enum {
-    DP_OP_SUBMIT,               //  new deal: deals, bodies, active, by_status, by_batch
-    DP_OP_ACTIVE,               //  lease / requeue / renew: active (+ by_status move)
-    DP_OP_FINAL,                //  result: results, deals status, drop body and active
+    DP_OP_SUBMIT,               //  new deal: deals, bodies, active, by_batch
+    DP_OP_ACTIVE,               //  lease / requeue / renew: active
+    DP_OP_FINAL,                //  result: results, deals status, by_status, drop body and active
     DP_OP_ANNOTATE              //  set escrow_tx / completion_tx in the deal record
 } dp_op_type;
 
 typedef struct {
     dp_op_type type;
     char deal_id [DP_DEAL_ID_MAX + 1];
-    int old_status;             //  by_status entry to remove (DP_ST_NONE: none)
-    int new_status;             //  by_status entry to add / the final status
+    int new_status;             //  the status the deal moves to (FINAL: its by_status entry)
     dp_store_active_t active;   //  SUBMIT, ACTIVE
     char batch [DP_BATCH_MAX + 1];
     dp_envelope_t envelope;     //  SUBMIT
@@ -154,7 +153,10 @@ dp_status dp_store_get (dp_store_t *self, MDB_txn *txn, const char *db, const ch
 
 //  Lists deal ids with a status (or all, status DP_ST_NONE) after `after`,
 //  or those of a batch when batch is not empty (status then filters).
-//  Fills up to limit entries; *next is the cursor for the next page ("" at the end).
+//  Fills up to limit entries; *next is the cursor for the next page ("" at
+//  the end). A filtered walk stops after DP_STORE_LIST_SCAN rows that do
+//  not match: the page is then short (maybe empty) and *next is set.
+#define DP_STORE_LIST_SCAN 10000
 typedef int (dp_store_status_fn) (void *arg, MDB_txn *txn, const char *deal_id);
 dp_status dp_store_list (dp_store_t *self, MDB_txn *txn, int status, const char *batch,
                          const char *after, uint32_t limit, dp_store_status_fn *status_of,

@@ -53,7 +53,7 @@ s_list (dp_config_t *config, dp_client_t *client, long long limit)
         for (size_t i = 0; i < count && (limit == 0 || shown < limit); i++, shown++)
             s_print (&entries [i], json);
         free (entries);
-        if (!next [0] || count == 0)
+        if (!next [0])          //  (a page may be short, even empty, with more after it)
             break;
         snprintf (after, sizeof after, "%s", next);
     }

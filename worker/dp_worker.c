@@ -179,6 +179,8 @@ typedef struct {
     s_job_t **outbox;                   //  results to send, one dones per wakeup
     size_t outbox_count, outbox_size;
     dp_wire_done_t *done_items;         //  the dones message's array, kept (outbox_size)
+    uint64_t frame_max;                 //  the broker's frame limit (welcome)
+    bool single_dones;                  //  the broker does not know `dones`: one `done` each
 } s_actor_t;
 
 static int
@@ -244,17 +246,36 @@ s_send_done (s_actor_t *a, s_job_t *job)
     a->outbox [a->outbox_count++] = job;
 }
 
+//  The bytes a result adds to a `dones`, at most: its strings and result
+//  with their msgpack headers, the token and the item's array header.
+static size_t
+s_done_size (const s_job_t *job)
+{
+    return strlen (job->deal_id) + strlen (job->outcome.status) + strlen (job->outcome.reason)
+         + job->outcome.result_len + 40;
+}
+
+//  Sends the outbox: as `dones` of at most DP_WIRE_DONES_MAX results that
+//  fit in the broker's frame limit (a result too big for it goes alone,
+//  and is refused alone); as one `done` each to a broker without `dones`.
 static void
 s_send_dones (s_actor_t *a)
 {
     int64_t now = zclock_mono ();
+    size_t budget = a->frame_max? (size_t) a->frame_max: DP_WIRE_FRAME_MAX;
+    budget = budget > 64? budget - 64: budget;          //  the message's own header
     size_t next = 0;
     while (next < a->outbox_count) {
         dp_wire_msg_t dones;
         dp_wire_msg_init (&dones, DP_WIRE_DONES, 0);
         dones.dones = a->done_items;
+        size_t bytes = 0;
         for (; next < a->outbox_count && dones.count < DP_WIRE_DONES_MAX; next++) {
             s_job_t *job = a->outbox [next];
+            size_t size = s_done_size (job);
+            if (dones.count > 0 && (bytes + size > budget || a->single_dones))
+                break;
+            bytes += size;
             job->in_outbox = false;
             job->sent_ms = now;
             dp_wire_done_t *done = &dones.dones [dones.count++];
@@ -265,7 +286,20 @@ s_send_dones (s_actor_t *a)
             done->data = (const uint8_t *) job->outcome.result_json;
             done->data_len = job->outcome.result_len;
         }
-        s_send (a, &dones);
+        if (a->single_dones) {
+            dp_wire_msg_t single;
+            dp_wire_msg_init (&single, DP_WIRE_DONE, 0);
+            dp_wire_done_t *done = &dones.dones [0];
+            memcpy (single.deal_id, done->deal_id, sizeof single.deal_id);
+            single.token = done->token;
+            memcpy (single.status, done->status, sizeof single.status);
+            memcpy (single.reason, done->reason, sizeof single.reason);
+            single.data = done->data;
+            single.data_len = done->data_len;
+            s_send (a, &single);
+        }
+        else
+            s_send (a, &dones);
         dones.dones = NULL;     //  the actor's
         dp_wire_msg_clear (&dones);
     }
@@ -327,6 +361,7 @@ s_on_welcome (s_actor_t *a, dp_wire_msg_t *msg)
         return;
     a->welcomed = true;
     a->epoch = msg->epoch;
+    a->frame_max = msg->frame_max;
     atomic_store (&a->w->welcomed, 1);
     dp_log_info ("worker: connected broker=%s epoch=%llu jobs=%zu", a->w->broker,
                  (unsigned long long) msg->epoch, zhashx_size (a->jobs));
@@ -424,6 +459,16 @@ s_on_broker (s_actor_t *a)
         case DP_WIRE_ERROR:
             if (msg.code == DP_NOTFOUND && strstr (msg.text, "hello"))
                 s_send_hello (a);
+            else
+            if (msg.code == DP_UNSUPPORTED && !a->single_dones && strstr (msg.text, "kind")) {
+                //  A broker from before `dones` (protocol kinds 27, 28):
+                //  our results go to it one `done` each from now on.
+                dp_log_info ("worker: the broker does not take batched results: sending them singly");
+                a->single_dones = true;
+                for (s_job_t *job = zhashx_first (a->jobs); job; job = zhashx_next (a->jobs))
+                    if (job->state == J_DONE)
+                        s_send_done (a, job);
+            }
             else
                 dp_log_warn ("worker: broker error: %s: %s", dp_status_name (msg.code), msg.text);
             break;

@@ -317,8 +317,8 @@ Test (broker, unreachable_broker)
 //  After every deal has its result, the store's status index holds exactly
 //  one entry per deal, under its final status, and `active` is empty: a
 //  lease committed in the same group as its result (the committer skips
-//  the lease's index moves then) leaves nothing behind. Read with LMDB
-//  directly once the broker has closed the store.
+//  the lease's write then) leaves nothing behind. Read with LMDB directly
+//  once the broker has closed the store.
 Test (broker, status_index_is_exact_after_fast_results)
 {
     dp_broker_t *broker = s_broker (0);
@@ -633,4 +633,183 @@ Test (broker, unfinished_deals_listed_and_format_1_converted)
     mdb_cursor_close (cursor);
     mdb_txn_abort (txn);
     mdb_env_close (env);
+}
+
+static dp_status
+s_big_handler (void *arg, const dp_job_t *job, dp_progress_fn *progress, void *progress_arg,
+               dp_job_outcome_t *outcome)
+{
+    snprintf (outcome->status, sizeof outcome->status, "agreed");
+    outcome->result_len = 3000;
+    outcome->result_json = malloc (outcome->result_len + 1);
+    if (!outcome->result_json)
+        return DP_NOMEM;
+    memset (outcome->result_json, ' ', outcome->result_len);
+    outcome->result_json [0] = '{';
+    outcome->result_json [outcome->result_len - 1] = '}';
+    outcome->result_json [outcome->result_len] = '\0';
+    return DP_OK;
+}
+
+//  The worker's batches of results respect the broker's frame limit: 16
+//  results of 3,000 bytes under a 4 KiB limit go one a frame, and are all
+//  stored (a single batch of them would be refused, for ever).
+Test (broker, batched_results_fit_the_frame_limit)
+{
+    dp_broker_options_t options;
+    dp_broker_options_default (&options);
+    options.data_dir = s_dir;
+    options.listen = "tcp://127.0.0.1:*";
+    options.heartbeat_ms = 100;
+    options.frame_max = 4096;
+    dp_error_t err;
+    dp_broker_t *broker = dp_broker_new (&options, &err);
+    cr_assert_not_null (broker, "%s", err.text);
+    dp_client_t *client = dp_client_new (dp_broker_endpoint (broker), 5000, &err);
+    cr_assert_eq (dp_client_subscribe (client, 0, &err), DP_OK, "%s", err.text);
+    dp_wire_ack_t ack;
+    char id [32];
+    for (int i = 0; i < 16; i++) {
+        snprintf (id, sizeof id, "big-%02d", i);
+        cr_assert_eq (s_submit_one (client, id, "{}", &ack), DP_OK);
+    }
+    dp_worker_options_t wopt;
+    dp_worker_options_default (&wopt);
+    wopt.broker = dp_broker_endpoint (broker);
+    wopt.capacity = 16;
+    wopt.heartbeat_ms = 100;
+    dp_worker_t *worker = dp_worker_new (&wopt, s_big_handler, NULL, &err);
+    cr_assert_not_null (worker, "%s", err.text);
+    int results = 0;
+    while (results < 16) {
+        dp_wire_event_t event;
+        cr_assert_eq (dp_client_next_event (client, 5000, &event, &err), DP_OK, "%s", err.text);
+        if (strcmp (event.type, "result") == 0) {
+            cr_assert_str_eq (event.status, "agreed", "%s: %s %s", event.deal_id, event.status,
+                              event.reason);
+            results++;
+        }
+    }
+    dp_worker_destroy (&worker);
+    dp_client_destroy (&client);
+    dp_broker_destroy (&broker);
+}
+
+//  A broker from before `dones` refuses the kind; the worker then sends the
+//  same result again as a `done`, at once. (A raw ROUTER plays that broker.)
+Test (broker, worker_falls_back_to_single_results)
+{
+    zsock_t *router = zsock_new (ZMQ_ROUTER);
+    int port = zsock_bind (router, "tcp://127.0.0.1:*");
+    cr_assert_gt (port, 0);
+    zsock_set_rcvtimeo (router, 5000);
+    char endpoint [64];
+    snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", port);
+    dp_worker_t *worker;
+    dp_worker_options_t options;
+    dp_worker_options_default (&options);
+    options.broker = endpoint;
+    options.capacity = 1;
+    dp_error_t err;
+    worker = dp_worker_new (&options, s_handler, NULL, &err);
+    cr_assert_not_null (worker, "%s", err.text);
+
+    bool refused = false, done = false;
+    while (!done) {
+        zframe_t *identity = zframe_recv (router), *frame = identity? zframe_recv (router): NULL;
+        cr_assert_not_null (frame, "the worker went quiet (refused=%d)", refused);
+        dp_wire_msg_t in, out;
+        cr_assert_eq (dp_wire_decode (zframe_data (frame), zframe_size (frame), 0, 0, &in, &err),
+                      DP_OK, "%s", err.text);
+        bool reply = true;
+        if (in.kind == DP_WIRE_HELLO) {
+            dp_wire_msg_init (&out, DP_WIRE_WELCOME, in.request_id);
+            out.epoch = 1;
+            out.heartbeat_ms = 1000;
+            out.lease_ms = 30000;
+            out.frame_max = DP_WIRE_FRAME_MAX;
+            out.batch_max = DP_WIRE_BATCH_MAX;
+            uint8_t *bytes;
+            size_t len;
+            cr_assert_eq (dp_wire_encode (&out, &bytes, &len, NULL), DP_OK);
+            zframe_send (&identity, router, ZFRAME_MORE + ZFRAME_REUSE);
+            zsock_send (router, "b", bytes, len);
+            free (bytes);
+            dp_wire_msg_init (&out, DP_WIRE_JOB, 0);      //  then one job
+            dp_wire_item_t item = s_item ("old-1", "{}");
+            out.envelope = item.envelope;
+            out.body = item.body;
+            out.body_len = item.body_len;
+            out.token = 5;
+            out.attempt = 1;
+            out.lease_ms = 30000;
+        }
+        else if (in.kind == DP_WIRE_DONES) {
+            cr_assert (!refused, "dones sent again after the refusal");
+            refused = true;
+            dp_wire_msg_init (&out, DP_WIRE_ERROR, in.request_id);
+            out.code = DP_UNSUPPORTED;
+            snprintf (out.text, sizeof out.text, "kind: 27 is not a known message");
+        }
+        else if (in.kind == DP_WIRE_DONE) {
+            cr_assert (refused);
+            cr_assert_str_eq (in.deal_id, "old-1");
+            cr_assert_eq (in.token, 5);
+            done = true;
+            reply = false;
+        }
+        else
+            reply = false;                              //  heartbeats
+        if (reply) {
+            uint8_t *bytes;
+            size_t len;
+            cr_assert_eq (dp_wire_encode (&out, &bytes, &len, NULL), DP_OK);
+            zframe_send (&identity, router, ZFRAME_MORE + ZFRAME_REUSE);
+            zsock_send (router, "b", bytes, len);
+            free (bytes);
+        }
+        dp_wire_msg_clear (&in);
+        zframe_destroy (&identity);
+        zframe_destroy (&frame);
+    }
+    dp_worker_destroy (&worker);
+    zsock_destroy (&router);
+}
+
+//  A filtered listing walks at most DP_STORE_LIST_SCAN deals that do not
+//  match per page: with none negotiating among 10,050 pending, the first
+//  page comes back empty with a cursor, the second ends the listing.
+Test (broker, filtered_listing_stops_scanning_with_a_cursor)
+{
+    dp_broker_t *broker = s_broker (0);
+    dp_error_t err;
+    dp_client_t *client = dp_client_new (dp_broker_endpoint (broker), 5000, &err);
+    enum { N = DP_STORE_LIST_SCAN + 50, BATCH = 1000 };
+    static dp_wire_item_t items [BATCH];
+    static dp_wire_ack_t acks [BATCH];
+    static char ids [BATCH][16];
+    for (int first = 0; first < N; first += BATCH) {
+        int n = N - first < BATCH? N - first: BATCH;
+        for (int i = 0; i < n; i++) {
+            snprintf (ids [i], sizeof ids [i], "s-%05d", first + i);
+            items [i] = s_item (ids [i], "{}");
+        }
+        cr_assert_eq (dp_client_submit (client, items, (size_t) n, acks, &err), DP_OK, "%s", err.text);
+    }
+    char after [DP_DEAL_ID_MAX + 1] = "", next [DP_DEAL_ID_MAX + 1];
+    dp_wire_entry_t *entries;
+    size_t count;
+    cr_assert_eq (dp_client_list (client, "negotiating", "", after, 10, &entries, &count, next, &err), DP_OK);
+    cr_assert_eq (count, 0);
+    cr_assert_str_eq (next, "s-09999");
+    free (entries);
+    snprintf (after, sizeof after, "%s", next);
+    cr_assert_eq (dp_client_list (client, "negotiating", "", after, 10, &entries, &count, next, &err), DP_OK);
+    cr_assert_eq (count, 0);
+    cr_assert_str_eq (next, "");
+    free (entries);
+    int pages;
+    cr_assert_eq (s_list_all (client, "pending", 1000, &pages), N);
+    dp_client_destroy (&client);
+    dp_broker_destroy (&broker);
 }
