@@ -404,6 +404,33 @@ s_raw_send (zsock_t *raw, dp_wire_msg_t *msg)
     free (frame);
 }
 
+//  A raw worker: a DEALER to the broker that has said hello with a capacity.
+static zsock_t *
+s_raw_worker (const char *endpoint, uint32_t capacity)
+{
+    zsock_t *raw = zsock_new_dealer (endpoint);
+    cr_assert_not_null (raw);
+    zsock_set_rcvtimeo (raw, 5000);
+    dp_wire_msg_t msg;
+    dp_wire_msg_init (&msg, DP_WIRE_HELLO, 1);
+    snprintf (msg.role, sizeof msg.role, "worker");
+    msg.capacity = capacity;
+    s_raw_send (raw, &msg);
+    return raw;
+}
+
+//  Sends msg to the peer `identity` of a ROUTER.
+static void
+s_router_send (zsock_t *router, zframe_t *identity, dp_wire_msg_t *msg)
+{
+    uint8_t *bytes;
+    size_t len;
+    cr_assert_eq (dp_wire_encode (msg, &bytes, &len, NULL), DP_OK);
+    zframe_send (&identity, router, ZFRAME_MORE + ZFRAME_REUSE);
+    zsock_send (router, "b", bytes, len);
+    free (bytes);
+}
+
 static dp_wire_done_t
 s_done (const char *deal_id, uint64_t token, const char *status)
 {
@@ -429,13 +456,8 @@ Test (broker, batched_results_answered_in_two_batches)
     cr_assert_eq (s_submit_one (client, "b-1", "{}", &ack), DP_OK);
     cr_assert_eq (s_submit_one (client, "b-2", "{\"x\":2}", &ack), DP_OK);
 
-    zsock_t *raw = zsock_new_dealer (dp_broker_endpoint (broker));
-    zsock_set_rcvtimeo (raw, 5000);
+    zsock_t *raw = s_raw_worker (dp_broker_endpoint (broker), 2);
     dp_wire_msg_t msg;
-    dp_wire_msg_init (&msg, DP_WIRE_HELLO, 1);
-    snprintf (msg.role, sizeof msg.role, "worker");
-    msg.capacity = 2;
-    s_raw_send (raw, &msg);
     uint64_t token [2] = { 0, 0 };
     for (int jobs = 0; jobs < 2; jobs++) {
         s_raw_next (raw, DP_WIRE_JOB, &msg);
@@ -538,13 +560,8 @@ Test (broker, unfinished_deals_listed_and_format_1_converted)
         snprintf (id, sizeof id, "l-%02d", i);
         cr_assert_eq (s_submit_one (client, id, "{}", &ack), DP_OK);
     }
-    zsock_t *raw = zsock_new_dealer (endpoint);
-    zsock_set_rcvtimeo (raw, 5000);
+    zsock_t *raw = s_raw_worker (endpoint, 5);
     dp_wire_msg_t msg;
-    dp_wire_msg_init (&msg, DP_WIRE_HELLO, 1);
-    snprintf (msg.role, sizeof msg.role, "worker");
-    msg.capacity = 5;
-    s_raw_send (raw, &msg);
     dp_wire_done_t done;
     for (int jobs = 0; jobs < 5; jobs++) {
         s_raw_next (raw, DP_WIRE_JOB, &msg);
@@ -729,12 +746,7 @@ Test (broker, worker_falls_back_to_single_results)
             out.lease_ms = 30000;
             out.frame_max = DP_WIRE_FRAME_MAX;
             out.batch_max = DP_WIRE_BATCH_MAX;
-            uint8_t *bytes;
-            size_t len;
-            cr_assert_eq (dp_wire_encode (&out, &bytes, &len, NULL), DP_OK);
-            zframe_send (&identity, router, ZFRAME_MORE + ZFRAME_REUSE);
-            zsock_send (router, "b", bytes, len);
-            free (bytes);
+            s_router_send (router, identity, &out);
             dp_wire_msg_init (&out, DP_WIRE_JOB, 0);      //  then one job
             dp_wire_item_t item = s_item ("old-1", "{}");
             out.envelope = item.envelope;
@@ -760,14 +772,8 @@ Test (broker, worker_falls_back_to_single_results)
         }
         else
             reply = false;                              //  heartbeats
-        if (reply) {
-            uint8_t *bytes;
-            size_t len;
-            cr_assert_eq (dp_wire_encode (&out, &bytes, &len, NULL), DP_OK);
-            zframe_send (&identity, router, ZFRAME_MORE + ZFRAME_REUSE);
-            zsock_send (router, "b", bytes, len);
-            free (bytes);
-        }
+        if (reply)
+            s_router_send (router, identity, &out);
         dp_wire_msg_clear (&in);
         zframe_destroy (&identity);
         zframe_destroy (&frame);
