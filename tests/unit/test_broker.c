@@ -446,7 +446,9 @@ s_done (const char *deal_id, uint64_t token, const char *status)
 
 //  A worker's batch of results: those refused are answered at once in
 //  one done_acks (stale token, unknown deal, a status that is not final),
-//  those taken in another once committed; a repeat is stale.
+//  those taken in another once committed, a copy sent while its first is
+//  committing not at all (the commit answers for both); a repeat after
+//  the commit is stale.
 Test (broker, batched_results_answered_in_two_batches)
 {
     dp_broker_t *broker = s_broker (0);
@@ -466,15 +468,16 @@ Test (broker, batched_results_answered_in_two_batches)
     }
     cr_assert (token [0] && token [1]);
 
-    dp_wire_done_t dones [4] = {
+    dp_wire_done_t dones [5] = {
         s_done ("b-1", token [0], "agreed"),
         s_done ("b-2", token [1] + 1, "agreed"),        //  not the current lease
         s_done ("ghost", 1, "agreed"),                  //  never submitted
         s_done ("b-2", token [1], "pending"),           //  not a final status
+        s_done ("b-1", token [0], "agreed"),            //  a resend while b-1 commits
     };
     dp_wire_msg_init (&msg, DP_WIRE_DONES, 2);
     msg.dones = dones;
-    msg.count = 4;
+    msg.count = 5;
     s_raw_send (raw, &msg);
     dp_wire_msg_t reply;
     s_raw_next (raw, DP_WIRE_DONE_ACKS, &reply);
