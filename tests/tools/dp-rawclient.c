@@ -43,7 +43,9 @@ s_case (const char *name, const uint8_t *data, size_t len, int two_frames, int w
     dp_wire_msg_t reply;
     zframe_t *frame;
     s_exchange (data, len, two_frames, &reply, &frame);
-    dp_status code = reply.kind == DP_WIRE_SUBMIT_ACK && reply.count? reply.acks [0].code: reply.code;
+    dp_status code = reply.kind == DP_WIRE_SUBMIT_ACK && reply.count? reply.acks [0].code
+                   : reply.kind == DP_WIRE_DONE_ACKS && reply.count? reply.done_acks [0].code
+                   : reply.code;
     int ok = reply.kind == want_kind && code == want_code;
     printf ("%-28s %s (got %s %s%s%s)\n", name, ok? "ok": "FAILED", dp_wire_kind_name (reply.kind),
             dp_status_name (code), reply.kind == DP_WIRE_ERROR? ": ": "",
@@ -177,6 +179,29 @@ main (int argc, char **argv)
     s_encoded (&msg, &frame, &len);
     s_case ("result for unknown deal", frame, len, 0, DP_WIRE_DONE_ACK, DP_NOTFOUND);
     free (frame);
+    //  A batch of results: for deals never submitted, answered at once; with
+    //  a bad deal id inside, or more than DP_WIRE_DONES_MAX, refused whole.
+    dp_wire_done_t *dones = calloc (DP_WIRE_DONES_MAX + 1, sizeof *dones);
+    for (size_t i = 0; dones && i <= DP_WIRE_DONES_MAX; i++) {
+        snprintf (dones [i].deal_id, sizeof dones [i].deal_id, "never-%zu", i);
+        snprintf (dones [i].status, sizeof dones [i].status, "agreed");
+    }
+    dp_wire_msg_init (&msg, DP_WIRE_DONES, 7);
+    msg.dones = dones;
+    msg.count = 2;
+    s_encoded (&msg, &frame, &len);
+    s_case ("results for unknown deals", frame, len, 0, DP_WIRE_DONE_ACKS, DP_NOTFOUND);
+    free (frame);
+    msg.count = DP_WIRE_DONES_MAX + 1;
+    s_encoded (&msg, &frame, &len);
+    s_case ("results over the limits", frame, len, 0, DP_WIRE_ERROR, DP_LIMIT);
+    free (frame);
+    snprintf (dones [1].deal_id, sizeof dones [1].deal_id, "not an id");
+    msg.count = 2;
+    s_encoded (&msg, &frame, &len);
+    s_case ("results, bad deal id", frame, len, 0, DP_WIRE_ERROR, DP_PROTO);
+    free (frame);
+    free (dones);
     dp_wire_msg_init (&msg, DP_WIRE_HELLO, 8);
     snprintf (msg.role, sizeof msg.role, "admin");
     s_encoded (&msg, &frame, &len);
