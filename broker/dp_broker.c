@@ -22,6 +22,12 @@ struct dp_broker_t {
     uint64_t recovered;
 };
 
+const char *
+dp_deal_index_key (const void *deal)
+{
+    return ((const dp_qdeal_t *) deal)->id;
+}
+
 void
 dp_broker_options_default (dp_broker_options_t *o)
 {

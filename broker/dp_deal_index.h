@@ -1,46 +1,71 @@
 /*  dp_deal_index.h — the broker's index of live deals by deal id.
 
-    Internal to the broker. An open-addressing hash table (linear probing,
-    backward-shift deletion, so no tombstones) of pointers to the reactor's
-    dp_qdeal_t records; the key is the record's own `id`, borrowed, never
-    copied. Why not CZMQ's zhashx: a restart inserts the whole backlog
-    before serving, and zhashx's node per item, its key copies and chained
-    lookups were a third of the recovery time; in steady state each submit
-    and result paid the same allocations.
+    Internal to the broker: dp_idmap (common/dp_idmap.h) typed for the
+    reactor's dp_qdeal_t records, keyed by the record's own `id`, borrowed.
+    A restart presizes it from the store's `active` count.
 
     Single-threaded (the reactor's). The index never owns the deals. */
 
 #ifndef DP_DEAL_INDEX_H_INCLUDED
 #define DP_DEAL_INDEX_H_INCLUDED
 
-#include <stddef.h>
-#include <stdint.h>
+#include "dp_idmap.h"
 
 typedef struct dp_qdeal dp_qdeal_t;
-typedef struct dp_deal_index_t dp_deal_index_t;
+typedef dp_idmap_t dp_deal_index_t;
 
-//  NULL if out of memory.
-dp_deal_index_t *dp_deal_index_new (void);
-void dp_deal_index_destroy (dp_deal_index_t **self_p);
+//  The key of a deal record (its id); defined with dp_qdeal_t.
+const char *dp_deal_index_key (const void *deal);
 
-//  Adds deal under deal->id (which must not change while indexed and must
-//  not be indexed already). 0, or -1 if out of memory (nothing changed).
-int dp_deal_index_insert (dp_deal_index_t *self, dp_qdeal_t *deal);
+static inline dp_deal_index_t *
+dp_deal_index_new (void)
+{
+    return dp_idmap_new (dp_deal_index_key, 1024);
+}
 
-//  Makes room for count deals in all without growing again (a restart
-//  knows its backlog). 0, or -1 if out of memory (the index still works).
-int dp_deal_index_reserve (dp_deal_index_t *self, size_t count);
+static inline void
+dp_deal_index_destroy (dp_deal_index_t **self_p)
+{
+    dp_idmap_destroy (self_p);
+}
 
-//  The deal with this id, or NULL.
-dp_qdeal_t *dp_deal_index_lookup (dp_deal_index_t *self, const char *deal_id);
+//  0, or -1 if out of memory (nothing changed). The deal must not be
+//  indexed already, and its id must not change while it is.
+static inline int
+dp_deal_index_insert (dp_deal_index_t *self, dp_qdeal_t *deal)
+{
+    return dp_idmap_insert (self, deal);
+}
 
-//  Removes the deal with this id if indexed.
-void dp_deal_index_delete (dp_deal_index_t *self, const char *deal_id);
+//  Room for count deals in all (a restart knows its backlog).
+static inline int
+dp_deal_index_reserve (dp_deal_index_t *self, size_t count)
+{
+    return dp_idmap_reserve (self, count);
+}
 
-size_t dp_deal_index_size (dp_deal_index_t *self);
+static inline dp_qdeal_t *
+dp_deal_index_lookup (dp_deal_index_t *self, const char *deal_id)
+{
+    return (dp_qdeal_t *) dp_idmap_lookup (self, deal_id);
+}
 
-//  Iteration: *cursor starts at 0; returns NULL at the end. The index must
-//  not change during an iteration.
-dp_qdeal_t *dp_deal_index_next (dp_deal_index_t *self, size_t *cursor);
+static inline void
+dp_deal_index_delete (dp_deal_index_t *self, const char *deal_id)
+{
+    dp_idmap_delete (self, deal_id);
+}
+
+static inline size_t
+dp_deal_index_size (dp_deal_index_t *self)
+{
+    return dp_idmap_size (self);
+}
+
+static inline dp_qdeal_t *
+dp_deal_index_next (dp_deal_index_t *self, size_t *cursor)
+{
+    return (dp_qdeal_t *) dp_idmap_next (self, cursor);
+}
 
 #endif

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dp_idmap.h"
 #include "dp_log.h"
 #include "dp_text.h"
 
@@ -540,26 +541,14 @@ s_trim_events (dp_store_t *self, MDB_txn *txn, uint64_t last_seq, uint64_t *olde
 //  transaction. For each FINAL op, the ACTIVE ops of the same deal earlier
 //  in the group are marked superseded (only their events are stored).
 typedef struct {
-    uint64_t hash;              //  0: empty
-    size_t key;                 //  index + 1 of an op of this deal (for its id)
+    const char *deal_id;        //  the key (an op's)
     size_t first, last;         //  index + 1 of the open chain's first and last lease op; 0: none
 } s_chain_t;
 
-//  The slot of deal_id (op i's), claimed for it if new.
-static s_chain_t *
-s_chain_slot (s_chain_t *slots, size_t cap, const dp_group_t *group, size_t i)
+static const char *
+s_chain_key (const void *chain)
 {
-    const char *deal_id = group->ops [i].deal_id;
-    uint64_t hash = dp_text_hash (deal_id);
-    size_t at = (size_t) hash & (cap - 1);
-    while (slots [at].hash
-        && (slots [at].hash != hash || strcmp (group->ops [slots [at].key - 1].deal_id, deal_id) != 0))
-        at = (at + 1) & (cap - 1);
-    if (!slots [at].hash) {
-        slots [at].hash = hash;
-        slots [at].key = i + 1;
-    }
-    return &slots [at];
+    return ((const s_chain_t *) chain)->deal_id;
 }
 
 static void
@@ -569,17 +558,22 @@ s_coalesce (dp_group_t *group)
         group->ops [i].superseded = false;
         group->ops [i].chain_prev = 0;
     }
-    size_t cap = 16;
-    while (cap < group->count * 2)
-        cap *= 2;
-    s_chain_t *slots = group->count > 1? calloc (cap, sizeof *slots): NULL;
-    if (!slots)
-        return;                 //  nothing to gain, or no memory: every op is applied
-    for (size_t i = 0; i < group->count; i++) {
+    if (group->count < 2)
+        return;
+    s_chain_t *chains = malloc (group->count * sizeof *chains);
+    dp_idmap_t *by_deal = chains? dp_idmap_new (s_chain_key, group->count): NULL;
+    size_t used = 0;
+    for (size_t i = 0; by_deal && i < group->count; i++) {
         dp_op_t *op = &group->ops [i];
         if (op->type != DP_OP_ACTIVE && op->type != DP_OP_FINAL)
             continue;
-        s_chain_t *chain = s_chain_slot (slots, cap, group, i);
+        s_chain_t *chain = dp_idmap_lookup (by_deal, op->deal_id);
+        if (!chain) {
+            chain = &chains [used++];
+            *chain = (s_chain_t) { op->deal_id, 0, 0 };
+            if (dp_idmap_insert (by_deal, chain) != 0)
+                break;          //  no memory: the ops left are applied as they are
+        }
         if (op->type == DP_OP_ACTIVE) {
             op->chain_prev = chain->last;
             if (!chain->first)
@@ -592,7 +586,8 @@ s_coalesce (dp_group_t *group)
             chain->first = chain->last = 0;
         }
     }
-    free (slots);
+    dp_idmap_destroy (&by_deal);
+    free (chains);
 }
 
 //  One attempt at the whole group in one transaction. skip_submits leaves

@@ -11,17 +11,9 @@
 #include <string.h>
 
 #include "dp_deal.h"
+#include "dp_idmap.h"
 #include "dp_submit_input.h"
 #include "dp_text.h"
-
-//  deal_id -> item index: open addressing with linear probing, each
-//  bucket holding the id's hash and the index + 1 (0: empty). It replaced
-//  a zhashx, whose look-up and insert (a strdup each, strings hashed again
-//  as it grew) were most of the serial append when loading.
-typedef struct {
-    uint64_t hash;
-    size_t index1;
-} s_bucket_t;
 
 //  Items live in fixed blocks that never move: growing a single array
 //  of ~700-byte items by realloc copied it all on the loading thread
@@ -33,9 +25,14 @@ struct dp_submit_deals_t {
     size_t block_count, blocks_cap;
     size_t count, cap;          //  items in use, items the blocks hold
     zlistx_t *names;            //  file names the items point to
-    s_bucket_t *table;          //  deal_id -> item (see s_bucket)
-    size_t table_cap;           //  a power of two, or 0 before the first item
+    dp_idmap_t *by_id;          //  deal_id -> item (items never move)
 };
+
+static const char *
+s_item_key (const void *item)
+{
+    return ((const dp_submit_deal_t *) item)->envelope.deal_id;
+}
 
 dp_submit_deals_t *
 dp_submit_deals_new (void)
@@ -44,7 +41,8 @@ dp_submit_deals_new (void)
     if (!self)
         return NULL;
     self->names = zlistx_new ();
-    if (!self->names) {
+    self->by_id = dp_idmap_new (s_item_key, 4096);
+    if (!self->names || !self->by_id) {
         dp_submit_deals_destroy (&self);
         return NULL;
     }
@@ -80,56 +78,15 @@ s_reserve (dp_submit_deals_t *self, size_t need)
     return DP_OK;
 }
 
-//  The bucket holding deal_id, or the empty one where it would go; NULL
-//  while there is no table.
-static s_bucket_t *
-s_bucket (dp_submit_deals_t *self, const char *deal_id, uint64_t hash)
-{
-    size_t mask = self->table_cap - 1;
-    for (size_t at = (size_t) hash & mask; self->table_cap; at = (at + 1) & mask) {
-        s_bucket_t *bucket = &self->table [at];
-        if (!bucket->index1
-        ||  (bucket->hash == hash
-             && strcmp (s_item (self, bucket->index1 - 1)->envelope.deal_id, deal_id) == 0))
-            return bucket;
-    }
-    return NULL;
-}
-
-//  Room for one more id: the table stays at most half full.
-static dp_status
-s_table_grow (dp_submit_deals_t *self)
-{
-    if (2 * (self->count + 1) <= self->table_cap)
-        return DP_OK;
-    size_t cap = self->table_cap? 2 * self->table_cap: 4096;
-    s_bucket_t *table = calloc (cap, sizeof *table);
-    if (!table)
-        return DP_NOMEM;
-    for (size_t i = 0; i < self->table_cap; i++) {
-        s_bucket_t *old = &self->table [i];
-        size_t at = (size_t) old->hash & (cap - 1);
-        while (old->index1 && table [at].index1)
-            at = (at + 1) & (cap - 1);
-        if (old->index1)
-            table [at] = *old;
-    }
-    free (self->table);
-    self->table = table;
-    self->table_cap = cap;
-    return DP_OK;
-}
-
 //  A deal id seen before: the same body is a harmless repeat (skipped),
 //  another body is an error naming the first line.
 static dp_status
 s_check_repeat (dp_submit_deals_t *self, const dp_envelope_t *envelope, uint64_t hash,
                 dp_error_t *err)
 {
-    s_bucket_t *found = s_bucket (self, envelope->deal_id, hash);
-    if (!found || !found->index1)
+    const dp_submit_deal_t *first = dp_idmap_lookup_hashed (self->by_id, envelope->deal_id, hash);
+    if (!first)
         return DP_OK;
-    const dp_submit_deal_t *first = s_item (self, found->index1 - 1);
     if (memcmp (first->envelope.body_sha256, envelope->body_sha256, 32) == 0)
         return DP_EXISTS;
     return dp_error_set (err, DP_INVALID,
@@ -167,7 +124,7 @@ s_append (dp_submit_deals_t *self, dp_submit_deal_t *item, uint64_t hash, size_t
           dp_error_t *err)
 {
     dp_status rc = s_check_repeat (self, &item->envelope, hash, err);
-    if (rc == DP_OK && s_table_grow (self) != DP_OK)
+    if (rc == DP_OK && dp_idmap_reserve (self->by_id, self->count + 1) != 0)
         rc = dp_error_set (err, DP_NOMEM, "out of memory");
     if (rc != DP_OK) {
         free (item->body);
@@ -181,8 +138,7 @@ s_append (dp_submit_deals_t *self, dp_submit_deal_t *item, uint64_t hash, size_t
     }
     place->file = zlistx_last (self->names);
     place->line = line;
-    s_bucket_t *bucket = s_bucket (self, place->envelope.deal_id, hash);
-    *bucket = (s_bucket_t) { hash, self->count + 1 };
+    dp_idmap_insert_hashed (self->by_id, place, hash);  //  (room reserved above)
     self->count++;
     return DP_OK;
 }
@@ -451,8 +407,7 @@ dp_submit_deals_get (dp_submit_deals_t *self, size_t i)
 const dp_submit_deal_t *
 dp_submit_deals_find (dp_submit_deals_t *self, const char *deal_id)
 {
-    s_bucket_t *found = deal_id? s_bucket (self, deal_id, dp_text_hash (deal_id)): NULL;
-    return found && found->index1? s_item (self, found->index1 - 1): NULL;
+    return deal_id? dp_idmap_lookup (self->by_id, deal_id): NULL;
 }
 
 void
@@ -467,7 +422,7 @@ dp_submit_deals_destroy (dp_submit_deals_t **self_p)
         free (self->blocks [b]);
     free (self->blocks);
     zlistx_destroy (&self->names);
-    free (self->table);
+    dp_idmap_destroy (&self->by_id);
     free (self);
     *self_p = NULL;
 }

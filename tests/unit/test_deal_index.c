@@ -1,4 +1,4 @@
-/*  test_deal_index.c — the broker's open-addressing index of live deals,
+/*  test_deal_index.c — the broker's index of live deals (dp_idmap),
     checked against a plain array under random inserts, lookups and
     deletes (backward-shift deletion is where such tables go wrong). */
 
