@@ -363,6 +363,22 @@ s_bump (dp_relayer_t *self, const char *deal_id, json_object *record, const char
 
 //  Waits for the recorded transaction `kind` to be mined; replaces it
 //  with higher fees (same nonce) when it stays unmined too long.
+//  Whether the contract's state shows what a transaction of this kind was
+//  for (the deal funded, released or refunded), whoever's transaction did it.
+static dp_status
+s_goal_reached (dp_relayer_t *self, const char *deal_id, const char *kind, int *reached,
+                dp_error_t *err)
+{
+    dp_chain_deal_t onchain;
+    dp_status rc = dp_chain_deal (self->chain, deal_id, &onchain, err);
+    if (rc != DP_OK)
+        return rc;
+    *reached = strcmp (kind, "deposit") == 0? onchain.status != DP_CHAIN_DEAL_NONE
+             : strcmp (kind, "release") == 0? onchain.status == DP_CHAIN_DEAL_COMPLETED
+             : onchain.status == DP_CHAIN_DEAL_REFUNDED;
+    return DP_OK;
+}
+
 static dp_status
 s_follow (dp_relayer_t *self, const char *deal_id, json_object *record, const char *kind,
           dp_chain_receipt *mined, dp_error_t *err)
@@ -381,6 +397,18 @@ s_follow (dp_relayer_t *self, const char *deal_id, json_object *record, const ch
         clock_gettime (CLOCK_MONOTONIC, &now);
         long waited = (now.tv_sec - started.tv_sec) * 1000 + (now.tv_nsec - started.tv_nsec) / 1000000;
         if (waited > self->options.receipt_timeout_ms) {
+            //  No receipt in time. The contract may show the goal reached
+            //  anyway: a node restarted from a state dump keeps the
+            //  contract's storage but not the receipt, and sending again
+            //  would only revert (DealExists). The chain's state decides.
+            int reached = 0;
+            if ((rc = s_goal_reached (self, deal_id, kind, &reached, err)) != DP_OK)
+                return rc;
+            if (reached) {
+                dp_log_warn ("deal=%s no receipt for the %s, but the contract shows it done", deal_id, kind);
+                *mined = DP_CHAIN_MINED_OK;
+                return DP_OK;
+            }
             dp_chain_tx_t tx;
             uint64_t mined_nonce = 0;
             s_tx_from_record (record, kind, &tx);
@@ -450,15 +478,12 @@ s_settle (dp_relayer_t *self, const char *deal_id, json_object *record, const ch
     if (mined == DP_CHAIN_REVERTED) {
         //  The contract refused. Its state tells whether the goal was
         //  reached anyway (another relayer, the buyer) or not.
-        dp_chain_deal_t onchain;
-        dp_status rc = dp_chain_deal (self->chain, deal_id, &onchain, err);
+        int done = 0;
+        dp_status rc = s_goal_reached (self, deal_id, kind, &done, err);
         if (rc != DP_OK)
             return rc;
-        int done = deposit? onchain.status != DP_CHAIN_DEAL_NONE
-                 : strcmp (kind, "release") == 0? onchain.status == DP_CHAIN_DEAL_COMPLETED
-                 : onchain.status == DP_CHAIN_DEAL_REFUNDED;
-        dp_log_warn ("deal=%s %s tx=%s reverted; on chain the deal is %d", deal_id, kind, tx_hash,
-                     (int) onchain.status);
+        dp_log_warn ("deal=%s %s tx=%s reverted; on chain it is %s", deal_id, kind, tx_hash,
+                     done? "done anyway": "not done");
         s_set (record, "phase", done? (deposit? "funded": strcmp (kind, "release") == 0? "released": "refunded")
                                     : "reverted");
         s_set (record, "reason", done? NULL: "the contract reverted the transaction");
