@@ -236,17 +236,22 @@ s_on_router (zloop_t *loop, zsock_t *reader, void *arg)
 //  the broker stops with the group not committed (nothing in it was
 //  acknowledged, so nothing is owed).
 static void
-s_drop_replies (dp_group_t *group)
+s_free_replies (dp_qreply_t *reply)
 {
-    if (!group)
-        return;
-    dp_qreply_t *reply = group->replies;
     while (reply) {
         dp_qreply_t *next = reply->next;
         dp_wire_msg_clear (&reply->msg);
         free (reply);
         reply = next;
     }
+}
+
+static void
+s_drop_replies (dp_group_t *group)
+{
+    if (!group)
+        return;
+    s_free_replies (group->replies);
     group->replies = NULL;
     group->replies_tail = NULL;
 }
@@ -367,11 +372,7 @@ s_reactor_destroy (dp_reactor_t **self_p)
         zhashx_destroy (&self->workers);
     }
     free (self->ring);
-    while (self->free_replies) {
-        dp_qreply_t *next = self->free_replies->next;
-        free (self->free_replies);
-        self->free_replies = next;
-    }
+    s_free_replies (self->free_replies);
     s_drop_replies (self->accum);
     s_drop_replies (self->inflight);
     dp_group_destroy (&self->accum);

@@ -563,23 +563,21 @@ s_on_done (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg_t *
     dp_status code;
     const char *text;
     int taken = s_take_result (self, &done, &code, &text);
-    if (taken == 0 && code == DP_PROTO) {
+    if (taken < 0)
+        return;
+    if (code == DP_PROTO) {
         dp_broker_reply_error (self, id, id_len, msg->request_id, code, text);
         return;
     }
-    dp_wire_msg_t now, *reply = &now;
-    dp_qreply_t *later = NULL;
-    if (taken == 1) {
-        later = dp_broker_reply_later (self, id, id_len, DP_WIRE_DONE_ACK, msg->request_id);
-        if (!later)
-            return;             //  the worker sends it again; the lease check answers then
-        reply = &later->msg;
-    }
-    else
-    if (taken == 0)
+    //  Refused: answered now. Taken: answered once the commit is done.
+    dp_wire_msg_t now;
+    dp_qreply_t *later = taken? dp_broker_reply_later (self, id, id_len, DP_WIRE_DONE_ACK,
+                                                       msg->request_id): NULL;
+    if (taken && !later)
+        return;                 //  no memory: the worker sends it again
+    dp_wire_msg_t *reply = later? &later->msg: &now;
+    if (!later)
         dp_wire_msg_init (&now, DP_WIRE_DONE_ACK, msg->request_id);
-    else
-        return;
     dp_text_copy (reply->deal_id, sizeof reply->deal_id, msg->deal_id);
     reply->token = msg->token;
     reply->code = code;

@@ -887,29 +887,28 @@ dp_wire_field_span (const uint8_t *frame, size_t len, size_t index, size_t *offs
     return DP_OK;
 }
 
-dp_status
-dp_wire_decode_from (const uint8_t *frame, size_t len, size_t first, dp_wire_msg_t *msg,
-                     dp_error_t *err)
+//  Decodes a frame's fields from `first` on; the fields before it are only
+//  walked. On error msg keeps its kind and request id (for the reply).
+static dp_status
+s_decode (s_reader_t *r, size_t first, dp_wire_msg_t *msg)
 {
-    memset (msg, 0, sizeof *msg);
-    s_reader_t r = { frame, frame + len, DP_WIRE_BATCH_MAX, NULL, err };
     size_t fields;
-    dp_status rc = s_read_header (&r, msg, &fields);
+    dp_status rc = s_read_header (r, msg, &fields);
     const s_field_t *table = msg->kind? s_kinds [msg->kind].fields: NULL;
     for (size_t i = 0; rc == DP_OK && i < fields; i++) {
         if (i >= first) {
-            rc = s_read_field (&r, &table [i], (char *) msg);
+            rc = s_read_field (r, &table [i], (char *) msg);
             continue;
         }
-        size_t n = s_skip_object (r.p, (size_t) (r.end - r.p), 0);
+        size_t n = s_skip_object (r->p, (size_t) (r->end - r->p), 0);
         if (n == 0)
-            rc = dp_error_set (err, DP_PROTO, "%s: %s is malformed", dp_wire_kind_name (msg->kind),
-                               table [i].name);
-        r.p += n;
+            rc = dp_error_set (r->err, DP_PROTO, "%s: %s is malformed",
+                               dp_wire_kind_name (msg->kind), table [i].name);
+        r->p += n;
     }
-    if (rc == DP_OK && r.p != r.end)
-        rc = dp_error_set (err, DP_PROTO, "%s: %zu trailing bytes after the message",
-                           dp_wire_kind_name (msg->kind), (size_t) (r.end - r.p));
+    if (rc == DP_OK && r->p != r->end)
+        rc = dp_error_set (r->err, DP_PROTO, "%s: %zu trailing bytes after the message",
+                           dp_wire_kind_name (msg->kind), (size_t) (r->end - r->p));
     if (rc != DP_OK) {
         int kind = msg->kind;
         uint64_t request_id = msg->request_id;
@@ -921,6 +920,15 @@ dp_wire_decode_from (const uint8_t *frame, size_t len, size_t first, dp_wire_msg
 }
 
 dp_status
+dp_wire_decode_from (const uint8_t *frame, size_t len, size_t first, dp_wire_msg_t *msg,
+                     dp_error_t *err)
+{
+    memset (msg, 0, sizeof *msg);
+    s_reader_t r = { frame, frame + len, DP_WIRE_BATCH_MAX, NULL, err };
+    return s_decode (&r, first, msg);
+}
+
+dp_status
 dp_wire_decode (const uint8_t *frame, size_t len, size_t frame_max, size_t batch_max,
                 dp_wire_msg_t *msg, dp_error_t *err)
 {
@@ -929,20 +937,5 @@ dp_wire_decode (const uint8_t *frame, size_t len, size_t frame_max, size_t batch
         return dp_error_set (err, DP_LIMIT, "frame: %zu bytes, the limit is %zu", len,
                              frame_max? frame_max: (size_t) DP_WIRE_FRAME_MAX);
     s_reader_t r = { frame, frame + len, batch_max? batch_max: DP_WIRE_BATCH_MAX, NULL, err };
-    size_t fields;
-    dp_status rc = s_read_header (&r, msg, &fields);
-    const s_field_t *table = msg->kind? s_kinds [msg->kind].fields: NULL;
-    for (size_t i = 0; rc == DP_OK && i < fields; i++)
-        rc = s_read_field (&r, &table [i], (char *) msg);
-    if (rc == DP_OK && r.p != r.end)
-        rc = dp_error_set (err, DP_PROTO, "%s: %zu trailing bytes after the message",
-                           dp_wire_kind_name (msg->kind), (size_t) (r.end - r.p));
-    if (rc != DP_OK) {
-        int kind = msg->kind;
-        uint64_t request_id = msg->request_id;
-        dp_wire_msg_clear (msg);
-        msg->kind = kind;
-        msg->request_id = request_id;
-    }
-    return rc;
+    return s_decode (&r, 0, msg);
 }
