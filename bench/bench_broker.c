@@ -24,6 +24,11 @@
     Each figure is the median of per-repetition ratios [min..max]. It
     prints figures; it never passes or fails on them.
 
+    Environment: DP_BENCH_DIR, the directory the data goes in (default
+    /tmp: the disk the figures are about); DP_BENCH_WINDOW, the submit
+    batches of 500 the producer keeps unanswered (default 8);
+    DP_BENCH_VERBOSE, print each dp throughput run's group commits.
+
     The beanstalkd client is a few lines of its plain-text protocol
     (put/reserve/delete), written here because the bench needs nothing else. */
 
@@ -414,6 +419,7 @@ s_dp_worker (s_dp_t *dp, uint32_t capacity)
 }
 
 static uint8_t s_body [JOB_SIZE];
+static size_t s_window = 8;          //  submit batches unanswered at a time
 
 static void
 s_dp_items (dp_wire_item_t *items, long first, long n, const char *prefix)
@@ -442,7 +448,7 @@ s_dp_produce (dp_client_t *client, long jobs, const char *prefix, long batch)
     long sent = 0;
     int rc = 0;
     while (rc == 0 && (sent < jobs || dp_client_outstanding (client))) {
-        if (sent < jobs && dp_client_outstanding (client) < 8) {
+        if (sent < jobs && dp_client_outstanding (client) < s_window) {
             long n = jobs - sent < batch? jobs - sent: batch;
             s_dp_items (items, sent, n, prefix);
             rc = dp_client_submit_send (client, items, (size_t) n, NULL) == DP_OK? 0: -1;
@@ -636,6 +642,13 @@ s_dp_throughput (long jobs, int runtime, double *events_per_s, double *broker_us
         *broker_us = (s_proc_cpu (dp.pid) - broker0) * 1e6 / (double) jobs;
     if (clients_us)
         *clients_us = (s_self_cpu () - self0) * 1e6 / (double) jobs;
+    dp_wire_stats_t stats;
+    if (getenv ("DP_BENCH_VERBOSE") && dp_client_stats (client, &stats, NULL) == DP_OK) {
+        fprintf (stderr, "bench: %.0f j/s commits=%llu avg=%.2f ms deals/commit=%.1f\n",
+                 (double) sub.results / elapsed, (unsigned long long) stats.commits,
+                 stats.commit_avg_ms, stats.commits? (double) jobs / (double) stats.commits: 0);
+        dp_client_stats_clear (&stats);
+    }
     if (runtime)
         dp_worker_destroy (&worker);
     else {
@@ -959,10 +972,14 @@ main (int argc, char **argv)
     //  Producer, worker and subscriber share this process: give ZeroMQ
     //  two I/O threads, as three processes would have three.
     zsys_set_io_threads (2);
-    snprintf (s_tmp, sizeof s_tmp, "/tmp/dp-bench.%d", (int) getpid ());
+    //  DP_BENCH_DIR picks the disk the figures are about (default /tmp).
+    const char *base = getenv ("DP_BENCH_DIR");
+    snprintf (s_tmp, sizeof s_tmp, "%s/dp-bench.%d", base && *base? base: "/tmp", (int) getpid ());
     s_fresh_dir (s_tmp);
     s_bs_init_put ();
     memset (s_body, 'b', sizeof s_body);
+    if (getenv ("DP_BENCH_WINDOW"))
+        s_window = (size_t) atol (getenv ("DP_BENCH_WINDOW"));
 
     double dp_thr [MAX_REPS], f0 [MAX_REPS], f50 [MAX_REPS], nb [MAX_REPS], ev [MAX_REPS];
     double dl50 [MAX_REPS], dl99 [MAX_REPS], bl50 [MAX_REPS], bl99 [MAX_REPS];

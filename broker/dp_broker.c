@@ -511,6 +511,8 @@ s_reactor_new (const dp_broker_options_t *options, dp_error_t *err)
         return NULL;
     }
     self->opt = *options;
+    dp_wire_msg_init (&self->job_msg, DP_WIRE_JOB, 0);
+    dp_wire_msg_init (&self->event_msg, DP_WIRE_EVENT, 0);
     snprintf (self->data_dir, sizeof self->data_dir, "%s", options->data_dir);
     self->opt.data_dir = self->data_dir;
     self->deals = dp_deal_index_new ();

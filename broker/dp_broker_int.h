@@ -103,6 +103,11 @@ typedef struct {
     bool failed;
     bool lease_timer;               //  a delayed flush of lease records is armed
     bool force_flush;
+    //  Messages built for every deal (its job, its three or more events)
+    //  are encoded from these: each use sets every field its kind sends,
+    //  which spares clearing a whole dp_wire_msg_t (4 KB) per message.
+    dp_wire_msg_t job_msg;
+    dp_wire_msg_t event_msg;
 } dp_reactor_t;
 
 //  Lists

@@ -79,9 +79,8 @@ dp_broker_op_event (dp_reactor_t *self, dp_op_t *op, const char *type, const cha
             const char *reason, const char *batch, uint32_t attempt,
             const uint8_t *data, size_t data_len)
 {
-    dp_wire_msg_t msg;
-    dp_wire_msg_init (&msg, DP_WIRE_EVENT, 0);
-    dp_wire_event_t *e = &msg.event;
+    dp_wire_msg_t *msg = &self->event_msg;
+    dp_wire_event_t *e = &msg->event;
     e->epoch = self->epoch;
     e->seq = ++self->seq;
     dp_text_copy (e->type, sizeof e->type, type);
@@ -94,7 +93,7 @@ dp_broker_op_event (dp_reactor_t *self, dp_op_t *op, const char *type, const cha
     e->data = data;
     e->data_len = data_len;
     op->seq = e->seq;
-    if (dp_wire_encode (&msg, &op->event, &op->event_len, NULL) != DP_OK)
+    if (dp_wire_encode (msg, &op->event, &op->event_len, NULL) != DP_OK)
         op->event = NULL;
     //  A result's live event carries the result itself; the stored one does
     //  not (a replay attaches it from the results database). Both are made
@@ -102,9 +101,11 @@ dp_broker_op_event (dp_reactor_t *self, dp_op_t *op, const char *type, const cha
     if (op->event && op->type == DP_OP_FINAL && op->data_len) {
         e->data = op->data;
         e->data_len = op->data_len;
-        if (dp_wire_encode (&msg, &op->live_event, &op->live_event_len, NULL) != DP_OK)
+        if (dp_wire_encode (msg, &op->live_event, &op->live_event_len, NULL) != DP_OK)
             op->live_event = NULL;
     }
+    e->data = NULL;             //  a view: not kept past this call
+    e->data_len = 0;
 }
 
 dp_op_t *
@@ -315,22 +316,23 @@ s_send_job (dp_reactor_t *self, MDB_txn *txn, dp_qdeal_t *deal, dp_qworker_t *wo
     size_t record_len, body_len, offset, span;
     //  The envelope goes out as it is stored (the record's first field),
     //  not decoded and encoded again for every delivery.
-    dp_wire_msg_t job;
+    dp_wire_msg_t *job = &self->job_msg;
     if (dp_store_get (self->store, txn, "deals", deal->id, &record, &record_len) != DP_OK
         || dp_store_get (self->store, txn, "bodies", deal->id, &body, &body_len) != DP_OK
         || dp_wire_field_span (record, record_len, 0, &offset, &span, NULL) != DP_OK) {
         dp_log_error ("broker: deal=%s: record or body unreadable", deal->id);
         return -1;
     }
-    dp_wire_msg_init (&job, DP_WIRE_JOB, 0);
-    job.envelope_raw = record + offset;
-    job.envelope_raw_len = span;
-    job.body = body;
-    job.body_len = body_len;
-    job.token = deal->token;
-    job.attempt = deal->attempts + 1;
-    job.lease_ms = self->opt.lease_ms;
-    return dp_broker_send (self, worker->id, worker->id_len, &job);
+    job->envelope_raw = record + offset;
+    job->envelope_raw_len = span;
+    job->body = body;
+    job->body_len = body_len;
+    job->token = deal->token;
+    job->attempt = deal->attempts + 1;
+    job->lease_ms = self->opt.lease_ms;
+    int rc = dp_broker_send (self, worker->id, worker->id_len, job);
+    job->body = job->envelope_raw = NULL;       //  views into this read transaction
+    return rc;
 }
 
 static void

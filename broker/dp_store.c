@@ -518,21 +518,41 @@ s_apply (dp_store_t *self, MDB_txn *txn, dp_op_t *op, uint64_t counts [])
 }
 
 //  Deletes the oldest events beyond the window; a bounded number per
-//  group so trimming never makes one commit slow.
+//  group so trimming never makes one commit slow. One cursor walks them
+//  from the oldest: a delete leaves it on the next key, so each event
+//  costs no search from the root (a third of the deletes per deal).
 static int
 s_trim_events (dp_store_t *self, MDB_txn *txn, uint64_t last_seq, uint64_t *oldest)
 {
-    uint64_t budget = 4096;
-    while (budget-- && *oldest <= last_seq && last_seq - *oldest + 1 > self->event_window) {
-        uint8_t key [8];
-        for (int i = 0; i < 8; i++)
-            key [i] = (uint8_t) (*oldest >> (56 - 8 * i));
-        int rc = s_del (self, txn, DB_EVENTS, key, 8);
-        if (rc)
-            return rc;
-        (*oldest)++;
+    if (last_seq < self->event_window || last_seq + 1 - self->event_window <= *oldest)
+        return 0;
+    uint64_t target = last_seq + 1 - self->event_window;
+    if (target - *oldest > 4096)
+        target = *oldest + 4096;
+    MDB_cursor *cursor;
+    int rc = mdb_cursor_open (txn, self->dbi [DB_EVENTS], &cursor);
+    if (rc)
+        return rc;
+    uint8_t key [8];
+    for (int i = 0; i < 8; i++)
+        key [i] = (uint8_t) (*oldest >> (56 - 8 * i));
+    MDB_val k = s_val (key, 8), v;
+    rc = mdb_cursor_get (cursor, &k, &v, MDB_SET_RANGE);
+    while (rc == 0) {
+        uint64_t seq = 0;
+        for (size_t i = 0; i < 8 && i < k.mv_size; i++)
+            seq = (seq << 8) | ((const uint8_t *) k.mv_data) [i];
+        if (k.mv_size != 8 || seq >= target)
+            break;
+        rc = mdb_cursor_del (cursor, 0);
+        rc = rc? rc: mdb_cursor_get (cursor, &k, &v, MDB_NEXT);
     }
-    return 0;
+    mdb_cursor_close (cursor);
+    if (rc == MDB_NOTFOUND)
+        rc = 0;
+    if (rc == 0)
+        *oldest = target;
+    return rc;
 }
 
 //  Lease bookkeeping that a result in the same group makes moot. Under

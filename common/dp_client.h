@@ -112,6 +112,8 @@ dp_status dp_client_annotate (dp_client_t *self, const char *deal_id, const char
 //  Starts receiving events. from_seq 0: only events after now; otherwise
 //  every durable event from that sequence number on (replayed from the
 //  broker's store, then live). Subscribing again restarts the stream.
+//  DP_NOTFOUND (err names the range) when events from from_seq on are no
+//  longer kept: the subscription stands, from the oldest kept event.
 dp_status dp_client_subscribe (dp_client_t *self, uint64_t from_seq, dp_error_t *err) DP_MUST_CHECK;
 
 //  The next event, waiting up to timeout_ms. Durable events (seq > 0)
