@@ -12,10 +12,13 @@
         events) against each beanstalkd mode (put … reserve … delete).
         Both workers are the protocol by hand on one thread; a second dp
         row runs the dp_worker runtime (its thread pool) as the worker;
-      low-load latency submit → result event vs put → delete (p50, p99);
+      low-load latency submit → result event vs put → delete (p50, p99),
+        with the lean worker, and again (p50) with the dp_worker runtime;
       what bounds it: the broker's mean LMDB commit (two per deal) beside
         a 1 KB append + fdatasync to a preallocated file, beanstalkd -f 0's
         durable write (two per job), on the same disk;
+      the latency floor: both p50s again with the data on tmpfs, where a
+        flush costs nothing (transport and processing only);
       worker kill -9 → its job running on another worker (p50, p99);
       restart with a backlog → first job handed to a waiting worker;
       event fan-out: events/s one subscriber receives vs jobs/s;
@@ -705,13 +708,21 @@ s_append_fsync_ms (int samples)
 //  Low-load latency; also the broker's mean commit time over the run
 //  (its stats), which bounds it: two durable commits per deal.
 static void
-s_dp_latency (int samples, double *p50, double *p99, double *commit_ms)
+s_dp_latency (int samples, int runtime, double *p50, double *p99, double *commit_ms)
 {
     s_dp_t dp = { 0 };
     s_dp_start (&dp, 1);
     dp_client_t *client = s_dp_client (&dp);
     dp_client_t *events = s_dp_client (&dp);
-    dp_worker_t *worker = s_dp_worker (&dp, 4);
+    dp_worker_t *worker = NULL;
+    pthread_t lean_thread;
+    s_lean_t lean = { dp.endpoint, 0, 0 };
+    if (runtime)
+        worker = s_dp_worker (&dp, 4);
+    else {
+        pthread_create (&lean_thread, NULL, s_lean_worker, &lean);
+        s_dp_wait_workers (client, 1);
+    }
     if (dp_client_subscribe (events, 0, NULL) != DP_OK)
         fprintf (stderr, "bench: cannot subscribe\n");
     double *v = calloc ((size_t) samples, sizeof *v);
@@ -736,11 +747,17 @@ s_dp_latency (int samples, double *p50, double *p99, double *commit_ms)
         *commit_ms = stats.commit_avg_ms;
         dp_client_stats_clear (&stats);
     }
-    dp_worker_destroy (&worker);
+    if (runtime)
+        dp_worker_destroy (&worker);
+    else {
+        atomic_store (&lean.stop, 1);
+        pthread_join (lean_thread, NULL);
+    }
     dp_client_destroy (&events);
     dp_client_destroy (&client);
     s_stop (dp.pid, SIGTERM);
 }
+
 
 static void
 s_bs_latency (const char *mode, int samples, double *p50, double *p99)
@@ -769,6 +786,26 @@ s_bs_latency (const char *mode, int samples, double *p50, double *p99)
     s_bs_close (&producer);
     s_bs_close (&worker);
     s_stop (pid, SIGKILL);
+}
+
+//  The same two latencies with every data directory on tmpfs, where a
+//  flush costs nothing: what is left is each side's transport and
+//  processing, the floor under the durable figures. 0 without /dev/shm.
+static void
+s_latency_floor (int samples, double *dp50, double *bs50)
+{
+    char saved [sizeof s_tmp];
+    memcpy (saved, s_tmp, sizeof saved);
+    if (access ("/dev/shm", W_OK) != 0)
+        return;
+    snprintf (s_tmp, sizeof s_tmp, "/dev/shm/dp-bench.%d", (int) getpid ());
+    s_fresh_dir (s_tmp);
+    double p99, commit;
+    s_dp_latency (samples, 0, dp50, &p99, &commit);
+    s_bs_latency ("0", samples, bs50, &p99);
+    s_fresh_dir (s_tmp);
+    rmdir (s_tmp);
+    memcpy (s_tmp, saved, sizeof saved);
 }
 
 //  --------------------------------------------------------------------------
@@ -986,6 +1023,7 @@ main (int argc, char **argv)
     double dk50 [MAX_REPS], dk99 [MAX_REPS], bk50 [MAX_REPS], bk99 [MAX_REPS];
     double drs [MAX_REPS], brs [MAX_REPS], cpu_broker [MAX_REPS], cpu_clients [MAX_REPS];
     double dp_rt [MAX_REPS], dcommit [MAX_REPS], bfsync [MAX_REPS];
+    double drt50 [MAX_REPS], drt99 [MAX_REPS], dfl50 [MAX_REPS], bfl50 [MAX_REPS];
     s_dp_t filled;
     char bs_dir [300];
     snprintf (bs_dir, sizeof bs_dir, "%s/bs-backlog", s_tmp);
@@ -997,7 +1035,8 @@ main (int argc, char **argv)
     memset (bk99, 0, sizeof bk99); memset (drs, 0, sizeof drs); memset (brs, 0, sizeof brs);
     memset (cpu_broker, 0, sizeof cpu_broker); memset (cpu_clients, 0, sizeof cpu_clients);
     memset (dp_rt, 0, sizeof dp_rt); memset (dcommit, 0, sizeof dcommit);
-    memset (bfsync, 0, sizeof bfsync);
+    memset (bfsync, 0, sizeof bfsync); memset (drt50, 0, sizeof drt50);
+    memset (drt99, 0, sizeof drt99); memset (dfl50, 0, sizeof dfl50); memset (bfl50, 0, sizeof bfl50);
     if (s_wanted (only, "restart")) {
         fprintf (stderr, "bench: filling backlogs of %ld jobs\n", backlog);
         s_dp_fill (&filled, backlog);
@@ -1013,9 +1052,11 @@ main (int argc, char **argv)
             nb [r] = s_bs_throughput ("none", jobs);
         }
         if (s_wanted (only, "latency")) {
-            s_dp_latency (samples, &dl50 [r], &dl99 [r], &dcommit [r]);
+            s_dp_latency (samples, 0, &dl50 [r], &dl99 [r], &dcommit [r]);
+            s_dp_latency (samples, 1, &drt50 [r], &drt99 [r], &dcommit [r]);
             s_bs_latency ("0", samples, &bl50 [r], &bl99 [r]);
             bfsync [r] = s_append_fsync_ms (samples);
+            s_latency_floor (samples, &dfl50 [r], &bfl50 [r]);
         }
         if (s_wanted (only, "kill")) {
             s_dp_kill (kills, &dk50 [r], &dk99 [r]);
@@ -1040,7 +1081,9 @@ main (int argc, char **argv)
     s_row ("same, dp_worker runtime as worker, vs -f 50", dp_rt, f50, reps, "j/s", "-");
     s_row ("latency p50 submit->done vs -f 0 put->delete", dl50, bl50, reps, "ms", "<= 1.0x");
     s_row ("latency p99 submit->done vs -f 0 put->delete", dl99, bl99, reps, "ms", "<= 1.0x");
+    s_row ("same p50, dp_worker runtime as worker", drt50, bl50, reps, "ms", "-");
     s_row ("durable write: dp commit vs append+fdatasync", dcommit, bfsync, reps, "ms", "-");
+    s_row ("latency p50, data on tmpfs (no flush): floor", dfl50, bfl50, reps, "ms", "-");
     s_row ("worker kill -9 -> job on another worker p50", dk50, bk50, reps, "ms", "-");
     s_row ("worker kill -9 -> job on another worker p99", dk99, bk99, reps, "ms", "dp <= 50 ms");
     s_row ("restart with backlog -> first job", drs, brs, reps, "ms", "<= 0.25x");
