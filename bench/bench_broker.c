@@ -18,7 +18,8 @@
         a 1 KB append + fdatasync to a preallocated file, beanstalkd -f 0's
         durable write (two per job), on the same disk;
       the latency floor: both p50s again with the data on tmpfs, where a
-        flush costs nothing (transport and processing only);
+        flush costs nothing (transport and processing only), and a 1 KB
+        round trip over ZeroMQ beside one over plain TCP;
       worker kill -9 → its job running on another worker (p50, p99);
       restart with a backlog → first job handed to a waiting worker;
       event fan-out: events/s one subscriber receives vs jobs/s;
@@ -788,6 +789,105 @@ s_bs_latency (const char *mode, int samples, double *p50, double *p99)
     s_stop (pid, SIGKILL);
 }
 
+//  Round trips of a 1 KB message, p50 in µs: ZeroMQ DEALER to a ROUTER
+//  that echoes it (the hops every dp message takes: the sender's I/O
+//  thread, TCP, the receiver's I/O thread), and plain blocking TCP to a
+//  thread that echoes it (how a beanstalkd command travels). The
+//  transport share of the latency floor.
+static int
+s_read_full (int fd, void *buf, size_t len)
+{
+    char *p = buf;
+    while (len) {
+        ssize_t n = read (fd, p, len);
+        if (n <= 0)
+            return -1;
+        p += n, len -= (size_t) n;
+    }
+    return 0;
+}
+
+static void *
+s_tcp_echo (void *arg)
+{
+    int fd = accept (*(int *) arg, NULL, NULL);
+    if (fd < 0)
+        return NULL;
+    int one = 1;
+    setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    s_bs_t bs = { .fd = fd };
+    char buf [JOB_SIZE];
+    while (s_read_full (fd, buf, sizeof buf) == 0 && s_bs_write (&bs, buf, sizeof buf) == 0)
+        ;
+    close (fd);
+    return NULL;
+}
+
+static void *
+s_zmq_echo (void *arg)
+{
+    zsock_t *router = arg;
+    zmsg_t *msg;
+    while ((msg = zmsg_recv (router))) {
+        int stop = zframe_size (zmsg_last (msg)) == 0;
+        zmsg_send (&msg, router);
+        if (stop)
+            break;
+    }
+    return NULL;
+}
+
+static void
+s_round_trips (int samples, double *zmq_us, double *tcp_us)
+{
+    double *v = calloc ((size_t) samples, sizeof *v);
+    int port = s_free_port ();
+    zsock_t *router = zsock_new (ZMQ_ROUTER);
+    pthread_t thread;
+    if (v && router && zsock_bind (router, "tcp://127.0.0.1:%d", port) == port) {
+        zsock_t *dealer = zsock_new_dealer (NULL);
+        zsock_connect (dealer, "tcp://127.0.0.1:%d", port);
+        pthread_create (&thread, NULL, s_zmq_echo, router);
+        for (int i = -20; i < samples; i++) {           //  20 to warm up
+            double t0 = s_now ();
+            zmq_send (zsock_resolve (dealer), s_body, JOB_SIZE, 0);
+            zframe_t *reply = zframe_recv (dealer);
+            zframe_destroy (&reply);
+            if (i >= 0)
+                v [i] = (s_now () - t0) * 1e6;
+        }
+        zmq_send (zsock_resolve (dealer), "", 0, 0);
+        zframe_t *reply = zframe_recv (dealer);
+        zframe_destroy (&reply);
+        pthread_join (thread, NULL);
+        zsock_destroy (&dealer);
+        *zmq_us = s_pct (v, samples, 0.5);
+    }
+    zsock_destroy (&router);
+    int listener = socket (AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+    socklen_t len = sizeof a;
+    if (v && listener >= 0 && bind (listener, (struct sockaddr *) &a, sizeof a) == 0
+        && listen (listener, 1) == 0 && getsockname (listener, (struct sockaddr *) &a, &len) == 0) {
+        pthread_create (&thread, NULL, s_tcp_echo, &listener);
+        s_bs_t *bs = s_bs_connect (ntohs (a.sin_port), 5);
+        char buf [JOB_SIZE];
+        for (int i = -20; bs && i < samples; i++) {
+            double t0 = s_now ();
+            if (s_bs_write (bs, s_body, JOB_SIZE) != 0 || s_read_full (bs->fd, buf, sizeof buf) != 0)
+                break;
+            if (i >= 0)
+                v [i] = (s_now () - t0) * 1e6;
+        }
+        s_bs_close (&bs);           //  the echo thread sees the end and leaves
+        pthread_join (thread, NULL);
+        *tcp_us = s_pct (v, samples, 0.5);
+    }
+    if (listener >= 0)
+        close (listener);
+    free (v);
+}
+
 //  The same two latencies with every data directory on tmpfs, where a
 //  flush costs nothing: what is left is each side's transport and
 //  processing, the floor under the durable figures. 0 without /dev/shm.
@@ -1024,6 +1124,7 @@ main (int argc, char **argv)
     double drs [MAX_REPS], brs [MAX_REPS], cpu_broker [MAX_REPS], cpu_clients [MAX_REPS];
     double dp_rt [MAX_REPS], dcommit [MAX_REPS], bfsync [MAX_REPS];
     double drt50 [MAX_REPS], drt99 [MAX_REPS], dfl50 [MAX_REPS], bfl50 [MAX_REPS];
+    double zrt [MAX_REPS], trt [MAX_REPS];
     s_dp_t filled;
     char bs_dir [300];
     snprintf (bs_dir, sizeof bs_dir, "%s/bs-backlog", s_tmp);
@@ -1037,6 +1138,7 @@ main (int argc, char **argv)
     memset (dp_rt, 0, sizeof dp_rt); memset (dcommit, 0, sizeof dcommit);
     memset (bfsync, 0, sizeof bfsync); memset (drt50, 0, sizeof drt50);
     memset (drt99, 0, sizeof drt99); memset (dfl50, 0, sizeof dfl50); memset (bfl50, 0, sizeof bfl50);
+    memset (zrt, 0, sizeof zrt); memset (trt, 0, sizeof trt);
     if (s_wanted (only, "restart")) {
         fprintf (stderr, "bench: filling backlogs of %ld jobs\n", backlog);
         s_dp_fill (&filled, backlog);
@@ -1057,6 +1159,7 @@ main (int argc, char **argv)
             s_bs_latency ("0", samples, &bl50 [r], &bl99 [r]);
             bfsync [r] = s_append_fsync_ms (samples);
             s_latency_floor (samples, &dfl50 [r], &bfl50 [r]);
+            s_round_trips (1000, &zrt [r], &trt [r]);
         }
         if (s_wanted (only, "kill")) {
             s_dp_kill (kills, &dk50 [r], &dk99 [r]);
@@ -1084,6 +1187,7 @@ main (int argc, char **argv)
     s_row ("same p50, dp_worker runtime as worker", drt50, bl50, reps, "ms", "-");
     s_row ("durable write: dp commit vs append+fdatasync", dcommit, bfsync, reps, "ms", "-");
     s_row ("latency p50, data on tmpfs (no flush): floor", dfl50, bfl50, reps, "ms", "-");
+    s_row ("1 KB round trip p50: ZeroMQ vs plain TCP", zrt, trt, reps, "us", "-");
     s_row ("worker kill -9 -> job on another worker p50", dk50, bk50, reps, "ms", "-");
     s_row ("worker kill -9 -> job on another worker p99", dk99, bk99, reps, "ms", "dp <= 50 ms");
     s_row ("restart with backlog -> first job", drs, brs, reps, "ms", "<= 0.25x");
