@@ -648,8 +648,8 @@ s_dp_throughput (long jobs, int runtime, double *events_per_s, double *broker_us
         *clients_us = (s_self_cpu () - self0) * 1e6 / (double) jobs;
     dp_wire_stats_t stats;
     if (getenv ("DP_BENCH_VERBOSE") && dp_client_stats (client, &stats, NULL) == DP_OK) {
-        fprintf (stderr, "bench: %.0f j/s commits=%llu avg=%.2f ms deals/commit=%.1f\n",
-                 (double) sub.results / elapsed, (unsigned long long) stats.commits,
+        fprintf (stderr, "bench: %.0f j/s map_used=%.1f MB commits=%llu avg=%.2f ms deals/commit=%.1f\n",
+                 (double) sub.results / elapsed, (double) stats.map_used / 1048576, (unsigned long long) stats.commits,
                  stats.commit_avg_ms, stats.commits? (double) jobs / (double) stats.commits: 0);
         dp_client_stats_clear (&stats);
     }

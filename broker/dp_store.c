@@ -674,9 +674,23 @@ s_grow_map (dp_store_t *self)
 //  block allocation, which costs several times the data itself; writing
 //  the file ahead, between transactions on this (the only writing)
 //  thread, keeps each commit's sync to the pages it changed.
-#define DP_STORE_AHEAD (64ull << 20)
+//  The zeros are written when the committer is idle (no group waiting),
+//  1 MiB at a time, up to 64 MiB past LMDB's last page. Written in one go
+//  before a commit (as they were), each 64 MiB stalled every
+//  acknowledgement for 60 ms or more (`dd` of 64 MiB with fdatasync: 62 ms
+//  here), twice in a 20,000-deal bench run: a fifth of its time. Only when the head
+//  room falls under 16 MiB (a long run with no idle moment) does a commit
+//  wait for zeros, and then only up to that floor.
+#define DP_STORE_AHEAD      (64ull << 20)
+#define DP_STORE_AHEAD_MIN  (16ull << 20)
+#define DP_STORE_STEP       (1ull << 20)
+
+//  Writes zeros at the end of the file until it is `ahead` bytes past
+//  LMDB's last page (or the map's size), a step at a time; stops early
+//  when `interrupt` has a message waiting. Runs on the committer thread,
+//  between transactions, so LMDB never writes pages there meanwhile.
 static void
-s_extend_file (dp_store_t *self)
+s_extend_file (dp_store_t *self, uint64_t ahead, zsock_t *interrupt)
 {
     MDB_envinfo info;
     MDB_stat stat;
@@ -687,20 +701,45 @@ s_extend_file (dp_store_t *self)
         return;
     uint64_t used = (uint64_t) (info.me_last_pgno + 1) * stat.ms_psize;
     uint64_t size = (uint64_t) st.st_size;
-    if (size >= used + DP_STORE_AHEAD / 2 || size + DP_STORE_AHEAD > self->map_size)
+    uint64_t target = used + ahead < self->map_size? used + ahead: self->map_size;
+    if (size >= target)
         return;
     static const uint8_t zeros [1 << 16];
-    uint64_t target = size + DP_STORE_AHEAD;
-    for (uint64_t at = size; at < target; at += sizeof zeros)
-        if (pwrite (fd, zeros, sizeof zeros, (off_t) at) != (ssize_t) sizeof zeros)
-            return;             //  a full disk shows up in the next commit instead
-    fdatasync (fd);
+    uint64_t at = size;
+    while (at < target) {
+        if (interrupt && (zsock_events (interrupt) & ZMQ_POLLIN))
+            return;
+        uint64_t step_end = at + DP_STORE_STEP < target? at + DP_STORE_STEP: target;
+        for (; at < step_end; at += sizeof zeros)
+            if (pwrite (fd, zeros, sizeof zeros, (off_t) at) != (ssize_t) sizeof zeros)
+                return;         //  a full disk shows up in the next commit instead
+        //  Each step synced on its own: a group that arrives meanwhile
+        //  waits for one step (about a millisecond), never for a flush of
+        //  the whole head room.
+        fdatasync (fd);
+    }
+}
+
+//  True when the file is short of its full head room.
+static bool
+s_extend_wanted (dp_store_t *self)
+{
+    MDB_envinfo info;
+    MDB_stat stat;
+    int fd;
+    struct stat st;
+    if (mdb_env_info (self->env, &info) || mdb_env_stat (self->env, &stat)
+        || mdb_env_get_fd (self->env, &fd) || fstat (fd, &st))
+        return false;
+    uint64_t used = (uint64_t) (info.me_last_pgno + 1) * stat.ms_psize;
+    uint64_t target = used + DP_STORE_AHEAD < self->map_size? used + DP_STORE_AHEAD: self->map_size;
+    return (uint64_t) st.st_size + DP_STORE_STEP <= target;
 }
 
 static void
 s_commit_group (dp_store_t *self, dp_group_t *group)
 {
-    s_extend_file (self);
+    s_extend_file (self, DP_STORE_AHEAD_MIN, NULL);
     int64_t start = zclock_usecs ();
     int rc, skip_submits = 0;
     while ((rc = s_commit_once (self, group, skip_submits)) == MDB_MAP_FULL) {
@@ -721,8 +760,15 @@ void
 dp_store_committer (zsock_t *pipe, void *arg)
 {
     dp_store_t *self = arg;
+    //  A new store gets its head room before the broker serves (about
+    //  60 ms, once), not while the first deals commit; a reopened one
+    //  has it already.
+    s_extend_file (self, DP_STORE_AHEAD, NULL);
     zsock_signal (pipe, 0);
     while (true) {
+        //  Idle: keep the file's head room (until a group arrives).
+        if (s_extend_wanted (self))
+            s_extend_file (self, DP_STORE_AHEAD, pipe);
         char *command = NULL;
         void *pointer = NULL;
         if (zsock_recv (pipe, "sp", &command, &pointer) != 0) {
