@@ -760,10 +760,14 @@ void
 dp_store_committer (zsock_t *pipe, void *arg)
 {
     dp_store_t *self = arg;
-    //  A new store gets its head room before the broker serves (about
-    //  60 ms, once), not while the first deals commit; a reopened one
-    //  has it already.
-    s_extend_file (self, DP_STORE_AHEAD, NULL);
+    //  A new (empty) store gets its whole head room before the broker
+    //  serves (about 60 ms, once) rather than while its first deals
+    //  commit. A reopened one, which may hold a backlog to serve at once,
+    //  only gets the floor now if it lacks it (a broker killed while
+    //  short of it) and the rest while idle.
+    uint64_t map_size, used;
+    dp_store_map_info (self, &map_size, &used);
+    s_extend_file (self, used < DP_STORE_STEP? DP_STORE_AHEAD: DP_STORE_AHEAD_MIN, NULL);
     zsock_signal (pipe, 0);
     while (true) {
         //  Idle: keep the file's head room (until a group arrives).
