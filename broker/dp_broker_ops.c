@@ -42,9 +42,8 @@ dp_broker_reply_error (dp_reactor_t *self, const uint8_t *id, size_t id_len, uin
 //  A reply that goes out when the next group has committed. Replies are
 //  kept on a free list once sent: under load every result has one, and a
 //  fresh calloc of the 4.6 KB message each time showed in the profile.
-dp_qreply_t *
-dp_broker_reply_later (dp_reactor_t *self, const uint8_t *id, size_t id_len, int kind,
-                       uint64_t request_id)
+static dp_qreply_t *
+s_reply_new (dp_reactor_t *self, const uint8_t *id, size_t id_len, int kind, uint64_t request_id)
 {
     dp_qreply_t *reply = self->free_replies;
     if (reply) {
@@ -58,11 +57,44 @@ dp_broker_reply_later (dp_reactor_t *self, const uint8_t *id, size_t id_len, int
     reply->id_len = id_len;
     reply->next = NULL;
     dp_wire_msg_init (&reply->msg, kind, request_id);
-    //  Appended at the tail so replies leave in the order they were made.
+    return reply;
+}
+
+//  A reply made but never queued goes back to the free list.
+static void
+s_reply_unused (dp_reactor_t *self, dp_qreply_t **reply_p)
+{
+    dp_qreply_t *reply = *reply_p;
+    if (!reply)
+        return;
+    dp_wire_msg_clear (&reply->msg);
+    if (self->free_reply_count < 512) {
+        reply->next = self->free_replies;
+        self->free_replies = reply;
+        self->free_reply_count++;
+    }
+    else
+        free (reply);
+    *reply_p = NULL;
+}
+
+//  Appended at the tail so replies leave in the order they were made.
+static void
+s_reply_queue (dp_reactor_t *self, dp_qreply_t *reply)
+{
     dp_group_t *group = self->accum;
     void **tail = group->replies_tail? group->replies_tail: &group->replies;
     *tail = reply;
     group->replies_tail = (void **) &reply->next;
+}
+
+dp_qreply_t *
+dp_broker_reply_later (dp_reactor_t *self, const uint8_t *id, size_t id_len, int kind,
+                       uint64_t request_id)
+{
+    dp_qreply_t *reply = s_reply_new (self, id, id_len, kind, request_id);
+    if (reply)
+        s_reply_queue (self, reply);
     return reply;
 }
 
@@ -595,9 +627,18 @@ s_on_done (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg_t *
 static void
 s_on_dones (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg_t *msg)
 {
+    //  The answer for the stored results is made before any is taken: a
+    //  result taken with no answer to carry its ack would be stored while
+    //  its worker, out of memory here, heard nothing (and its resend came
+    //  back stale). Out of memory now: nothing is taken, the worker resends.
+    dp_qreply_t *later = s_reply_new (self, id, id_len, DP_WIRE_DONE_ACKS, msg->request_id);
+    if (later && !(later->msg.done_acks = calloc (msg->count, sizeof *later->msg.done_acks)))
+        s_reply_unused (self, &later);
+    if (!later)
+        return;
+    bool queued = false;
     dp_wire_msg_t refused;
     dp_wire_msg_init (&refused, DP_WIRE_DONE_ACKS, msg->request_id);
-    dp_qreply_t *later = NULL;
     for (size_t i = 0; i < msg->count; i++) {
         const dp_wire_done_t *done = &msg->dones [i];
         dp_status code;
@@ -607,13 +648,9 @@ s_on_dones (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg_t 
             continue;
         dp_wire_msg_t *reply = &refused;
         if (taken == 1) {
-            if (!later)
-                later = dp_broker_reply_later (self, id, id_len, DP_WIRE_DONE_ACKS,
-                                               msg->request_id);
-            if (later && !later->msg.done_acks)
-                later->msg.done_acks = calloc (msg->count, sizeof *later->msg.done_acks);
-            if (!later || !later->msg.done_acks)
-                continue;       //  out of memory: the worker sends it again
+            if (!queued)
+                s_reply_queue (self, later);
+            queued = true;
             reply = &later->msg;
         }
         else
@@ -628,6 +665,8 @@ s_on_dones (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg_t 
     if (refused.count)
         dp_broker_send (self, id, id_len, &refused);
     dp_wire_msg_clear (&refused);
+    if (!queued)
+        s_reply_unused (self, &later);
 }
 
 static void
