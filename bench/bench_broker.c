@@ -584,6 +584,19 @@ s_lean_worker (void *arg)
     return NULL;
 }
 
+//  Stops the worker a run used: the dp_worker runtime, or the lean
+//  worker's thread.
+static void
+s_dp_worker_stop (int runtime, dp_worker_t **worker, s_lean_t *lean, pthread_t lean_thread)
+{
+    if (runtime)
+        dp_worker_destroy (worker);
+    else {
+        atomic_store (&lean->stop, 1);
+        pthread_join (lean_thread, NULL);
+    }
+}
+
 //  CPU seconds (user + system) of a process so far, from /proc; 0 if unreadable.
 static double
 s_proc_cpu (pid_t pid)
@@ -649,16 +662,12 @@ s_dp_throughput (long jobs, int runtime, double *events_per_s, double *broker_us
     dp_wire_stats_t stats;
     if (getenv ("DP_BENCH_VERBOSE") && dp_client_stats (client, &stats, NULL) == DP_OK) {
         fprintf (stderr, "bench: %.0f j/s map_used=%.1f MB commits=%llu avg=%.2f ms deals/commit=%.1f\n",
-                 (double) sub.results / elapsed, (double) stats.map_used / 1048576, (unsigned long long) stats.commits,
-                 stats.commit_avg_ms, stats.commits? (double) jobs / (double) stats.commits: 0);
+                 (double) sub.results / elapsed, (double) stats.map_used / 1048576,
+                 (unsigned long long) stats.commits, stats.commit_avg_ms,
+                 stats.commits? (double) jobs / (double) stats.commits: 0);
         dp_client_stats_clear (&stats);
     }
-    if (runtime)
-        dp_worker_destroy (&worker);
-    else {
-        atomic_store (&lean.stop, 1);
-        pthread_join (lean_thread, NULL);
-    }
+    s_dp_worker_stop (runtime, &worker, &lean, lean_thread);
     dp_client_destroy (&client);
     s_stop (dp.pid, SIGTERM);
     return (double) sub.results / elapsed;
@@ -748,12 +757,7 @@ s_dp_latency (int samples, int runtime, double *p50, double *p99, double *commit
         *commit_ms = stats.commit_avg_ms;
         dp_client_stats_clear (&stats);
     }
-    if (runtime)
-        dp_worker_destroy (&worker);
-    else {
-        atomic_store (&lean.stop, 1);
-        pthread_join (lean_thread, NULL);
-    }
+    s_dp_worker_stop (runtime, &worker, &lean, lean_thread);
     dp_client_destroy (&events);
     dp_client_destroy (&client);
     s_stop (dp.pid, SIGTERM);

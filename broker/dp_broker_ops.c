@@ -60,9 +60,10 @@ s_reply_new (dp_reactor_t *self, const uint8_t *id, size_t id_len, int kind, uin
     return reply;
 }
 
-//  A reply made but never queued goes back to the free list.
+//  A reply done with (sent, or made and never queued) goes back to the
+//  free list, which keeps at most 512.
 static void
-s_reply_unused (dp_reactor_t *self, dp_qreply_t **reply_p)
+s_reply_recycle (dp_reactor_t *self, dp_qreply_t **reply_p)
 {
     dp_qreply_t *reply = *reply_p;
     if (!reply)
@@ -633,7 +634,7 @@ s_on_dones (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg_t 
     //  back stale). Out of memory now: nothing is taken, the worker resends.
     dp_qreply_t *later = s_reply_new (self, id, id_len, DP_WIRE_DONE_ACKS, msg->request_id);
     if (later && !(later->msg.done_acks = calloc (msg->count, sizeof *later->msg.done_acks)))
-        s_reply_unused (self, &later);
+        s_reply_recycle (self, &later);
     if (!later)
         return;
     bool queued = false;
@@ -666,7 +667,7 @@ s_on_dones (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg_t 
         dp_broker_send (self, id, id_len, &refused);
     dp_wire_msg_clear (&refused);
     if (!queued)
-        s_reply_unused (self, &later);
+        s_reply_recycle (self, &later);
 }
 
 static void
@@ -887,14 +888,7 @@ dp_broker_committed (dp_reactor_t *self, dp_group_t *group)
         if (reply->msg.kind == DP_WIRE_SUBMIT_ACK)
             self->rate_submit [self->rate_second % 10] += reply->msg.count;
         dp_broker_send (self, reply->id, reply->id_len, &reply->msg);
-        dp_wire_msg_clear (&reply->msg);
-        if (self->free_reply_count < 512) {
-            reply->next = self->free_replies;
-            self->free_replies = reply;
-            self->free_reply_count++;
-        }
-        else
-            free (reply);
+        s_reply_recycle (self, &reply);
         reply = next;
     }
     group->replies = NULL;

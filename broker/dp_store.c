@@ -689,20 +689,28 @@ s_grow_map (dp_store_t *self)
 //  LMDB's last page (or the map's size), a step at a time; stops early
 //  when `interrupt` has a message waiting. Runs on the committer thread,
 //  between transactions, so LMDB never writes pages there meanwhile.
+//  The data file's descriptor and size, and the size it should have to
+//  be `ahead` bytes past LMDB's last page (capped at the map). -1 if any
+//  of them cannot be read.
+static int
+s_head_room (dp_store_t *self, uint64_t ahead, int *fd, uint64_t *size, uint64_t *target)
+{
+    uint64_t map_size, used;
+    struct stat st;
+    dp_store_map_info (self, &map_size, &used);
+    if (!used || mdb_env_get_fd (self->env, fd) || fstat (*fd, &st))
+        return -1;
+    *size = (uint64_t) st.st_size;
+    *target = used + ahead < map_size? used + ahead: map_size;
+    return 0;
+}
+
 static void
 s_extend_file (dp_store_t *self, uint64_t ahead, zsock_t *interrupt)
 {
-    MDB_envinfo info;
-    MDB_stat stat;
     int fd;
-    struct stat st;
-    if (mdb_env_info (self->env, &info) || mdb_env_stat (self->env, &stat)
-        || mdb_env_get_fd (self->env, &fd) || fstat (fd, &st))
-        return;
-    uint64_t used = (uint64_t) (info.me_last_pgno + 1) * stat.ms_psize;
-    uint64_t size = (uint64_t) st.st_size;
-    uint64_t target = used + ahead < self->map_size? used + ahead: self->map_size;
-    if (size >= target)
+    uint64_t size, target;
+    if (s_head_room (self, ahead, &fd, &size, &target) || size >= target)
         return;
     static const uint8_t zeros [1 << 16];
     uint64_t at = size;
@@ -724,16 +732,10 @@ s_extend_file (dp_store_t *self, uint64_t ahead, zsock_t *interrupt)
 static bool
 s_extend_wanted (dp_store_t *self)
 {
-    MDB_envinfo info;
-    MDB_stat stat;
     int fd;
-    struct stat st;
-    if (mdb_env_info (self->env, &info) || mdb_env_stat (self->env, &stat)
-        || mdb_env_get_fd (self->env, &fd) || fstat (fd, &st))
-        return false;
-    uint64_t used = (uint64_t) (info.me_last_pgno + 1) * stat.ms_psize;
-    uint64_t target = used + DP_STORE_AHEAD < self->map_size? used + DP_STORE_AHEAD: self->map_size;
-    return (uint64_t) st.st_size + DP_STORE_STEP <= target;
+    uint64_t size, target;
+    return s_head_room (self, DP_STORE_AHEAD, &fd, &size, &target) == 0
+        && size + DP_STORE_STEP <= target;
 }
 
 static void
