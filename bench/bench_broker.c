@@ -1119,8 +1119,17 @@ main (int argc, char **argv)
     s_fresh_dir (s_tmp);
     s_bs_init_put ();
     memset (s_body, 'b', sizeof s_body);
-    if (getenv ("DP_BENCH_WINDOW"))
-        s_window = (size_t) atol (getenv ("DP_BENCH_WINDOW"));
+    const char *window = getenv ("DP_BENCH_WINDOW");
+    if (window) {
+        char *end;
+        long value = strtol (window, &end, 10);
+        if (*end || value < 1 || value > 1000) {
+            fprintf (stderr, "bench: DP_BENCH_WINDOW: '%s' is not a whole number of batches "
+                     "from 1 to 1000\n", window);
+            return 2;
+        }
+        s_window = (size_t) value;
+    }
 
     double dp_thr [MAX_REPS], f0 [MAX_REPS], f50 [MAX_REPS], nb [MAX_REPS], ev [MAX_REPS];
     double dl50 [MAX_REPS], dl99 [MAX_REPS], bl50 [MAX_REPS], bl99 [MAX_REPS];
