@@ -283,6 +283,7 @@ s_poison (dp_reactor_t *self, dp_qdeal_t *deal)
     if (!op)
         return;
     op->new_status = DP_ST_FAILED;
+    op->active.order = deal->order;     //  the body's key
     op->attempts = deal->attempts;
     dp_text_copy (op->reason, sizeof op->reason, reason);
     op->data = malloc ((size_t) len);
@@ -351,7 +352,7 @@ s_send_job (dp_reactor_t *self, MDB_txn *txn, dp_qdeal_t *deal, dp_qworker_t *wo
     //  not decoded and encoded again for every delivery.
     dp_wire_msg_t *job = &self->job_msg;
     if (dp_store_get (self->store, txn, "deals", deal->id, &record, &record_len) != DP_OK
-        || dp_store_get (self->store, txn, "bodies", deal->id, &body, &body_len) != DP_OK
+        || dp_store_get_body (self->store, txn, deal->order, &body, &body_len) != DP_OK
         || dp_wire_field_span (record, record_len, 0, &offset, &span, NULL) != DP_OK) {
         dp_log_error ("broker: deal=%s: record or body unreadable", deal->id);
         return -1;
@@ -569,6 +570,7 @@ s_take_result (dp_reactor_t *self, const dp_wire_done_t *done, dp_status *code, 
         return -1;              //  out of memory: the worker sends it again unanswered
     }
     memcpy (data, done->data, done->data_len);
+    op->active.order = deal->order;     //  the body's key
     op->data = data;
     op->data_len = done->data_len;
     op->new_status = status;

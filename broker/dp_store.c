@@ -16,8 +16,12 @@
 enum { DB_META, DB_DEALS, DB_BODIES, DB_ACTIVE, DB_RESULTS, DB_BY_STATUS, DB_BY_BATCH,
        DB_EVENTS, DB_COUNT };
 static const char *s_db_names [DB_COUNT] = {
-    "meta", "deals", "bodies", "active", "results", "by_status", "by_batch", "events"
+    "meta", "deals", "bodies_by_order", "active", "results", "by_status", "by_batch", "events"
 };
+
+//  Formats 1 and 2 keyed bodies by deal id, in a database of this name;
+//  s_move_bodies rekeys them.
+#define DB_OLD_BODIES "bodies"
 
 struct dp_store_t {
     MDB_env *env;
@@ -84,6 +88,16 @@ s_meta_put (dp_store_t *self, MDB_txn *txn, const char *key, uint64_t value)
     return mdb_put (txn, self->dbi [DB_META], &k, &v, 0);
 }
 
+//  A body's key: its deal's submit order, big-endian, so keys sort as
+//  deals arrive whatever their ids look like.
+static MDB_val
+s_order_key (uint8_t key [8], uint64_t order)
+{
+    for (int i = 0; i < 8; i++)
+        key [i] = (uint8_t) (order >> (56 - 8 * i));
+    return s_val (key, 8);
+}
+
 static const char *s_count_keys [DP_ST_COUNT] = {
     "", "", "", "count_agreed", "count_failed", "count_verification_failed"
 };
@@ -111,9 +125,68 @@ s_convert_format_1 (dp_store_t *self, MDB_txn *txn)
     if (cursor)
         mdb_cursor_close (cursor);
     if (rc == 0)
-        dp_log_info ("store: converted format 1 to %d: %zu index entries of unfinished deals "
-                     "dropped (they are listed from active)", DP_STORE_FORMAT, dropped);
+        dp_log_info ("store: converted format 1 to 2: %zu index entries of unfinished deals "
+                     "dropped (they are listed from active)", dropped);
     return rc;
+}
+
+//  Format 3 keys bodies by submit order (see dp_store.h); formats 1 and 2
+//  keyed them by deal id in `bodies`. Each body is moved to its deal's
+//  order, read from `active`, 10,000 to a transaction (a big backlog would
+//  not fit in one); each transaction moves bodies and deletes them from
+//  `bodies` together, so a conversion cut short by a crash resumes where
+//  it was, and `bodies` goes once it is empty. Runs at every open: it
+//  finds no `bodies` on a format 3 store.
+static int
+s_move_bodies (dp_store_t *self)
+{
+    size_t moved = 0, orphans = 0;
+    for (;;) {
+        MDB_txn *txn;
+        MDB_dbi bodies;
+        MDB_cursor *cursor = NULL;
+        int rc = mdb_txn_begin (self->env, NULL, 0, &txn);
+        if (rc)
+            return rc;
+        rc = mdb_dbi_open (txn, DB_OLD_BODIES, 0, &bodies);
+        if (rc == MDB_NOTFOUND) {
+            mdb_txn_abort (txn);
+            break;
+        }
+        rc = rc? rc: mdb_cursor_open (txn, bodies, &cursor);
+        MDB_val k, v, active;
+        int found = 0;
+        for (size_t step = 0; rc == 0 && step < 10000; step++) {
+            if ((found = mdb_cursor_get (cursor, &k, &v, MDB_FIRST)) != 0)
+                break;
+            dp_store_active_t rec;
+            if (mdb_get (txn, self->dbi [DB_ACTIVE], &k, &active) != 0
+                || active.mv_size < sizeof rec)
+                orphans++;      //  a deal with no active record has no use for a body
+            else {
+                memcpy (&rec, active.mv_data, sizeof rec);
+                uint8_t key [8];
+                MDB_val order = s_order_key (key, rec.order);
+                rc = mdb_put (txn, self->dbi [DB_BODIES], &order, &v, 0);
+                moved += rc == 0;
+            }
+            rc = rc? rc: mdb_cursor_del (cursor, 0);
+        }
+        if (cursor)
+            mdb_cursor_close (cursor);
+        if (rc == 0 && found == MDB_NOTFOUND)
+            rc = mdb_drop (txn, bodies, 1);
+        if (rc) {
+            mdb_txn_abort (txn);
+            return rc;
+        }
+        if ((rc = mdb_txn_commit (txn)) != 0)
+            return rc;
+    }
+    if (moved || orphans)
+        dp_log_info ("store: converted to format %d: %zu bodies keyed by submit order, "
+                     "%zu of deals no longer active dropped", DP_STORE_FORMAT, moved, orphans);
+    return 0;
 }
 
 //  Opens the sub-databases, checks the format and bumps the epoch.
@@ -134,9 +207,9 @@ s_open_dbs (dp_store_t *self, dp_error_t *err)
     if (format == 1)
         rc = s_convert_format_1 (self, txn);
     else
-    if (format != 0 && format != DP_STORE_FORMAT) {
+    if (format > DP_STORE_FORMAT) {
         mdb_txn_abort (txn);
-        return dp_error_set (err, DP_UNSUPPORTED, "store format %llu: this broker reads formats 1 and %d",
+        return dp_error_set (err, DP_UNSUPPORTED, "store format %llu: this broker reads formats 1 to %d",
                              (unsigned long long) format, DP_STORE_FORMAT);
     }
     if (rc) {
@@ -167,7 +240,10 @@ s_open_dbs (dp_store_t *self, dp_error_t *err)
         return s_lmdb_error (err, rc, "write meta");
     }
     rc = mdb_txn_commit (txn);          //  (a failed commit has freed the transaction)
-    return rc? s_lmdb_error (err, rc, "write meta"): DP_OK;
+    if (rc)
+        return s_lmdb_error (err, rc, "write meta");
+    rc = s_move_bodies (self);
+    return rc? s_lmdb_error (err, rc, "convert format 2 (bodies keyed by submit order)"): DP_OK;
 }
 
 dp_store_t *
@@ -188,7 +264,7 @@ dp_store_open (const char *dir, uint64_t map_size, uint64_t map_max, uint64_t ev
     self->map_max = map_max < map_size? map_size: map_max;
     self->event_window = event_window;
     int rc = mdb_env_create (&self->env);
-    rc = rc? rc: mdb_env_set_maxdbs (self->env, DB_COUNT);
+    rc = rc? rc: mdb_env_set_maxdbs (self->env, DB_COUNT + 1);     //  + `bodies`, to convert
     rc = rc? rc: mdb_env_set_mapsize (self->env, map_size);
     rc = rc? rc: mdb_env_set_maxreaders (self->env, 16);
     rc = rc? rc: mdb_env_open (self->env, dir, MDB_NORDAHEAD, 0600);
@@ -365,6 +441,24 @@ s_put_event (dp_store_t *self, MDB_txn *txn, const uint8_t key [8], const void *
     return rc;
 }
 
+//  Bodies are keyed by submit order, which only grows: appended, as events
+//  are. Keyed by deal id they went wherever the ids sorted, and both the
+//  put and the delete after the result rewrote pages spread over the
+//  tree: 3.7 KB written per 1 KB body in the bench against 2.4 KB now
+//  (the broker's /proc/PID/io), and about 4% more durable deals/s (side
+//  by side, interleaved runs). An order out of sequence (it cannot happen: orders are handed out in op
+//  order and survive restarts) falls back to a plain put.
+static int
+s_put_body (dp_store_t *self, MDB_txn *txn, uint64_t order, const void *data, size_t len)
+{
+    uint8_t key [8];
+    MDB_val k = s_order_key (key, order), v = s_val (data, len);
+    int rc = mdb_put (txn, self->dbi [DB_BODIES], &k, &v, MDB_APPEND);
+    if (rc == MDB_KEYEXIST)
+        rc = mdb_put (txn, self->dbi [DB_BODIES], &k, &v, 0);
+    return rc;
+}
+
 static int
 s_del (dp_store_t *self, MDB_txn *txn, int db, const void *key, size_t klen)
 {
@@ -422,7 +516,7 @@ s_apply_submit (dp_store_t *self, MDB_txn *txn, const dp_op_t *op)
     snprintf (record.status, sizeof record.status, "%s", dp_store_status_name (DP_ST_PENDING));
     size_t id_len = strlen (op->deal_id);
     int rc = s_put_record (self, txn, op->deal_id, &record);
-    rc = rc? rc: s_put (self, txn, DB_BODIES, op->deal_id, id_len, op->data, op->data_len);
+    rc = rc? rc: s_put_body (self, txn, op->active.order, op->data, op->data_len);
     rc = rc? rc: s_put_active (self, txn, op);
     if (rc == 0) {
         uint8_t key [DP_BATCH_MAX + 1 + DP_DEAL_ID_MAX];
@@ -479,7 +573,9 @@ s_apply_final (dp_store_t *self, MDB_txn *txn, dp_op_t *op)
     size_t id_len = strlen (op->deal_id);
     int rc = s_update_record (self, txn, op);
     rc = rc? rc: s_put (self, txn, DB_RESULTS, op->deal_id, id_len, op->data, op->data_len);
-    rc = rc? rc: s_del (self, txn, DB_BODIES, op->deal_id, id_len);
+    uint8_t key [8];
+    MDB_val order = s_order_key (key, op->active.order);
+    rc = rc? rc: s_del (self, txn, DB_BODIES, order.mv_data, order.mv_size);
     rc = rc? rc: s_del (self, txn, DB_ACTIVE, op->deal_id, id_len);
     rc = rc? rc: s_index_final (self, txn, op);
     return rc;
@@ -825,6 +921,20 @@ s_db_index (const char *name)
         if (strcmp (name, s_db_names [i]) == 0)
             return i;
     return -1;
+}
+
+dp_status
+dp_store_get_body (dp_store_t *self, MDB_txn *txn, uint64_t order, const uint8_t **data,
+                   size_t *len)
+{
+    uint8_t key [8];
+    MDB_val k = s_order_key (key, order), v;
+    int rc = mdb_get (txn, self->dbi [DB_BODIES], &k, &v);
+    if (rc)
+        return rc == MDB_NOTFOUND? DP_NOTFOUND: DP_IO;
+    *data = v.mv_data;
+    *len = v.mv_size;
+    return DP_OK;
 }
 
 dp_status

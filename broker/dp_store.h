@@ -5,7 +5,8 @@
       meta       "format" (u32), "epoch", "seq", "order" and final counts (u64)
       deals      deal_id → the deal record: a dp_wire STATUS_REPLY frame
                  (envelope, final status, reason, attempts, annotations)
-      bodies     deal_id → canonical body (deleted once a result is stored)
+      bodies_by_order  submit order (u64 big-endian) → canonical body
+                 (deleted once a result is stored); `active` has the order
       active     deal_id → dp_store_active_t + batch (pending and leased deals)
       results    deal_id → result JSON as the worker (or the broker) made it
       by_status  status byte ‖ deal_id → ""   (listing final deals; pending and
@@ -13,8 +14,9 @@
       by_batch   batch ‖ 0 ‖ deal_id → ""      (listing)
       events     seq (u64 big-endian) → dp_wire EVENT frame (durable events)
 
-    Format version DP_STORE_FORMAT is stored in meta; format 1 is converted
-    at open, any other version is refused (docs/operations.md: how to bump it).
+    Format version DP_STORE_FORMAT is stored in meta; formats 1 and 2 are
+    converted at open, any other version is refused (docs/operations.md:
+    how to bump it). Format 2 kept bodies in `bodies`, keyed by deal id.
 
     Threading: dp_store_open/close on the owner thread. Writes happen only
     on the committer actor (dp_store_committer), which receives groups of
@@ -34,7 +36,7 @@
 #include "dp_status.h"
 #include "dp_wire.h"
 
-#define DP_STORE_FORMAT 2
+#define DP_STORE_FORMAT 3
 
 //  Deal statuses (SPEC §3) as stored. 0 is "none".
 enum {
@@ -70,7 +72,7 @@ typedef struct {
     dp_op_type type;
     char deal_id [DP_DEAL_ID_MAX + 1];
     int new_status;             //  the status the deal moves to (FINAL: its by_status entry)
-    dp_store_active_t active;   //  SUBMIT, ACTIVE
+    dp_store_active_t active;   //  SUBMIT, ACTIVE; FINAL: only order (the body's key)
     char batch [DP_BATCH_MAX + 1];
     dp_envelope_t envelope;     //  SUBMIT
     uint8_t *data;              //  SUBMIT: body; FINAL: result JSON; owned (malloc'd)
@@ -150,6 +152,9 @@ void dp_store_read_end (dp_store_t *self, MDB_txn **txn_p);
 //  Views into the map, valid until the transaction ends. DP_NOTFOUND if absent.
 dp_status dp_store_get (dp_store_t *self, MDB_txn *txn, const char *db, const char *deal_id,
                         const uint8_t **data, size_t *len);
+//  A pending or leased deal's body, by the deal's submit order.
+dp_status dp_store_get_body (dp_store_t *self, MDB_txn *txn, uint64_t order,
+                             const uint8_t **data, size_t *len);
 
 //  Lists deal ids with a status (or all, status DP_ST_NONE) after `after`,
 //  or those of a batch when batch is not empty (status then filters).

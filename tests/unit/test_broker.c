@@ -359,6 +359,10 @@ Test (broker, status_index_is_exact_after_fast_results)
     MDB_stat stat;
     cr_assert_eq (mdb_stat (txn, active, &stat), 0);
     cr_expect_eq (stat.ms_entries, 0, "active still holds %zu deals", stat.ms_entries);
+    MDB_dbi bodies;                 //  a stored result deletes its deal's body
+    cr_assert_eq (mdb_dbi_open (txn, "bodies_by_order", 0, &bodies), 0);
+    cr_assert_eq (mdb_stat (txn, bodies, &stat), 0);
+    cr_expect_eq (stat.ms_entries, 0, "%zu bodies of finished deals kept", stat.ms_entries);
     MDB_cursor *cursor;
     cr_assert_eq (mdb_cursor_open (txn, by_status, &cursor), 0);
     MDB_val key, value;
@@ -651,6 +655,163 @@ Test (broker, unfinished_deals_listed_and_format_1_converted)
     }
     cr_assert_eq (left, 1);
     mdb_cursor_close (cursor);
+    mdb_txn_abort (txn);
+    mdb_env_close (env);
+}
+
+//  A deal's body as the conversion test submits it: its id, padded to a
+//  length of its own, so a body under the wrong key shows.
+static void
+s_conv_body (char *body, size_t size, int i)
+{
+    snprintf (body, size, "{\"deal\":\"b-%d\",\"pad\":\"%.*s\"}", i, 10 * i,
+              "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+}
+
+//  Bodies are keyed by submit order (store format 3), and a result deletes
+//  its deal's body. A format 2 store, whose `bodies` were keyed by deal
+//  id, is converted at open: every unfinished deal then goes out with its
+//  own body, and `bodies` is gone.
+Test (broker, bodies_keyed_by_order_and_format_2_converted)
+{
+    dp_broker_options_t options;
+    dp_broker_options_default (&options);
+    options.data_dir = s_dir;
+    options.listen = "tcp://127.0.0.1:*";
+    options.heartbeat_ms = 100;
+    options.lease_ms = 300;         //  leases cut short by the restart expire soon after
+    dp_error_t err;
+    dp_broker_t *broker = dp_broker_new (&options, &err);
+    cr_assert_not_null (broker, "%s", err.text);
+    char endpoint [256], body [128];
+    snprintf (endpoint, sizeof endpoint, "%s", dp_broker_endpoint (broker));
+    dp_client_t *client = dp_client_new (endpoint, 5000, &err);
+    dp_wire_ack_t ack;
+    for (int i = 0; i < 6; i++) {
+        char id [16];
+        snprintf (id, sizeof id, "b-%d", i);
+        s_conv_body (body, sizeof body, i);
+        cr_assert_eq (s_submit_one (client, id, body, &ack), DP_OK);
+    }
+    //  Two deals finish; the others stay pending or leased.
+    zsock_t *raw = s_raw_worker (endpoint, 2);
+    dp_wire_msg_t msg;
+    dp_wire_done_t dones [2];
+    for (int i = 0; i < 2; i++) {
+        s_raw_next (raw, DP_WIRE_JOB, &msg);
+        int n = atoi (msg.envelope.deal_id + 2);
+        s_conv_body (body, sizeof body, n);
+        cr_assert_eq (msg.body_len, strlen (body));
+        cr_assert (memcmp (msg.body, body, msg.body_len) == 0, "%s: another deal's body", msg.envelope.deal_id);
+        dones [i] = s_done (msg.envelope.deal_id, msg.token, "agreed");
+        dp_wire_msg_clear (&msg);
+    }
+    dp_wire_msg_init (&msg, DP_WIRE_DONES, 2);
+    msg.dones = dones;
+    msg.count = 2;
+    s_raw_send (raw, &msg);
+    s_raw_next (raw, DP_WIRE_DONE_ACKS, &msg);     //  sent once both are committed
+    cr_assert_eq (msg.count, 2);
+    cr_assert_eq (msg.done_acks [0].code, DP_OK);
+    cr_assert_eq (msg.done_acks [1].code, DP_OK);
+    dp_wire_msg_clear (&msg);
+    zsock_destroy (&raw);
+    dp_client_destroy (&client);
+    dp_broker_destroy (&broker);
+
+    //  Four bodies left, keyed by order. Make it a format 2 store.
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi bodies, old_bodies, active, meta;
+    MDB_stat stat;
+    cr_assert_eq (mdb_env_create (&env), 0);
+    mdb_env_set_maxdbs (env, 16);
+    cr_assert_eq (mdb_env_open (env, s_dir, 0, 0600), 0);
+    cr_assert_eq (mdb_txn_begin (env, NULL, 0, &txn), 0);
+    cr_assert_eq (mdb_dbi_open (txn, "bodies_by_order", 0, &bodies), 0);
+    cr_assert_eq (mdb_dbi_open (txn, "bodies", MDB_CREATE, &old_bodies), 0);
+    cr_assert_eq (mdb_dbi_open (txn, "active", 0, &active), 0);
+    cr_assert_eq (mdb_dbi_open (txn, "meta", 0, &meta), 0);
+    cr_assert_eq (mdb_stat (txn, bodies, &stat), 0);
+    cr_assert_eq (stat.ms_entries, 4, "%zu bodies kept for 4 unfinished deals", stat.ms_entries);
+    MDB_cursor *cursor;
+    MDB_val key, value;
+    cr_assert_eq (mdb_cursor_open (txn, active, &cursor), 0);
+    for (int op = MDB_FIRST; mdb_cursor_get (cursor, &key, &value, op) == 0; op = MDB_NEXT) {
+        dp_store_active_t rec;
+        memcpy (&rec, value.mv_data, sizeof rec);
+        uint8_t order [8];
+        for (int i = 0; i < 8; i++)
+            order [i] = (uint8_t) (rec.order >> (56 - 8 * i));
+        MDB_val order_key = { 8, order }, stored;
+        cr_assert_eq (mdb_get (txn, bodies, &order_key, &stored), 0);
+        cr_assert_eq (mdb_put (txn, old_bodies, &key, &stored, 0), 0);
+    }
+    mdb_cursor_close (cursor);
+    cr_assert_eq (mdb_drop (txn, bodies, 1), 0);
+    uint64_t two = 2;
+    MDB_val k = { 6, "format" }, v = { sizeof two, &two };
+    cr_assert_eq (mdb_put (txn, meta, &k, &v, 0), 0);
+    cr_assert_eq (mdb_txn_commit (txn), 0);
+    mdb_env_close (env);
+
+    //  Converted at open: each unfinished deal goes out with its own body.
+    options.listen = endpoint;
+    broker = dp_broker_new (&options, &err);
+    cr_assert_not_null (broker, "%s", err.text);
+    raw = s_raw_worker (endpoint, 10);
+    bool agreed [6] = { false };
+    int left = 4;
+    while (left > 0) {
+        zframe_t *in = zframe_recv (raw);
+        cr_assert_not_null (in, "%d deals never came back", left);
+        cr_assert_eq (dp_wire_decode (zframe_data (in), zframe_size (in), 0, 0, &msg, &err), DP_OK,
+                      "%s", err.text);
+        zframe_destroy (&in);
+        if (msg.kind == DP_WIRE_JOB) {
+            int n = atoi (msg.envelope.deal_id + 2);
+            cr_assert (n >= 0 && n < 6 && !agreed [n], "%s came again", msg.envelope.deal_id);
+            s_conv_body (body, sizeof body, n);
+            cr_assert_eq (msg.body_len, strlen (body), "%s: body of %zu bytes", msg.envelope.deal_id,
+                          msg.body_len);
+            cr_assert (memcmp (msg.body, body, msg.body_len) == 0, "%s: another deal's body",
+                       msg.envelope.deal_id);
+            dp_wire_done_t done = s_done (msg.envelope.deal_id, msg.token, "agreed");
+            dp_wire_msg_clear (&msg);
+            dp_wire_msg_init (&msg, DP_WIRE_DONES, 3);
+            msg.dones = &done;
+            msg.count = 1;
+            s_raw_send (raw, &msg);
+        }
+        else if (msg.kind == DP_WIRE_DONE_ACKS) {
+            for (size_t i = 0; i < msg.count; i++)
+                if (msg.done_acks [i].code == DP_OK) {
+                    int n = atoi (msg.done_acks [i].deal_id + 2);
+                    cr_assert (n >= 0 && n < 6 && !agreed [n]);
+                    agreed [n] = true;
+                    left--;
+                }
+            dp_wire_msg_clear (&msg);
+        }
+        else
+            dp_wire_msg_clear (&msg);
+    }
+    zsock_destroy (&raw);
+    dp_broker_destroy (&broker);
+
+    cr_assert_eq (mdb_env_create (&env), 0);
+    mdb_env_set_maxdbs (env, 16);
+    cr_assert_eq (mdb_env_open (env, s_dir, MDB_RDONLY, 0600), 0);
+    cr_assert_eq (mdb_txn_begin (env, NULL, MDB_RDONLY, &txn), 0);
+    cr_assert_eq (mdb_dbi_open (txn, "bodies", 0, &old_bodies), MDB_NOTFOUND);
+    cr_assert_eq (mdb_dbi_open (txn, "bodies_by_order", 0, &bodies), 0);
+    cr_assert_eq (mdb_stat (txn, bodies, &stat), 0);
+    cr_expect_eq (stat.ms_entries, 0, "%zu bodies of finished deals kept", stat.ms_entries);
+    cr_assert_eq (mdb_dbi_open (txn, "meta", 0, &meta), 0);
+    cr_assert_eq (mdb_get (txn, meta, &k, &v), 0);
+    uint64_t format;
+    memcpy (&format, v.mv_data, sizeof format);
+    cr_assert_eq (format, DP_STORE_FORMAT);
     mdb_txn_abort (txn);
     mdb_env_close (env);
 }
