@@ -318,64 +318,6 @@ dp_wire_check_envelope (const dp_envelope_t *e, dp_error_t *err)
 //  --------------------------------------------------------------------------
 //  Encoding
 
-static int
-s_pack_field (msgpack_packer *pk, const s_field_t *f, const char *base);
-
-static int
-s_pack_layout (msgpack_packer *pk, const s_field_t *fields, size_t count, const char *base)
-{
-    int rc = msgpack_pack_array (pk, count);
-    for (size_t i = 0; rc == 0 && i < count; i++)
-        rc = s_pack_field (pk, &fields [i], base);
-    return rc;
-}
-
-static int
-s_pack_array (msgpack_packer *pk, const s_field_t *f, const char *base)
-{
-    const char *items = *(const char *const *) (base + f->offset);
-    size_t n = *(const size_t *) (base + f->len_offset);
-    if (f->layout == &s_worker)         //  stats.worker_count is a uint32_t
-        n = *(const uint32_t *) (base + f->len_offset);
-    int rc = msgpack_pack_array (pk, n);
-    for (size_t i = 0; rc == 0 && i < n; i++)
-        rc = s_pack_layout (pk, f->layout->fields, f->layout->count,
-                            items + i * f->layout->elem_size);
-    return rc;
-}
-
-static int
-s_pack_field (msgpack_packer *pk, const s_field_t *f, const char *base)
-{
-    const char *p = base + f->offset;
-    switch (f->type) {
-        case T_U8:   return msgpack_pack_uint8 (pk, *(const uint8_t *) p);
-        case T_U32:  return msgpack_pack_uint32 (pk, *(const uint32_t *) p);
-        case T_U64:  return msgpack_pack_uint64 (pk, *(const uint64_t *) p);
-        case T_I64:  return msgpack_pack_int64 (pk, *(const int64_t *) p);
-        case T_F64:  return msgpack_pack_double (pk, *(const double *) p);
-        case T_BOOL: return *(const int *) p? msgpack_pack_true (pk): msgpack_pack_false (pk);
-        case T_STR:
-        case T_DEALID: {
-            size_t len = strnlen (p, f->size);
-            return msgpack_pack_str_with_body (pk, p, len);
-        }
-        case T_CODE: {
-            const char *name = dp_status_name (*(const dp_status *) p);
-            return msgpack_pack_str_with_body (pk, name, strlen (name));
-        }
-        case T_BIN: {
-            const uint8_t *data = *(const uint8_t *const *) p;
-            size_t len = *(const size_t *) (base + f->len_offset);
-            return msgpack_pack_bin_with_body (pk, data? data: (const uint8_t *) "", data? len: 0);
-        }
-        case T_BIN32:  return msgpack_pack_bin_with_body (pk, p, 32);
-        case T_STRUCT: return s_pack_layout (pk, f->layout->fields, f->layout->count, p);
-        case T_ARRAY:  return s_pack_array (pk, f, base);
-    }
-    return -1;
-}
-
 //  The encoder's output. msgpack's sbuffer starts every message with an
 //  8 KiB malloc and then needs a realloc to give most of it back; ours are
 //  mostly a few hundred bytes, so they are packed on the stack and copied
@@ -387,27 +329,120 @@ typedef struct {
 } s_encoder_t;
 
 static int
-s_encoder_write (void *arg, const char *bytes, size_t len)
+s_encoder_grow (s_encoder_t *self, size_t len)
 {
-    s_encoder_t *self = arg;
-    if (len > self->alloc - self->size) {
-        size_t alloc = self->alloc;
-        while (len > alloc - self->size) {
-            if (alloc > SIZE_MAX / 2)
-                return -1;
-            alloc *= 2;
-        }
-        uint8_t *data = self->data == self->local? malloc (alloc): realloc (self->data, alloc);
-        if (!data)
+    size_t alloc = self->alloc;
+    while (len > alloc - self->size) {
+        if (alloc > SIZE_MAX / 2)
             return -1;
-        if (self->data == self->local)
-            memcpy (data, self->local, self->size);
-        self->data = data;
-        self->alloc = alloc;
+        alloc *= 2;
     }
+    uint8_t *data = self->data == self->local? malloc (alloc): realloc (self->data, alloc);
+    if (!data)
+        return -1;
+    if (self->data == self->local)
+        memcpy (data, self->local, self->size);
+    self->data = data;
+    self->alloc = alloc;
+    return 0;
+}
+
+static inline int
+s_encoder_write (s_encoder_t *self, const void *bytes, size_t len)
+{
+    if (len > self->alloc - self->size && s_encoder_grow (self, len) != 0)
+        return -1;
     memcpy (self->data + self->size, bytes, len);
     self->size += len;
     return 0;
+}
+
+//  msgpack-c's own packer, from its template (pack_template.h, which its
+//  pack.h instantiates the same way), writing straight into the encoder:
+//  msgpack_packer calls its write callback through a pointer for every
+//  value, 160 calls per deal in the broker, and that call with its small
+//  memcpy was half of all encoding (callgrind). Here each value's few
+//  bytes are stored inline. s_mp_array, s_mp_uint32 … as msgpack_pack_*.
+#undef msgpack_pack_inline_func
+#undef msgpack_pack_inline_func_cint
+#undef msgpack_pack_inline_func_fixint
+#undef msgpack_pack_user
+#undef msgpack_pack_append_buffer
+#define msgpack_pack_inline_func(name) static inline int s_mp ## name
+#define msgpack_pack_inline_func_cint(name) static inline int s_mp ## name
+#define msgpack_pack_user s_encoder_t *
+#define msgpack_pack_append_buffer(user, buf, len) return s_encoder_write (user, buf, len)
+#include <msgpack/pack_template.h>
+#undef msgpack_pack_inline_func_cint
+
+static inline int
+s_mp_str_with_body (s_encoder_t *x, const void *body, size_t len)
+{
+    return s_mp_str (x, len) || s_mp_str_body (x, body, len)? -1: 0;
+}
+
+static inline int
+s_mp_bin_with_body (s_encoder_t *x, const void *body, size_t len)
+{
+    return s_mp_bin (x, len) || s_mp_bin_body (x, body, len)? -1: 0;
+}
+
+static int
+s_pack_field (s_encoder_t *pk, const s_field_t *f, const char *base);
+
+static int
+s_pack_layout (s_encoder_t *pk, const s_field_t *fields, size_t count, const char *base)
+{
+    int rc = s_mp_array (pk, count);
+    for (size_t i = 0; rc == 0 && i < count; i++)
+        rc = s_pack_field (pk, &fields [i], base);
+    return rc;
+}
+
+static int
+s_pack_array (s_encoder_t *pk, const s_field_t *f, const char *base)
+{
+    const char *items = *(const char *const *) (base + f->offset);
+    size_t n = *(const size_t *) (base + f->len_offset);
+    if (f->layout == &s_worker)         //  stats.worker_count is a uint32_t
+        n = *(const uint32_t *) (base + f->len_offset);
+    int rc = s_mp_array (pk, n);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = s_pack_layout (pk, f->layout->fields, f->layout->count,
+                            items + i * f->layout->elem_size);
+    return rc;
+}
+
+static int
+s_pack_field (s_encoder_t *pk, const s_field_t *f, const char *base)
+{
+    const char *p = base + f->offset;
+    switch (f->type) {
+        case T_U8:   return s_mp_uint8 (pk, *(const uint8_t *) p);
+        case T_U32:  return s_mp_uint32 (pk, *(const uint32_t *) p);
+        case T_U64:  return s_mp_uint64 (pk, *(const uint64_t *) p);
+        case T_I64:  return s_mp_int64 (pk, *(const int64_t *) p);
+        case T_F64:  return s_mp_double (pk, *(const double *) p);
+        case T_BOOL: return *(const int *) p? s_mp_true (pk): s_mp_false (pk);
+        case T_STR:
+        case T_DEALID: {
+            size_t len = strnlen (p, f->size);
+            return s_mp_str_with_body (pk, p, len);
+        }
+        case T_CODE: {
+            const char *name = dp_status_name (*(const dp_status *) p);
+            return s_mp_str_with_body (pk, name, strlen (name));
+        }
+        case T_BIN: {
+            const uint8_t *data = *(const uint8_t *const *) p;
+            size_t len = *(const size_t *) (base + f->len_offset);
+            return s_mp_bin_with_body (pk, data? data: (const uint8_t *) "", data? len: 0);
+        }
+        case T_BIN32:  return s_mp_bin_with_body (pk, p, 32);
+        case T_STRUCT: return s_pack_layout (pk, f->layout->fields, f->layout->count, p);
+        case T_ARRAY:  return s_pack_array (pk, f, base);
+    }
+    return -1;
 }
 
 dp_status
@@ -421,19 +456,18 @@ dp_wire_encode (const dp_wire_msg_t *msg, uint8_t **out, size_t *len, dp_error_t
     buffer.data = buffer.local;
     buffer.size = 0;
     buffer.alloc = sizeof buffer.local;
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, &buffer, s_encoder_write);
+    s_encoder_t *pk = &buffer;
     size_t count = s_kinds [msg->kind].count;
-    int rc = msgpack_pack_array (&pk, 3 + count);
-    rc = rc? rc: msgpack_pack_uint32 (&pk, DP_WIRE_VERSION);
-    rc = rc? rc: msgpack_pack_uint32 (&pk, (uint32_t) msg->kind);
-    rc = rc? rc: msgpack_pack_uint64 (&pk, msg->request_id);
+    int rc = s_mp_array (pk, 3 + count);
+    rc = rc? rc: s_mp_uint32 (pk, DP_WIRE_VERSION);
+    rc = rc? rc: s_mp_uint32 (pk, (uint32_t) msg->kind);
+    rc = rc? rc: s_mp_uint64 (pk, msg->request_id);
     for (size_t i = 0; rc == 0 && i < count; i++) {
         const s_field_t *f = &s_kinds [msg->kind].fields [i];
         if (msg->envelope_raw && f->offset == offsetof (dp_wire_msg_t, envelope))
-            rc = s_encoder_write (&buffer, (const char *) msg->envelope_raw, msg->envelope_raw_len);
+            rc = s_encoder_write (pk, msg->envelope_raw, msg->envelope_raw_len);
         else
-            rc = s_pack_field (&pk, f, (const char *) msg);
+            rc = s_pack_field (pk, f, (const char *) msg);
     }
     if (rc == 0 && buffer.data == buffer.local) {
         //  The usual case: the frame fit on the stack; hand out exactly its size.
