@@ -640,6 +640,7 @@ s_dp_throughput (long jobs, int runtime, double *events_per_s, double *broker_us
     dp_client_t *client = s_dp_client (&dp);
     s_sub_t sub = { &dp, jobs, 0, 0, 0 };
     pthread_t thread, lean_thread;
+    memset (&lean_thread, 0, sizeof lean_thread);    //  unused when the runtime is the worker
     pthread_create (&thread, NULL, s_subscriber, &sub);
     while (atomic_load (&sub.ready) == 0)
         zclock_sleep (1);
@@ -726,6 +727,7 @@ s_dp_latency (int samples, int runtime, double *p50, double *p99, double *commit
     dp_client_t *events = s_dp_client (&dp);
     dp_worker_t *worker = NULL;
     pthread_t lean_thread;
+    memset (&lean_thread, 0, sizeof lean_thread);    //  unused when the runtime is the worker
     s_lean_t lean = { dp.endpoint, 0, 0 };
     if (runtime)
         worker = s_dp_worker (&dp, 4);
@@ -969,6 +971,7 @@ s_bs_kill (int trials, double *p50, double *p99)
     pid_t pid = s_bs_start (port, "none", NULL);
     double *v = calloc ((size_t) trials, sizeof *v);
     char line [128];
+    int done = 0;
     for (int i = 0; i < trials; i++) {
         s_bs_t *producer = s_bs_connect (port, 5), *victim = s_bs_connect (port, 5),
                *rescuer = s_bs_connect (port, 5);
@@ -980,9 +983,14 @@ s_bs_kill (int trials, double *p50, double *p99)
         double t0 = s_now ();
         s_bs_close (&victim);               //  what the kernel does when a worker dies
         long id, bytes;
-        if (s_bs_line (rescuer, line, sizeof line) == 0
-            && sscanf (line, "RESERVED %ld %ld", &id, &bytes) == 2)
-            v [i] = (s_now () - t0) * 1000;
+        if (s_bs_line (rescuer, line, sizeof line) != 0
+            || sscanf (line, "RESERVED %ld %ld", &id, &bytes) != 2) {
+            fprintf (stderr, "bench: beanstalkd kill: no job for the rescuer (%s)\n", line);
+            s_bs_close (&rescuer);
+            s_bs_close (&producer);
+            break;
+        }
+        v [done] = (s_now () - t0) * 1000;
         s_bs_skip (rescuer, (size_t) bytes);
         char cmd [64];
         int n = snprintf (cmd, sizeof cmd, "delete %ld\r\n", id);
@@ -990,9 +998,10 @@ s_bs_kill (int trials, double *p50, double *p99)
         s_bs_line (rescuer, line, sizeof line);
         s_bs_close (&rescuer);
         s_bs_close (&producer);
+        done++;
     }
-    *p50 = s_pct (v, trials, 0.5);
-    *p99 = s_pct (v, trials, 0.99);
+    *p50 = done? s_pct (v, done, 0.5): 0;
+    *p99 = done? s_pct (v, done, 0.99): 0;
     free (v);
     s_stop (pid, SIGKILL);
 }
