@@ -446,8 +446,9 @@ s_put_event (dp_store_t *self, MDB_txn *txn, const uint8_t key [8], const void *
 //  put and the delete after the result rewrote pages spread over the
 //  tree: 3.7 KB written per 1 KB body in the bench against 2.4 KB now
 //  (the broker's /proc/PID/io), and about 4% more durable deals/s (side
-//  by side, interleaved runs). An order out of sequence (it cannot happen: orders are handed out in op
-//  order and survive restarts) falls back to a plain put.
+//  by side, interleaved runs). An order out of sequence (it cannot happen:
+//  orders are handed out in op order and survive restarts) falls back to a
+//  plain put.
 static int
 s_put_body (dp_store_t *self, MDB_txn *txn, uint64_t order, const void *data, size_t len)
 {
@@ -942,8 +943,8 @@ dp_store_get (dp_store_t *self, MDB_txn *txn, const char *db, const char *deal_i
               const uint8_t **data, size_t *len)
 {
     int index = s_db_index (db);
-    if (index < 0)
-        return DP_INTERNAL;
+    if (index < 0 || index == DB_BODIES)
+        return DP_INTERNAL;     //  bodies are keyed by order: dp_store_get_body
     MDB_val k = s_val (deal_id, strlen (deal_id)), v;
     int rc = mdb_get (txn, self->dbi [index], &k, &v);
     if (rc)

@@ -35,4 +35,7 @@ echo "$result" | grep -q '"reason":"poison: 3 attempts"' || fail "poison reason:
 deliveries=$(cat "$WORK"/crash.*.log | grep -c "crashing on deal poison-0" || true)
 [ "$deliveries" = 3 ] || fail "poison deal delivered $deliveries times, expected exactly 3"
 [ "$(stat agreed)" = 300 ] || fail "the other deals did not all complete"
+# Every result, the broker's poison one too, deleted its deal's body.
+bodies=$(mdb_stat -s bodies_by_order "$WORK/data" | sed -n 's/^ *Entries: //p')
+[ "$bodies" = 0 ] || fail "$bodies bodies kept after every deal has its result"
 echo "PASS broker_poison (3 deliveries, 300 others agreed)"
