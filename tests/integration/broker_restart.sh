@@ -17,6 +17,13 @@ for i in 0 1 2 3; do
     client status --id "rs-$i" | grep -q "agreed attempts=0" || fail "rs-$i: $(client status --id "rs-$i")"
 done
 [ "$(wc -l <"$WORK/results.w1")" = 4 ] || fail "a deal ran twice: $(cat "$WORK/results.w1")"
+# A second broker on the same data directory (another port) is refused: exit 2.
+rc=0
+"$BIN/dp-broker" --data "$WORK/data" --listen "tcp://127.0.0.1:$(free_port)" \
+    --events "tcp://127.0.0.1:$(free_port)" >"$WORK/second.log" 2>&1 || rc=$?
+[ "$rc" = 2 ] || fail "a second broker on the same data dir exited $rc: $(cat "$WORK/second.log")"
+grep -q "in use by another dp-broker (pid $BROKER)" "$WORK/second.log" \
+    || fail "second broker: $(cat "$WORK/second.log")"
 kill -TERM "$BROKER"
 rc=0; wait "$BROKER" || rc=$?
 [ "$rc" = 0 ] || fail "dp-broker exited $rc after SIGTERM"

@@ -8,6 +8,7 @@
 #include <lmdb.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dp_broker.h"
 #include "dp_client.h"
@@ -125,6 +126,28 @@ Test (broker, idempotent_submit_and_changed_body)
     cr_assert_eq (dp_client_status (client, "d-2", &deal, &err), DP_NOTFOUND);
     dp_client_destroy (&client);
     dp_broker_destroy (&broker);
+}
+
+//  One broker per data directory: a second one on the same directory
+//  (another port) is refused, naming the first one's pid, until the first
+//  has stopped.
+Test (broker, data_dir_used_by_one_broker_at_a_time)
+{
+    dp_broker_t *first = s_broker (0);
+    dp_broker_options_t options;
+    dp_broker_options_default (&options);
+    options.data_dir = s_dir;
+    options.listen = "tcp://127.0.0.1:*";
+    dp_error_t err;
+    dp_broker_t *second = dp_broker_new (&options, &err);
+    cr_assert_null (second);
+    char expected [64];
+    snprintf (expected, sizeof expected, "in use by another dp-broker (pid %ld)", (long) getpid ());
+    cr_assert (strstr (err.text, expected), "%s", err.text);
+    dp_broker_destroy (&first);
+    second = dp_broker_new (&options, &err);
+    cr_assert_not_null (second, "%s", err.text);
+    dp_broker_destroy (&second);
 }
 
 Test (broker, result_annotation_events_and_paging)
