@@ -3,15 +3,13 @@
 #include "dp_store.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dp_dirlock.h"
 #include "dp_idmap.h"
 #include "dp_log.h"
 #include "dp_text.h"
@@ -250,47 +248,6 @@ s_open_dbs (dp_store_t *self, dp_error_t *err)
     return rc? s_lmdb_error (err, rc, "convert format 2 (bodies keyed by submit order)"): DP_OK;
 }
 
-//  One broker per data directory. LMDB lets several processes share an
-//  environment, so a second broker (another port, the same --data) would
-//  open it happily, and the two would then dispatch the same deals and
-//  hand out the same sequence numbers and submit orders. An exclusive
-//  flock on DIR/broker.lock, which the kernel drops when the process ends
-//  (kill -9 included), so a crash never leaves a stale lock behind. The
-//  file holds the owner's pid, for the message.
-static int
-s_lock_dir (const char *dir, dp_error_t *err)
-{
-    char path [4096];
-    if (snprintf (path, sizeof path, "%s/broker.lock", dir) >= (int) sizeof path) {
-        dp_error_set (err, DP_INVALID, "data dir %s: path too long", dir);
-        return -1;
-    }
-    int fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        dp_error_set (err, DP_IO, "data dir %s: broker.lock: %s", dir, strerror (errno));
-        return -1;
-    }
-    if (flock (fd, LOCK_EX | LOCK_NB) != 0) {
-        int busy = errno == EWOULDBLOCK;
-        char owner [32] = "";
-        ssize_t n = pread (fd, owner, sizeof owner - 1, 0);
-        owner [n > 0? n: 0] = '\0';
-        owner [strcspn (owner, "\n")] = '\0';
-        if (busy)
-            dp_error_set (err, DP_IO, "data dir %s is in use by another dp-broker (pid %s)", dir,
-                          *owner? owner: "unknown");
-        else
-            dp_error_set (err, DP_IO, "data dir %s: broker.lock: %s", dir, strerror (errno));
-        close (fd);
-        return -1;
-    }
-    char pid [32];
-    int len = snprintf (pid, sizeof pid, "%ld\n", (long) getpid ());
-    if (ftruncate (fd, 0) != 0 || pwrite (fd, pid, (size_t) len, 0) != len)
-        dp_log_warn ("store: data dir %s: broker.lock: pid not written: %s", dir, strerror (errno));
-    return fd;
-}
-
 dp_store_t *
 dp_store_open (const char *dir, uint64_t map_size, uint64_t map_max, uint64_t event_window,
                dp_error_t *err)
@@ -299,8 +256,9 @@ dp_store_open (const char *dir, uint64_t map_size, uint64_t map_max, uint64_t ev
         dp_error_set (err, DP_IO, "data dir %s: %s", dir, strerror (errno));
         return NULL;
     }
-    int lock_fd = s_lock_dir (dir, err);
-    if (lock_fd < 0)
+    //  One broker per directory: two would dispatch the same deals.
+    int lock_fd;
+    if (dp_dirlock_take (dir, "broker.lock", "dp-broker", &lock_fd, err) != DP_OK)
         return NULL;
     dp_store_t *self = calloc (1, sizeof *self);
     if (!self) {

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "dp_client.h"
+#include "dp_dirlock.h"
 #include "dp_eth.h"
 #include "dp_ethtx.h"
 #include "dp_hex.h"
@@ -41,6 +42,7 @@ struct dp_relayer_t {
     dp_client_t *client;
     dp_chain_t *chain;
     dp_relayer_checker_t *checker;
+    int lock_fd;                //  DATA/relayer.lock, flock'd while open; -1 before
     MDB_env *env;
     MDB_dbi deals, meta;
     uint64_t next_nonce;
@@ -76,8 +78,13 @@ s_store_open (dp_relayer_t *self, dp_error_t *err)
 {
     if (mkdir (self->options.data_dir, 0700) != 0 && errno != EEXIST)
         return dp_error_set (err, DP_IO, "--data %s: %s", self->options.data_dir, strerror (errno));
+    //  One relayer per directory: two would hand out the same nonces.
+    dp_status rc = dp_dirlock_take (self->options.data_dir, "relayer.lock", "dp-relayer",
+                                    &self->lock_fd, err);
+    if (rc != DP_OK)
+        return rc;
     MDB_txn *txn = NULL;
-    dp_status rc = s_lmdb (mdb_env_create (&self->env), "create", err);
+    rc = s_lmdb (mdb_env_create (&self->env), "create", err);
     if (rc == DP_OK)
         rc = s_lmdb (mdb_env_set_maxdbs (self->env, 2), "maxdbs", err);
     if (rc == DP_OK)
@@ -837,6 +844,7 @@ dp_relayer_new (const dp_relayer_options_t *options, dp_error_t *err)
         return NULL;
     }
     self->options = *options;
+    self->lock_fd = -1;
     dp_relayer_policy_t policy = {
         .allow_simulation = options->allow_simulation, .sim_root = options->sim_root,
         .collateral = options->collateral, .tcb_statuses = options->tcb_statuses,
@@ -877,6 +885,8 @@ dp_relayer_destroy (dp_relayer_t **self_p)
     dp_relayer_checker_destroy (&self->checker);
     if (self->env)
         mdb_env_close (self->env);
+    if (self->lock_fd >= 0)
+        close (self->lock_fd);
     OPENSSL_cleanse (self->options.key, sizeof self->options.key);
     free (self);
     *self_p = NULL;

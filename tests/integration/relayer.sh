@@ -17,6 +17,12 @@ make_batch a 12
 start_relayer
 "$bin/dp-submit" submit "$work/a.jsonl" --broker "$broker" --wait --progress off --out "$work/a.results" >/dev/null
 wait_released a 12 60 || { echo "FAIL: batch a not released"; tail -20 "$work/relayer.log"; exit 1; }
+# a second relayer on the same data directory is refused (it would reuse nonces): exit 2
+rc=0
+timeout 20 "$bin/dp-relayer" --broker "$broker" --rpc-url "$rpc" --contract "$contract" \
+  --key-file "$work/relayer-key" --data "$work/relayer" --allow-simulation 2>"$work/relayer2.log" || rc=$?
+[ "$rc" = 2 ] && grep -q "in use by another dp-relayer (pid $relayer_pid)" "$work/relayer2.log" \
+  || { echo "FAIL: a second relayer on the same data dir: exit $rc: $(cat "$work/relayer2.log")"; exit 1; }
 timeout 30 node "$src/contracts/check_escrow.mjs" --rpc "$rpc" --contract "$contract" < "$work/a.expect"
 # completion_tx annotations reached the broker
 "$bin/dp-submit" status a-0 --broker "$broker" --json | grep -q '"completion_tx": *"0x' \
