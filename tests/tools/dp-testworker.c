@@ -12,6 +12,7 @@
     the broker accepted). SIGTERM drains (5 s) and exits 0. */
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include <pthread.h>
 
 #include "dp_log.h"
+#include "dp_sha256.h"
 #include "dp_worker.h"
 
 static const char *s_crash_on;
@@ -45,12 +47,25 @@ s_handler (void *arg, const dp_job_t *job, dp_progress_fn *progress, void *progr
         struct timespec ts = { s_delay_ms / 1000, (long) (s_delay_ms % 1000) * 1000000L };
         nanosleep (&ts, NULL);
     }
-    snprintf (outcome->status, sizeof outcome->status, "agreed");
-    outcome->reason [0] = '\0';
+    //  As the real worker does, the body is checked against its envelope:
+    //  a broker that handed out another deal's body (or a damaged one)
+    //  turns the deal into a failed one, which every test counting agreed
+    //  deals then sees.
+    uint8_t sha [32];
+    dp_sha256 (job->body, job->body_len, sha);
+    bool intact = memcmp (sha, job->envelope->body_sha256, sizeof sha) == 0;
+    const char *status = intact? "agreed": "failed";
+    snprintf (outcome->status, sizeof outcome->status, "%s", status);
+    snprintf (outcome->reason, sizeof outcome->reason, "%s",
+              intact? "": "body_sha256: the body does not match its envelope");
+    if (!intact)
+        fprintf (stderr, "dp-testworker: deal %s: body does not match its envelope\n",
+                 job->envelope->deal_id);
     char json [512];
     int len = snprintf (json, sizeof json,
-                        "{\"agreed\":true,\"attempt\":%u,\"deal_id\":\"%s\",\"status\":\"agreed\","
-                        "\"worker\":\"%s\"}", job->attempt, job->envelope->deal_id, s_name);
+                        "{\"agreed\":%s,\"attempt\":%u,\"deal_id\":\"%s\",\"status\":\"%s\","
+                        "\"worker\":\"%s\"}", intact? "true": "false", job->attempt,
+                        job->envelope->deal_id, status, s_name);
     outcome->result_json = malloc ((size_t) len);
     if (!outcome->result_json)
         return DP_NOMEM;
