@@ -402,7 +402,8 @@ Test (broker, status_index_is_exact_after_fast_results)
 }
 
 //  The next message of one of the given kinds from a raw DEALER (the
-//  broker's heartbeats are skipped).
+//  broker's heartbeats are skipped). Its frame is gone when this returns:
+//  read the fixed fields only, never the byte views (body, data).
 static void
 s_raw_next (zsock_t *raw, int kind, dp_wire_msg_t *msg)
 {
@@ -691,6 +692,54 @@ s_conv_body (char *body, size_t size, int i)
               "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
 }
 
+//  Plays a raw worker until `want` results were accepted: each job's body
+//  is checked against the one submitted for its deal (while its frame
+//  lives: a decoded message's bytes are views into it), the first
+//  `answer` jobs are answered at once, any later ones left leased.
+static void
+s_conv_run (zsock_t *raw, int want, int answer, bool agreed [6])
+{
+    dp_wire_msg_t msg;
+    dp_error_t err;
+    char body [128];
+    while (want > 0) {
+        zframe_t *in = zframe_recv (raw);
+        cr_assert_not_null (in, "%d results never came", want);
+        cr_assert_eq (dp_wire_decode (zframe_data (in), zframe_size (in), 0, 0, &msg, &err), DP_OK,
+                      "%s", err.text);
+        if (msg.kind == DP_WIRE_JOB) {
+            int n = atoi (msg.envelope.deal_id + 2);
+            cr_assert (n >= 0 && n < 6 && !agreed [n], "%s came again", msg.envelope.deal_id);
+            s_conv_body (body, sizeof body, n);
+            cr_assert_eq (msg.body_len, strlen (body), "%s: body of %zu bytes", msg.envelope.deal_id,
+                          msg.body_len);
+            cr_assert (memcmp (msg.body, body, msg.body_len) == 0, "%s: another deal's body",
+                       msg.envelope.deal_id);
+            if (answer > 0) {
+                answer--;
+                dp_wire_done_t done = s_done (msg.envelope.deal_id, msg.token, "agreed");
+                dp_wire_msg_clear (&msg);
+                dp_wire_msg_init (&msg, DP_WIRE_DONES, 3);
+                msg.dones = &done;
+                msg.count = 1;
+                s_raw_send (raw, &msg);
+                msg.dones = NULL;
+                msg.count = 0;
+            }
+        }
+        else if (msg.kind == DP_WIRE_DONE_ACKS)
+            for (size_t i = 0; i < msg.count; i++)
+                if (msg.done_acks [i].code == DP_OK) {
+                    int n = atoi (msg.done_acks [i].deal_id + 2);
+                    cr_assert (n >= 0 && n < 6 && !agreed [n]);
+                    agreed [n] = true;
+                    want--;
+                }
+        dp_wire_msg_clear (&msg);
+        zframe_destroy (&in);
+    }
+}
+
 //  Bodies are keyed by submit order (store format 3), and a result deletes
 //  its deal's body. A format 2 store, whose `bodies` were keyed by deal
 //  id, is converted at open: every unfinished deal then goes out with its
@@ -717,27 +766,9 @@ Test (broker, bodies_keyed_by_order_and_format_2_converted)
         cr_assert_eq (s_submit_one (client, id, body, &ack), DP_OK);
     }
     //  Two deals finish; the others stay pending or leased.
+    bool agreed [6] = { false };
     zsock_t *raw = s_raw_worker (endpoint, 2);
-    dp_wire_msg_t msg;
-    dp_wire_done_t dones [2];
-    for (int i = 0; i < 2; i++) {
-        s_raw_next (raw, DP_WIRE_JOB, &msg);
-        int n = atoi (msg.envelope.deal_id + 2);
-        s_conv_body (body, sizeof body, n);
-        cr_assert_eq (msg.body_len, strlen (body));
-        cr_assert (memcmp (msg.body, body, msg.body_len) == 0, "%s: another deal's body", msg.envelope.deal_id);
-        dones [i] = s_done (msg.envelope.deal_id, msg.token, "agreed");
-        dp_wire_msg_clear (&msg);
-    }
-    dp_wire_msg_init (&msg, DP_WIRE_DONES, 2);
-    msg.dones = dones;
-    msg.count = 2;
-    s_raw_send (raw, &msg);
-    s_raw_next (raw, DP_WIRE_DONE_ACKS, &msg);     //  sent once both are committed
-    cr_assert_eq (msg.count, 2);
-    cr_assert_eq (msg.done_acks [0].code, DP_OK);
-    cr_assert_eq (msg.done_acks [1].code, DP_OK);
-    dp_wire_msg_clear (&msg);
+    s_conv_run (raw, 2, 2, agreed);
     zsock_destroy (&raw);
     dp_client_destroy (&client);
     dp_broker_destroy (&broker);
@@ -783,42 +814,7 @@ Test (broker, bodies_keyed_by_order_and_format_2_converted)
     broker = dp_broker_new (&options, &err);
     cr_assert_not_null (broker, "%s", err.text);
     raw = s_raw_worker (endpoint, 10);
-    bool agreed [6] = { false };
-    int left = 4;
-    while (left > 0) {
-        zframe_t *in = zframe_recv (raw);
-        cr_assert_not_null (in, "%d deals never came back", left);
-        cr_assert_eq (dp_wire_decode (zframe_data (in), zframe_size (in), 0, 0, &msg, &err), DP_OK,
-                      "%s", err.text);
-        zframe_destroy (&in);
-        if (msg.kind == DP_WIRE_JOB) {
-            int n = atoi (msg.envelope.deal_id + 2);
-            cr_assert (n >= 0 && n < 6 && !agreed [n], "%s came again", msg.envelope.deal_id);
-            s_conv_body (body, sizeof body, n);
-            cr_assert_eq (msg.body_len, strlen (body), "%s: body of %zu bytes", msg.envelope.deal_id,
-                          msg.body_len);
-            cr_assert (memcmp (msg.body, body, msg.body_len) == 0, "%s: another deal's body",
-                       msg.envelope.deal_id);
-            dp_wire_done_t done = s_done (msg.envelope.deal_id, msg.token, "agreed");
-            dp_wire_msg_clear (&msg);
-            dp_wire_msg_init (&msg, DP_WIRE_DONES, 3);
-            msg.dones = &done;
-            msg.count = 1;
-            s_raw_send (raw, &msg);
-        }
-        else if (msg.kind == DP_WIRE_DONE_ACKS) {
-            for (size_t i = 0; i < msg.count; i++)
-                if (msg.done_acks [i].code == DP_OK) {
-                    int n = atoi (msg.done_acks [i].deal_id + 2);
-                    cr_assert (n >= 0 && n < 6 && !agreed [n]);
-                    agreed [n] = true;
-                    left--;
-                }
-            dp_wire_msg_clear (&msg);
-        }
-        else
-            dp_wire_msg_clear (&msg);
-    }
+    s_conv_run (raw, 4, 1000, agreed);        //  every job answered
     zsock_destroy (&raw);
     dp_broker_destroy (&broker);
 
