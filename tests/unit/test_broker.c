@@ -740,40 +740,55 @@ s_conv_run (zsock_t *raw, int want, int answer, bool agreed [6])
     }
 }
 
-//  Bodies are keyed by submit order (store format 3), and a result deletes
-//  its deal's body. A format 2 store, whose `bodies` were keyed by deal
-//  id, is converted at open: every unfinished deal then goes out with its
-//  own body, and `bodies` is gone.
-Test (broker, bodies_keyed_by_order_and_format_2_converted)
+//  The conversion tests' broker: short leases, so those cut short by a
+//  restart expire soon after it.
+static dp_broker_t *
+s_conv_broker (const char *listen)
 {
     dp_broker_options_t options;
     dp_broker_options_default (&options);
     options.data_dir = s_dir;
-    options.listen = "tcp://127.0.0.1:*";
+    options.listen = listen;
     options.heartbeat_ms = 100;
-    options.lease_ms = 300;         //  leases cut short by the restart expire soon after
+    options.lease_ms = 300;
     dp_error_t err;
     dp_broker_t *broker = dp_broker_new (&options, &err);
     cr_assert_not_null (broker, "%s", err.text);
-    char endpoint [256], body [128];
-    snprintf (endpoint, sizeof endpoint, "%s", dp_broker_endpoint (broker));
+    return broker;
+}
+
+//  Six deals submitted, two finished, the others left pending or leased;
+//  the broker stopped. Fills endpoint (to start the next one on).
+static void
+s_conv_start (char endpoint [256], bool agreed [6])
+{
+    dp_broker_t *broker = s_conv_broker ("tcp://127.0.0.1:*");
+    snprintf (endpoint, 256, "%s", dp_broker_endpoint (broker));
+    dp_error_t err;
     dp_client_t *client = dp_client_new (endpoint, 5000, &err);
     dp_wire_ack_t ack;
+    char body [128];
     for (int i = 0; i < 6; i++) {
         char id [16];
         snprintf (id, sizeof id, "b-%d", i);
         s_conv_body (body, sizeof body, i);
         cr_assert_eq (s_submit_one (client, id, body, &ack), DP_OK);
     }
-    //  Two deals finish; the others stay pending or leased.
-    bool agreed [6] = { false };
     zsock_t *raw = s_raw_worker (endpoint, 2);
     s_conv_run (raw, 2, 2, agreed);
     zsock_destroy (&raw);
     dp_client_destroy (&client);
     dp_broker_destroy (&broker);
+}
 
-    //  Four bodies left, keyed by order. Make it a format 2 store.
+//  Turns the stopped broker's store back into an older shape by hand: the
+//  bodies of the unfinished deals (four) go to `bodies`, keyed by deal id,
+//  except the first `keep` of them, which stay keyed by order; meta's
+//  format becomes `format`. keep 0 and format 2 is a format 2 store; keep
+//  2 and format 3 is a conversion cut short after its first transaction.
+static void
+s_conv_unconvert (size_t keep, uint64_t format)
+{
     MDB_env *env;
     MDB_txn *txn;
     MDB_dbi bodies, old_bodies, active, meta;
@@ -790,8 +805,11 @@ Test (broker, bodies_keyed_by_order_and_format_2_converted)
     cr_assert_eq (stat.ms_entries, 4, "%zu bodies kept for 4 unfinished deals", stat.ms_entries);
     MDB_cursor *cursor;
     MDB_val key, value;
+    size_t seen = 0;
     cr_assert_eq (mdb_cursor_open (txn, active, &cursor), 0);
     for (int op = MDB_FIRST; mdb_cursor_get (cursor, &key, &value, op) == 0; op = MDB_NEXT) {
+        if (seen++ < keep)
+            continue;
         dp_store_active_t rec;
         memcpy (&rec, value.mv_data, sizeof rec);
         uint8_t order [8];
@@ -799,25 +817,38 @@ Test (broker, bodies_keyed_by_order_and_format_2_converted)
             order [i] = (uint8_t) (rec.order >> (56 - 8 * i));
         MDB_val order_key = { 8, order }, stored;
         cr_assert_eq (mdb_get (txn, bodies, &order_key, &stored), 0);
-        cr_assert_eq (mdb_put (txn, old_bodies, &key, &stored, 0), 0);
+        uint8_t copy [128];
+        cr_assert_leq (stored.mv_size, sizeof copy);
+        memcpy (copy, stored.mv_data, stored.mv_size);
+        MDB_val moved = { stored.mv_size, copy };
+        cr_assert_eq (mdb_del (txn, bodies, &order_key, NULL), 0);
+        cr_assert_eq (mdb_put (txn, old_bodies, &key, &moved, 0), 0);
     }
     mdb_cursor_close (cursor);
-    cr_assert_eq (mdb_drop (txn, bodies, 1), 0);
-    uint64_t two = 2;
-    MDB_val k = { 6, "format" }, v = { sizeof two, &two };
+    if (keep == 0)
+        cr_assert_eq (mdb_drop (txn, bodies, 1), 0);
+    MDB_val k = { 6, "format" }, v = { sizeof format, &format };
     cr_assert_eq (mdb_put (txn, meta, &k, &v, 0), 0);
     cr_assert_eq (mdb_txn_commit (txn), 0);
     mdb_env_close (env);
+}
 
-    //  Converted at open: each unfinished deal goes out with its own body.
-    options.listen = endpoint;
-    broker = dp_broker_new (&options, &err);
-    cr_assert_not_null (broker, "%s", err.text);
-    raw = s_raw_worker (endpoint, 10);
-    s_conv_run (raw, 4, 1000, agreed);        //  every job answered
+//  Starts the broker on the store again: every unfinished deal must go out
+//  with its own body and finish; then no `bodies` is left, no body of a
+//  finished deal, and meta says the current format.
+static void
+s_conv_finish (const char *endpoint, bool agreed [6])
+{
+    dp_broker_t *broker = s_conv_broker (endpoint);
+    zsock_t *raw = s_raw_worker (endpoint, 10);
+    s_conv_run (raw, 4, 1000, agreed);          //  every job answered
     zsock_destroy (&raw);
     dp_broker_destroy (&broker);
 
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi bodies, old_bodies, meta;
+    MDB_stat stat;
     cr_assert_eq (mdb_env_create (&env), 0);
     mdb_env_set_maxdbs (env, 16);
     cr_assert_eq (mdb_env_open (env, s_dir, MDB_RDONLY, 0600), 0);
@@ -827,12 +858,38 @@ Test (broker, bodies_keyed_by_order_and_format_2_converted)
     cr_assert_eq (mdb_stat (txn, bodies, &stat), 0);
     cr_expect_eq (stat.ms_entries, 0, "%zu bodies of finished deals kept", stat.ms_entries);
     cr_assert_eq (mdb_dbi_open (txn, "meta", 0, &meta), 0);
+    MDB_val k = { 6, "format" }, v;
     cr_assert_eq (mdb_get (txn, meta, &k, &v), 0);
     uint64_t format;
     memcpy (&format, v.mv_data, sizeof format);
     cr_assert_eq (format, DP_STORE_FORMAT);
     mdb_txn_abort (txn);
     mdb_env_close (env);
+}
+
+//  Bodies are keyed by submit order (store format 3), and a result deletes
+//  its deal's body. A format 2 store, whose `bodies` were keyed by deal
+//  id, is converted at open: every unfinished deal then goes out with its
+//  own body, and `bodies` is gone.
+Test (broker, bodies_keyed_by_order_and_format_2_converted)
+{
+    char endpoint [256];
+    bool agreed [6] = { false };
+    s_conv_start (endpoint, agreed);
+    s_conv_unconvert (0, 2);
+    s_conv_finish (endpoint, agreed);
+}
+
+//  A conversion cut short by a crash (its first transactions committed,
+//  format already 3, some bodies still in `bodies`) finishes at the next
+//  open, and no body is lost or given to another deal.
+Test (broker, format_2_conversion_resumes_where_a_crash_left_it)
+{
+    char endpoint [256];
+    bool agreed [6] = { false };
+    s_conv_start (endpoint, agreed);
+    s_conv_unconvert (2, 3);
+    s_conv_finish (endpoint, agreed);
 }
 
 static dp_status
