@@ -113,8 +113,8 @@ s_crl (json_object *root, const char *key, X509_CRL **out, dp_error_t *err)
 static dp_status
 s_signed_text (json_object *root, const char *key, char **out, size_t *out_len, dp_error_t *err)
 {
-    const char *text;
-    size_t len;
+    const char *text = NULL;
+    size_t len = 0;
     dp_status rc = s_text_field (root, key, &text, &len, err);
     if (rc)
         return rc;

@@ -641,8 +641,8 @@ s_read_array (s_reader_t *r, size_t *count)
 static dp_status
 s_read_text (s_reader_t *r, char *out, size_t size, bool deal_id)
 {
-    const uint8_t *data;
-    size_t len;
+    const uint8_t *data = NULL;
+    size_t len = 0;
     dp_status rc = s_read_raw (r, false, &data, &len);
     if (rc != DP_OK)
         return rc;
@@ -808,7 +808,7 @@ s_read_layout (s_reader_t *r, const s_layout_t *layout, char *base)
 static dp_status
 s_read_header (s_reader_t *r, dp_wire_msg_t *msg, size_t *fields)
 {
-    uint64_t version, kind;
+    uint64_t version = 0, kind = 0;         //  set by s_read_uint; zeroed for gcc -O3
     dp_status rc = s_read_array (r, fields);
     if (rc != DP_OK)
         return rc;
