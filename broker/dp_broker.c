@@ -43,7 +43,7 @@ dp_broker_options_default (dp_broker_options_t *o)
     o->batch_max = DP_WIRE_BATCH_MAX;
     o->event_window = 1000000;
     o->release_delay_ms = 1000;
-    o->events_hwm = 20000;
+    o->events_hwm = 1000;
 }
 
 //  --------------------------------------------------------------------------
@@ -449,7 +449,8 @@ s_bind (dp_reactor_t *self, dp_error_t *err)
     zsock_set_rcvhwm (self->router, 200000);
     zsock_set_linger (self->router, 0);
     zsock_set_linger (self->pub, 0);
-    //  Room for the events of a few large group commits per subscriber;
+    //  Room for the events of many group commits per subscriber (a message
+    //  holds up to DP_WIRE_EVENTS_MAX events, DP_BROKER_EVENTS_BYTES);
     //  beyond that PUB drops and subscribers replay (docs/protocol.md).
     zsock_set_sndhwm (self->pub, (int) self->opt.events_hwm);
     //  Anything far beyond a frame's limit is cut off by ZeroMQ before it

@@ -33,7 +33,7 @@ typedef struct {
     uint32_t batch_max;             //  default DP_WIRE_BATCH_MAX (10,000 deals)
     uint64_t event_window;          //  durable events kept for replay, default 1,000,000
     uint32_t release_delay_ms;      //  a released deal waits this long before redelivery, default 1000
-    uint32_t events_hwm;            //  PUB queue per subscriber (messages), default 20000; then drops
+    uint32_t events_hwm;            //  PUB queue per subscriber (messages), default 1000; then drops
 } dp_broker_options_t;
 
 typedef struct dp_broker_t dp_broker_t;

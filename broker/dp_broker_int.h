@@ -108,7 +108,18 @@ typedef struct {
     //  which spares clearing a whole dp_wire_msg_t (4 KB) per message.
     dp_wire_msg_t job_msg;
     dp_wire_msg_t event_msg;
+    //  The committed group's durable events, published together in
+    //  `events` messages (views of the ops' frames until the group is reused).
+    const uint8_t *pub_frames [DP_WIRE_EVENTS_MAX];
+    size_t pub_lens [DP_WIRE_EVENTS_MAX];
+    size_t pub_count, pub_bytes;
+    uint64_t pub_last_seq;
 } dp_reactor_t;
+
+//  Bytes of events in one published `events` message, unless a single
+//  event is bigger: a subscriber's queue (PUB's high-water mark counts
+//  messages) then holds at most DP_BROKER_EVENTS_BYTES per message.
+#define DP_BROKER_EVENTS_BYTES (64u << 10)
 
 //  Lists
 void dp_qlist_push (dp_qlist_t *list, dp_qdeal_t *deal);

@@ -819,17 +819,58 @@ dp_broker_handle (dp_reactor_t *self, const uint8_t *id, size_t id_len,
 //  After a commit: acknowledge, publish, queue
 
 static void
+s_free_frame (void *data, void *hint)
+{
+    (void) hint;
+    free (data);
+}
+
+//  Sends the durable events collected so far as one `events` message,
+//  topic "E". PUB never blocks: past its high-water mark it drops, and
+//  subscribers replay from the store (docs/protocol.md). One message per
+//  group rather than one per event: a deal has three or more events, and
+//  each ZeroMQ message costs the broker, its I/O thread and every
+//  subscriber a wakeup's worth of work.
+static void
+s_publish_flush (dp_reactor_t *self)
+{
+    if (self->pub_count == 0)
+        return;
+    uint8_t *frame;
+    size_t len;
+    if (dp_wire_encode_events (self->pub_frames, self->pub_lens, self->pub_count, &frame, &len,
+                               NULL) == DP_OK) {
+        zmq_msg_t msg;
+        if (zmq_msg_init_data (&msg, frame, len, s_free_frame, NULL) != 0)
+            free (frame);
+        else {
+            if (zmq_send (self->pub_raw, "E", 1, ZMQ_SNDMORE | ZMQ_DONTWAIT) != 1
+                || zmq_msg_send (&msg, self->pub_raw, ZMQ_DONTWAIT) < 0)
+                zmq_msg_close (&msg);
+        }
+    }
+    //  Out of memory loses these on PUB only: they are stored, and the
+    //  next tick tells subscribers to replay them.
+    self->published_seq = self->pub_last_seq;
+    self->pub_count = 0;
+    self->pub_bytes = 0;
+}
+
+static void
 s_publish (dp_reactor_t *self, dp_op_t *op)
 {
     if (!op->event || op->result != DP_OK)
         return;
     const uint8_t *frame = op->live_event? op->live_event: op->event;
     size_t len = op->live_event? op->live_event_len: op->event_len;
-    //  Topic frame "E", then the event. PUB never blocks: past its HWM it
-    //  drops, and subscribers replay from the store (docs/protocol.md).
-    if (zmq_send (self->pub_raw, "E", 1, ZMQ_SNDMORE | ZMQ_DONTWAIT) == 1)
-        zmq_send (self->pub_raw, frame, len, ZMQ_DONTWAIT);
-    self->published_seq = op->seq;
+    if (self->pub_count == DP_WIRE_EVENTS_MAX
+        || (self->pub_count && self->pub_bytes + len > DP_BROKER_EVENTS_BYTES))
+        s_publish_flush (self);
+    self->pub_frames [self->pub_count] = frame;
+    self->pub_lens [self->pub_count] = len;
+    self->pub_count++;
+    self->pub_bytes += len;
+    self->pub_last_seq = op->seq;
 }
 
 //  A submit refused at commit (queue full): a repeat of the same deal id
@@ -884,6 +925,7 @@ dp_broker_committed (dp_reactor_t *self, dp_group_t *group)
 {
     for (size_t i = 0; i < group->count; i++)
         s_committed_op (self, group, &group->ops [i]);
+    s_publish_flush (self);             //  before the group's frames are freed
     dp_qreply_t *reply = group->replies;
     while (reply) {
         dp_qreply_t *next = reply->next;

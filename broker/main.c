@@ -29,7 +29,7 @@ static const dp_config_option_t s_options [] = {
     { "max-batch", "DP_MAX_BATCH", "10000", "most deals in one submit", 0, 0 },
     { "event-window", "DP_EVENT_WINDOW", "1000000", "durable events kept for replay", 0, 0 },
     { "release-delay-ms", "DP_RELEASE_DELAY_MS", "1000", "wait before redelivering a released deal", 0, 0 },
-    { "events-hwm", "DP_EVENTS_HWM", "20000", "events queued per subscriber before PUB drops", 0, 0 },
+    { "events-hwm", "DP_EVENTS_HWM", "1000", "event messages (each up to 256 events) queued per subscriber before PUB drops", 0, 0 },
     { "log-level", "DP_LOG_LEVEL", "info", "error, warn, info or debug", 0, 0 },
 };
 

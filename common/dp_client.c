@@ -481,7 +481,9 @@ dp_client_subscribe (dp_client_t *self, uint64_t from_seq, dp_error_t *err)
     if (!self->sub)
         return dp_error_set (err, DP_NOMEM, "subscribe: cannot create a socket");
     zsock_set_linger (self->sub, 0);
-    zsock_set_rcvhwm (self->sub, 10000);    //  bounded: a gap is repaired by replay
+    //  Bounded (a message holds up to 256 events, 64 KiB unless one event
+    //  is bigger): a gap is repaired by replay.
+    zsock_set_rcvhwm (self->sub, 100);
     zsock_set_subscribe (self->sub, "");
     if (zsock_connect (self->sub, "%s", self->events) != 0)
         return dp_error_set (err, DP_UNREACHABLE, "subscribe: cannot connect to %s", self->events);
@@ -514,6 +516,22 @@ s_pop (dp_client_t *self, dp_wire_event_t *event)
     return DP_OK;
 }
 
+//  One live durable event, in order: held if it is the next one; a gap
+//  before it is fetched by replay first (which holds it too, as the broker
+//  publishes only what it stored); an older one was seen already.
+static dp_status
+s_on_durable (dp_client_t *self, const dp_wire_event_t *event, dp_error_t *err)
+{
+    dp_status rc = DP_OK;
+    if (event->seq > self->expected)
+        rc = s_replay (self, event->seq, err);
+    if (rc == DP_OK && event->seq == self->expected) {
+        rc = s_hold (self, event);
+        self->expected++;
+    }
+    return rc;
+}
+
 //  Handles one live message; DP_OK with *ready when an event can be returned.
 static dp_status
 s_on_live (dp_client_t *self, const uint8_t *frame, size_t frame_len, dp_wire_event_t *event,
@@ -525,15 +543,14 @@ s_on_live (dp_client_t *self, const uint8_t *frame, size_t frame_len, dp_wire_ev
     if (frame && dp_wire_decode (frame, frame_len, 0, 0, &live, NULL) == DP_OK) {
         if (live.kind == DP_WIRE_TICK && live.last_seq >= self->expected)
             rc = s_replay (self, live.last_seq, err);
-        else if (live.kind == DP_WIRE_EVENT && live.event.seq == 0) {
-            rc = s_hold (self, &live.event);
-        }
-        else if (live.kind == DP_WIRE_EVENT && live.event.seq > self->expected)
-            rc = s_replay (self, live.event.seq, err);      //  a gap: fetch what was missed
-        else if (live.kind == DP_WIRE_EVENT && live.event.seq == self->expected) {
-            rc = s_hold (self, &live.event);
-            self->expected++;
-        }
+        else if (live.kind == DP_WIRE_EVENT && live.event.seq == 0)
+            rc = s_hold (self, &live.event);            //  progress: not durable, not ordered
+        else if (live.kind == DP_WIRE_EVENT)
+            rc = s_on_durable (self, &live.event, err);
+        else if (live.kind == DP_WIRE_EVENTS)
+            for (size_t i = 0; rc == DP_OK && i < live.count; i++)
+                if (live.events [i].seq)
+                    rc = s_on_durable (self, &live.events [i], err);
         dp_wire_msg_clear (&live);
     }
     if (rc == DP_OK && self->held_head < self->held_count) {

@@ -190,6 +190,7 @@ static const s_field_t k_event [] = { MS (event, s_event) };
 static const s_field_t k_tick [] = { M (T_U64, epoch), M (T_U64, last_seq) };
 static const s_field_t k_dones [] = { MA (dones, s_done, DP_WIRE_DONES_MAX) };
 static const s_field_t k_done_acks [] = { MA (done_acks, s_done_ack, DP_WIRE_DONES_MAX) };
+static const s_field_t k_events [] = { MA (events, s_event, DP_WIRE_EVENTS_MAX) };
 
 #define K(name, fields) { name, fields, sizeof fields / sizeof fields [0] }
 #define K0(name) { name, NULL, 0 }
@@ -227,6 +228,7 @@ static const struct {
     [DP_WIRE_TICK] = K ("tick", k_tick),
     [DP_WIRE_DONES] = K ("dones", k_dones),
     [DP_WIRE_DONE_ACKS] = K ("done_acks", k_done_acks),
+    [DP_WIRE_EVENTS] = K ("events", k_events),
 };
 
 const char *
@@ -918,6 +920,64 @@ dp_wire_field_span (const uint8_t *frame, size_t len, size_t index, size_t *offs
         }
         r.p += n;
     }
+    return DP_OK;
+}
+
+//  Where the event array of an `event` frame lies; DP_PROTO unless the
+//  frame is exactly one well-formed `event` message.
+static dp_status
+s_event_span (const uint8_t *frame, size_t len, size_t *offset, size_t *span)
+{
+    dp_wire_msg_t header;       //  only kind and request_id are written
+    header.kind = 0;
+    s_reader_t r = { frame, frame + len, DP_WIRE_BATCH_MAX, NULL, NULL };
+    size_t fields;
+    if (s_read_header (&r, &header, &fields) != DP_OK || header.kind != DP_WIRE_EVENT || fields != 1)
+        return DP_PROTO;
+    *offset = (size_t) (r.p - frame);
+    *span = s_skip_object (r.p, (size_t) (r.end - r.p), 0);
+    return *span && *offset + *span == len? DP_OK: DP_PROTO;
+}
+
+dp_status
+dp_wire_encode_events (const uint8_t *const *frames, const size_t *lens, size_t count,
+                       uint8_t **out, size_t *len, dp_error_t *err)
+{
+    *out = NULL;
+    *len = 0;
+    if (count > DP_WIRE_EVENTS_MAX)
+        return dp_error_set (err, DP_INVALID, "events: %zu events, at most %d in one message",
+                             count, DP_WIRE_EVENTS_MAX);
+    size_t header = 32, total = header;
+    for (size_t i = 0; i < count; i++)
+        total += lens [i];
+    uint8_t *frame = malloc (total);
+    if (!frame)
+        return dp_error_set (err, DP_NOMEM, "events: out of memory while encoding");
+    //  The header as dp_wire_encode writes it, then the array of events.
+    s_encoder_t head;
+    head.data = head.local;
+    head.size = 0;
+    head.alloc = sizeof head.local;
+    if (s_mp_array (&head, 3 + s_kinds [DP_WIRE_EVENTS].count)
+        || s_mp_uint32 (&head, DP_WIRE_VERSION) || s_mp_uint32 (&head, DP_WIRE_EVENTS)
+        || s_mp_uint64 (&head, 0) || s_mp_array (&head, count) || head.size > header) {
+        free (frame);
+        return dp_error_set (err, DP_INTERNAL, "events: cannot encode the header");
+    }
+    memcpy (frame, head.local, head.size);
+    size_t used = head.size;
+    for (size_t i = 0; i < count; i++) {
+        size_t offset, span;
+        if (s_event_span (frames [i], lens [i], &offset, &span) != DP_OK) {
+            free (frame);
+            return dp_error_set (err, DP_INVALID, "events: frame %zu is not an encoded event", i);
+        }
+        memcpy (frame + used, frames [i] + offset, span);
+        used += span;
+    }
+    *out = frame;
+    *len = used;
     return DP_OK;
 }
 

@@ -46,6 +46,7 @@
 #define DP_WIRE_LEASES_MAX  4096             //  leases a worker may name in its hello
 #define DP_WIRE_DONES_MAX   4096             //  results in one dones / acks in one done_acks
 #define DP_WIRE_TX_MAX      130              //  escrow_tx / completion_tx text
+#define DP_WIRE_EVENTS_MAX  256              //  durable events in one published `events`
 
 typedef enum {
     DP_WIRE_HELLO = 1,      //  c,w → b   role, name, capacity, leases[]
@@ -76,6 +77,7 @@ typedef enum {
     DP_WIRE_TICK,           //  b → PUB   epoch, last_seq (once a second: lets idle subscribers see gaps)
     DP_WIRE_DONES,          //  w → b     dones[] of (deal_id, token, status, reason, result)
     DP_WIRE_DONE_ACKS,      //  b → w     done_acks[] of (deal_id, token, code, text)
+    DP_WIRE_EVENTS,         //  b → PUB   events[]: durable events in seq order
     DP_WIRE_KIND_COUNT
 } dp_wire_kind;
 
@@ -253,6 +255,15 @@ void dp_wire_msg_clear (dp_wire_msg_t *msg);
 //  Arrays in msg are borrowed.
 dp_status dp_wire_encode (const dp_wire_msg_t *msg, uint8_t **out, size_t *len,
                           dp_error_t *err) DP_MUST_CHECK;
+
+//  Encodes an `events` message (request_id 0) from `count` `event` frames
+//  made by dp_wire_encode, without decoding them: each frame's event array
+//  is copied as it is. The bytes are those dp_wire_encode makes of an
+//  `events` message holding the same events. For the broker, which has
+//  each event encoded already (it stores them). DP_INVALID if a frame is
+//  not an `event` or count is over DP_WIRE_EVENTS_MAX, DP_NOMEM.
+dp_status dp_wire_encode_events (const uint8_t *const *frames, const size_t *lens, size_t count,
+                                 uint8_t **out, size_t *len, dp_error_t *err) DP_MUST_CHECK;
 
 //  Decodes one frame strictly into msg (zeroed first). frame_max bounds the
 //  frame (0 = DP_WIRE_FRAME_MAX), batch_max the submit items (0 =

@@ -31,12 +31,38 @@ s_check_spans (const uint8_t *data, size_t size, int accepted)
     }
 }
 
+//  The broker's `events` from stored `event` frames: on any input it
+//  either refuses or makes a frame that decodes exactly when the input
+//  decoded as an event, to one event with the same seq.
+static void
+s_check_events (const uint8_t *data, size_t size, const dp_wire_msg_t *msg, int accepted)
+{
+    uint8_t *frame;
+    size_t len;
+    int is_event = accepted && msg->kind == DP_WIRE_EVENT;
+    if (dp_wire_encode_events (&data, &size, 1, &frame, &len, NULL) != DP_OK) {
+        if (is_event)
+            abort ();           //  a good event refused
+        return;
+    }
+    dp_wire_msg_t batch;
+    dp_status rc = dp_wire_decode (frame, len, 1 << 20, 100, &batch, NULL);
+    if ((rc == DP_OK) != is_event)
+        abort ();
+    if (rc == DP_OK && (batch.kind != DP_WIRE_EVENTS || batch.count != 1
+                        || batch.events [0].seq != msg->event.seq))
+        abort ();
+    dp_wire_msg_clear (&batch);
+    free (frame);
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
     dp_wire_msg_t msg, again;
     dp_status rc = dp_wire_decode (data, size, 1 << 20, 100, &msg, NULL);
     s_check_spans (data, size, rc == DP_OK);
+    s_check_events (data, size, &msg, rc == DP_OK);
     if (rc != DP_OK)
         return 0;
     if (dp_wire_decode_from (data, size, 0, &again, NULL) != DP_OK || again.kind != msg.kind)

@@ -4,9 +4,9 @@
 # broker and ends with exactly the final state: one result per deal, the
 # same statuses the broker lists, and the broker's last sequence number.
 source "$(dirname "$0")/lib/broker_common.bash"
-N=${DP_STALL_DEALS:-20000}
+N=${DP_STALL_DEALS:-50000}
 
-start_broker --events-hwm 1000      # ZeroMQ's default: a 2 s stall overflows it
+start_broker --events-hwm 10        # messages of up to 256 events: a 2 s stall overflows it
 start_worker w1 --capacity 64
 start_worker w2 --capacity 64
 client watch --stall-ms 2000 --final "$N" --timeout-ms 120000 >"$WORK/watch" &

@@ -297,3 +297,87 @@ Test (wire, field_spans_and_raw_envelopes)
         cr_assert_neq (dp_wire_field_span (frame, cut, 6, &offset, &span, NULL), DP_OK);
     free (frame);
 }
+
+//  The broker publishes the events it stored as one `events` message made
+//  by copying each stored frame's event array: the bytes must be exactly
+//  those of encoding the same events, and anything but `event` frames is
+//  refused.
+Test (wire, events_from_event_frames)
+{
+    enum { N = 3 };
+    dp_wire_event_t events [N];
+    uint8_t *frames [N];
+    size_t lens [N];
+    const char *types [N] = { "status", "result", "annotation" };
+    for (int i = 0; i < N; i++) {
+        dp_wire_msg_t msg;
+        dp_wire_msg_init (&msg, DP_WIRE_EVENT, 0);
+        msg.event.epoch = 7;
+        msg.event.seq = 1000 + (uint64_t) i * 70000;    //  fixint, uint16, uint32 encodings
+        snprintf (msg.event.type, sizeof msg.event.type, "%s", types [i]);
+        snprintf (msg.event.deal_id, sizeof msg.event.deal_id, "deal-%d", i);
+        snprintf (msg.event.status, sizeof msg.event.status, i == 1? "agreed": "pending");
+        snprintf (msg.event.batch, sizeof msg.event.batch, "b");
+        msg.event.time_ms = -1;
+        msg.event.attempt = (uint32_t) i;
+        msg.event.data = (const uint8_t *) "{\"agreed\":true}";
+        msg.event.data_len = i == 1? 15: 0;
+        events [i] = msg.event;
+        cr_assert_eq (dp_wire_encode (&msg, &frames [i], &lens [i], NULL), DP_OK);
+    }
+    uint8_t *joined, *direct;
+    size_t joined_len, direct_len;
+    dp_error_t err;
+    cr_assert_eq (dp_wire_encode_events ((const uint8_t *const *) frames, lens, N, &joined,
+                                         &joined_len, &err), DP_OK, "%s", err.text);
+    dp_wire_msg_t msg, back;
+    dp_wire_msg_init (&msg, DP_WIRE_EVENTS, 0);
+    msg.events = events;
+    msg.count = N;
+    cr_assert_eq (dp_wire_encode (&msg, &direct, &direct_len, NULL), DP_OK);
+    cr_assert_eq (joined_len, direct_len);
+    cr_assert_eq (memcmp (joined, direct, direct_len), 0);
+    cr_assert_eq (dp_wire_decode (joined, joined_len, 0, 0, &back, NULL), DP_OK);
+    cr_assert_eq (back.kind, DP_WIRE_EVENTS);
+    cr_assert_eq (back.count, N);
+    cr_assert_eq (back.events [2].seq, 141000);
+    cr_assert_str_eq (back.events [1].status, "agreed");
+    cr_assert_eq (back.events [1].data_len, 15);
+    dp_wire_msg_clear (&back);
+    free (joined);
+    free (direct);
+
+    //  Empty is a valid message; a non-event frame, a truncated or padded
+    //  event, and too many events are refused.
+    cr_assert_eq (dp_wire_encode_events (NULL, NULL, 0, &joined, &joined_len, NULL), DP_OK);
+    cr_assert_eq (dp_wire_decode (joined, joined_len, 0, 0, &back, NULL), DP_OK);
+    cr_assert_eq (back.count, 0);
+    dp_wire_msg_clear (&back);
+    free (joined);
+    dp_wire_msg_t tick;
+    dp_wire_msg_init (&tick, DP_WIRE_TICK, 0);
+    uint8_t *tick_frame;
+    size_t tick_len;
+    cr_assert_eq (dp_wire_encode (&tick, &tick_frame, &tick_len, NULL), DP_OK);
+    const uint8_t *bad [1] = { tick_frame };
+    size_t bad_len [1] = { tick_len };
+    cr_assert_eq (dp_wire_encode_events (bad, bad_len, 1, &joined, &joined_len, &err), DP_INVALID);
+    cr_assert_null (joined);
+    cr_assert (strstr (err.text, "frame 0"), "%s", err.text);
+    bad [0] = frames [1];
+    bad_len [0] = lens [1] - 1;
+    cr_assert_eq (dp_wire_encode_events (bad, bad_len, 1, &joined, &joined_len, NULL), DP_INVALID);
+    uint8_t padded [512];
+    cr_assert_lt (lens [1] + 1, sizeof padded);
+    memcpy (padded, frames [1], lens [1]);
+    padded [lens [1]] = 0xc0;
+    bad [0] = padded;
+    bad_len [0] = lens [1] + 1;
+    cr_assert_eq (dp_wire_encode_events (bad, bad_len, 1, &joined, &joined_len, NULL), DP_INVALID);
+    cr_assert_eq (dp_wire_encode_events ((const uint8_t *const *) frames, lens,
+                                         DP_WIRE_EVENTS_MAX + 1, &joined, &joined_len, NULL),
+                  DP_INVALID);
+    free (tick_frame);
+    for (int i = 0; i < N; i++)
+        free (frames [i]);
+}
