@@ -315,6 +315,26 @@ Test (broker, queue_full_at_the_map_limit)
     cr_assert_gt (stored, 10);
     dp_client_deal_t deal;
     cr_assert_eq (dp_client_status (client, "f-0", &deal, &err), DP_OK, "%s", err.text);
+
+    //  The refused deal's event number is skipped (it was handed out before
+    //  the commit found the map full): a subscriber from the start passes
+    //  over it and then sees the results a worker still stores, in order.
+    dp_client_t *events = dp_client_new (dp_broker_endpoint (broker), 10000, &err);
+    cr_assert_eq (dp_client_subscribe (events, 1, &err), DP_OK, "%s", err.text);
+    dp_worker_t *worker = s_worker (broker, 4);
+    uint64_t last = 0, seen = 0, results = 0;
+    dp_wire_event_t event;
+    while (results < (uint64_t) stored && dp_client_next_event (events, 5000, &event, &err) == DP_OK) {
+        cr_assert_gt (event.seq, last, "events out of order");
+        last = event.seq;
+        seen++;
+        results += strcmp (event.type, "result") == 0;
+    }
+    cr_assert_eq (results, (uint64_t) stored, "%s", err.text);
+    cr_assert_eq (seen, last - 1, "expected exactly one skipped number: %llu events up to seq %llu",
+                  (unsigned long long) seen, (unsigned long long) last);
+    dp_worker_destroy (&worker);
+    dp_client_destroy (&events);
     free (body);
     dp_client_destroy (&client);
     dp_broker_destroy (&broker);
