@@ -422,18 +422,19 @@ Test (broker, status_index_is_exact_after_fast_results)
 }
 
 //  The next message of one of the given kinds from a raw DEALER (the
-//  broker's heartbeats are skipped). Its frame is gone when this returns:
-//  read the fixed fields only, never the byte views (body, data).
+//  broker's heartbeats are skipped). Its byte views (body, data) point
+//  into *frame_p, which holds the frame until the next call (that frees
+//  the previous one) or until the caller destroys it.
 static void
-s_raw_next (zsock_t *raw, int kind, dp_wire_msg_t *msg)
+s_raw_next (zsock_t *raw, int kind, dp_wire_msg_t *msg, zframe_t **frame_p)
 {
     while (true) {
-        zframe_t *in = zframe_recv (raw);
-        cr_assert_not_null (in, "no %s from the broker", dp_wire_kind_name (kind));
+        zframe_destroy (frame_p);
+        *frame_p = zframe_recv (raw);
+        cr_assert_not_null (*frame_p, "no %s from the broker", dp_wire_kind_name (kind));
         dp_error_t err;
-        cr_assert_eq (dp_wire_decode (zframe_data (in), zframe_size (in), 0, 0, msg, &err), DP_OK,
-                      "%s", err.text);
-        zframe_destroy (&in);
+        cr_assert_eq (dp_wire_decode (zframe_data (*frame_p), zframe_size (*frame_p), 0, 0, msg, &err),
+                      DP_OK, "%s", err.text);
         if (msg->kind == kind)
             return;
         cr_assert (msg->kind == DP_WIRE_HEARTBEAT || msg->kind == DP_WIRE_WELCOME
@@ -508,9 +509,10 @@ Test (broker, batched_results_answered_in_two_batches)
 
     zsock_t *raw = s_raw_worker (dp_broker_endpoint (broker), 2);
     dp_wire_msg_t msg;
+    zframe_t *frame = NULL;
     uint64_t token [2] = { 0, 0 };
     for (int jobs = 0; jobs < 2; jobs++) {
-        s_raw_next (raw, DP_WIRE_JOB, &msg);
+        s_raw_next (raw, DP_WIRE_JOB, &msg, &frame);
         token [strcmp (msg.envelope.deal_id, "b-1") == 0? 0: 1] = msg.token;
         dp_wire_msg_clear (&msg);
     }
@@ -528,7 +530,7 @@ Test (broker, batched_results_answered_in_two_batches)
     msg.count = 5;
     s_raw_send (raw, &msg);
     dp_wire_msg_t reply;
-    s_raw_next (raw, DP_WIRE_DONE_ACKS, &reply);
+    s_raw_next (raw, DP_WIRE_DONE_ACKS, &reply, &frame);
     cr_assert_eq (reply.request_id, 2);
     cr_assert_eq (reply.count, 3);
     cr_assert_str_eq (reply.done_acks [0].deal_id, "b-2");
@@ -538,7 +540,7 @@ Test (broker, batched_results_answered_in_two_batches)
     cr_assert_eq (reply.done_acks [2].code, DP_PROTO);
     cr_assert (strstr (reply.done_acks [2].text, "status"), "%s", reply.done_acks [2].text);
     dp_wire_msg_clear (&reply);
-    s_raw_next (raw, DP_WIRE_DONE_ACKS, &reply);
+    s_raw_next (raw, DP_WIRE_DONE_ACKS, &reply, &frame);
     cr_assert_eq (reply.count, 1);
     cr_assert_str_eq (reply.done_acks [0].deal_id, "b-1");
     cr_assert_eq (reply.done_acks [0].token, token [0]);
@@ -551,16 +553,17 @@ Test (broker, batched_results_answered_in_two_batches)
     msg.dones = dones;
     msg.count = 2;
     s_raw_send (raw, &msg);
-    s_raw_next (raw, DP_WIRE_DONE_ACKS, &reply);
+    s_raw_next (raw, DP_WIRE_DONE_ACKS, &reply, &frame);
     cr_assert_eq (reply.count, 1);
     cr_assert_str_eq (reply.done_acks [0].deal_id, "b-1");
     cr_assert_eq (reply.done_acks [0].code, DP_STALE);
     dp_wire_msg_clear (&reply);
-    s_raw_next (raw, DP_WIRE_DONE_ACKS, &reply);
+    s_raw_next (raw, DP_WIRE_DONE_ACKS, &reply, &frame);
     cr_assert_eq (reply.count, 1);
     cr_assert_str_eq (reply.done_acks [0].deal_id, "b-2");
     cr_assert_eq (reply.done_acks [0].code, DP_OK);
     dp_wire_msg_clear (&reply);
+    zframe_destroy (&frame);
     zsock_destroy (&raw);
 
     dp_client_deal_t deal;
@@ -613,9 +616,10 @@ Test (broker, unfinished_deals_listed_and_format_1_converted)
     }
     zsock_t *raw = s_raw_worker (endpoint, 5);
     dp_wire_msg_t msg;
+    zframe_t *frame = NULL;
     dp_wire_done_t done;
     for (int jobs = 0; jobs < 5; jobs++) {
-        s_raw_next (raw, DP_WIRE_JOB, &msg);
+        s_raw_next (raw, DP_WIRE_JOB, &msg, &frame);
         done = s_done (msg.envelope.deal_id, msg.token, "agreed");
         dp_wire_msg_clear (&msg);
     }
@@ -623,7 +627,7 @@ Test (broker, unfinished_deals_listed_and_format_1_converted)
     msg.dones = &done;
     msg.count = 1;
     s_raw_send (raw, &msg);
-    s_raw_next (raw, DP_WIRE_DONE_ACKS, &msg);
+    s_raw_next (raw, DP_WIRE_DONE_ACKS, &msg, &frame);
     cr_assert_eq (msg.done_acks [0].code, DP_OK);
     dp_wire_msg_clear (&msg);
     //  Its credit came back at once: a sixth job came before the answer.
@@ -635,6 +639,7 @@ Test (broker, unfinished_deals_listed_and_format_1_converted)
     cr_assert_eq (pages, 3);
     cr_assert_eq (s_list_all (client, "agreed", 10, &pages), 1);
     dp_client_destroy (&client);
+    zframe_destroy (&frame);
     zsock_destroy (&raw);
     dp_broker_destroy (&broker);
 
