@@ -483,7 +483,7 @@ dp_client_subscribe (dp_client_t *self, uint64_t from_seq, dp_error_t *err)
     zsock_set_linger (self->sub, 0);
     //  Bounded (a message holds up to 256 events, 64 KiB unless one event
     //  is bigger): a gap is repaired by replay.
-    zsock_set_rcvhwm (self->sub, 100);
+    zsock_set_rcvhwm (self->sub, 1000);
     zsock_set_subscribe (self->sub, "");
     if (zsock_connect (self->sub, "%s", self->events) != 0)
         return dp_error_set (err, DP_UNREACHABLE, "subscribe: cannot connect to %s", self->events);
