@@ -57,6 +57,7 @@
 #include "dp_client.h"
 #include "dp_log.h"
 #include "dp_sha256.h"
+#include "dp_text.h"
 #include "dp_worker.h"
 
 extern char **environ;
@@ -526,6 +527,17 @@ s_lean_send (void *dealer, dp_wire_msg_t *msg)
     return rc < 0? -1: 0;
 }
 
+static void
+s_lean_done (dp_wire_done_t *done, const char *deal_id, uint64_t token)
+{
+    dp_text_copy (done->deal_id, sizeof done->deal_id, deal_id);
+    done->token = token;
+    memcpy (done->status, "agreed", 7);
+    done->reason [0] = '\0';
+    done->data = (const uint8_t *) "{\"agreed\":true}";
+    done->data_len = 15;
+}
+
 static void *
 s_lean_worker (void *arg)
 {
@@ -540,6 +552,9 @@ s_lean_worker (void *arg)
     snprintf (msg.name, sizeof msg.name, "lean");
     msg.capacity = 256;
     s_lean_send (dealer, &msg);
+    dp_wire_msg_init (&msg, DP_WIRE_FEATURES, 2);       //  jobs come several to a message
+    snprintf (msg.features, sizeof msg.features, "jobs");
+    s_lean_send (dealer, &msg);
     dp_wire_done_t *dones = calloc (DP_WIRE_DONES_MAX, sizeof *dones);
     double next_beat = s_now () + 0.2;
     while (dones && !atomic_load (&lean->stop)) {
@@ -553,15 +568,11 @@ s_lean_worker (void *arg)
             dp_wire_msg_t in;
             if (dp_wire_decode (zmq_msg_data (&frame), zmq_msg_size (&frame), 0, 0, &in, NULL) != DP_OK)
                 continue;
-            if (in.kind == DP_WIRE_JOB) {
-                dp_wire_done_t *done = &dones [count++];
-                memcpy (done->deal_id, in.envelope.deal_id, sizeof done->deal_id);
-                done->token = in.token;
-                memcpy (done->status, "agreed", 7);
-                done->reason [0] = '\0';
-                done->data = (const uint8_t *) "{\"agreed\":true}";
-                done->data_len = 15;
-            }
+            if (in.kind == DP_WIRE_JOB)
+                s_lean_done (&dones [count++], in.envelope.deal_id, in.token);
+            else if (in.kind == DP_WIRE_JOBS)
+                for (size_t j = 0; j < in.count && count < DP_WIRE_DONES_MAX; j++)
+                    s_lean_done (&dones [count++], in.jobs [j].envelope.deal_id, in.jobs [j].token);
             else if (in.kind == DP_WIRE_DONE_ACKS)
                 lean->acked += (long) in.count;
             dp_wire_msg_clear (&in);

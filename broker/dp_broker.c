@@ -368,7 +368,7 @@ s_reactor_destroy (dp_reactor_t **self_p)
     }
     if (self->workers) {
         for (dp_qworker_t *w = zhashx_first (self->workers); w; w = zhashx_next (self->workers))
-            free (w);
+            dp_qworker_destroy (&w);
         zhashx_destroy (&self->workers);
     }
     free (self->ring);

@@ -56,6 +56,10 @@ struct dp_qworker {
     uint64_t done;
     int64_t last_seen_ms;
     dp_qlist_t leases;
+    bool takes_jobs;                //  said `features jobs`: its jobs go out in `jobs`
+    uint8_t **pending;              //  its `job` frames of the dispatch under way
+    size_t *pending_len;
+    size_t pending_count, pending_cap, pending_bytes;
 };
 
 //  A reply that waits for a group commit.
@@ -120,6 +124,12 @@ typedef struct {
 //  event is bigger: a subscriber's queue (PUB's high-water mark counts
 //  messages) then holds at most DP_BROKER_EVENTS_BYTES per message.
 #define DP_BROKER_EVENTS_BYTES (64u << 10)
+
+//  Bytes of jobs in one `jobs` message, unless a single job is bigger.
+#define DP_BROKER_JOBS_BYTES (1u << 20)
+
+//  Frees a worker's record (its leases must be elsewhere by then).
+void dp_qworker_destroy (dp_qworker_t **self_p);
 
 //  Lists
 void dp_qlist_push (dp_qlist_t *list, dp_qdeal_t *deal);

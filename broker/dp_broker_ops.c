@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dp_frames.h"
 #include "dp_hex.h"
 #include "dp_log.h"
 #include "dp_sha256.h"
@@ -213,7 +214,21 @@ s_worker_remove (dp_reactor_t *self, dp_qworker_t *worker, const char *why)
             break;
         }
     zhashx_delete (self->workers, worker->key);
-    free (worker);
+    dp_qworker_destroy (&worker);
+}
+
+void
+dp_qworker_destroy (dp_qworker_t **self_p)
+{
+    dp_qworker_t *self = *self_p;
+    if (!self)
+        return;
+    for (size_t i = 0; i < self->pending_count; i++)
+        free (self->pending [i]);
+    free (self->pending);
+    free (self->pending_len);
+    free (self);
+    *self_p = NULL;
 }
 
 static dp_qworker_t *
@@ -342,7 +357,69 @@ s_next_worker (dp_reactor_t *self)
     return NULL;
 }
 
-//  Reads envelope and body from the store and sends the job.
+//  Sends a worker's pending jobs: one `jobs` message (a lone job goes as
+//  it is). A job ZeroMQ cannot take is delivered by its lease's expiry.
+static void
+s_flush_jobs (dp_reactor_t *self, dp_qworker_t *worker)
+{
+    if (worker->pending_count == 0)
+        return;
+    uint8_t *frame = worker->pending [0];
+    size_t len = worker->pending_len [0];
+    dp_error_t err;
+    if (worker->pending_count > 1) {
+        if (dp_wire_encode_jobs ((const uint8_t *const *) worker->pending, worker->pending_len,
+                                 worker->pending_count, &frame, &len, &err) != DP_OK) {
+            dp_log_error ("broker: cannot encode jobs for worker=%s: %s", worker->name, err.text);
+            frame = NULL;
+        }
+        for (size_t i = 0; i < worker->pending_count; i++)
+            free (worker->pending [i]);
+    }
+    worker->pending_count = 0;
+    worker->pending_bytes = 0;
+    if (!frame)
+        return;
+    int rc = zmq_send (self->router_raw, worker->id, worker->id_len, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+    if (rc >= 0)
+        rc = dp_frames_send_owned (self->router_raw, frame, len, ZMQ_DONTWAIT);     //  frees it
+    else
+        free (frame);
+    if (rc < 0)
+        dp_log_debug ("broker: jobs not delivered worker=%s: %s", worker->name,
+                      zmq_strerror (errno));
+}
+
+//  Holds a `job` frame for its worker's next `jobs`: a dispatch hands out
+//  many jobs at once, and one ZeroMQ message each cost the broker, both
+//  I/O threads and the worker more than the jobs themselves.
+static int
+s_pend_job (dp_reactor_t *self, dp_qworker_t *worker, uint8_t *frame, size_t len)
+{
+    if (worker->pending_count == DP_WIRE_JOBS_MAX
+        || (worker->pending_count && worker->pending_bytes + len > DP_BROKER_JOBS_BYTES))
+        s_flush_jobs (self, worker);
+    if (worker->pending_count == worker->pending_cap) {
+        size_t cap = worker->pending_cap? worker->pending_cap * 2: 64;
+        uint8_t **pending = realloc (worker->pending, cap * sizeof *pending);
+        if (pending)
+            worker->pending = pending;
+        size_t *pending_len = pending? realloc (worker->pending_len, cap * sizeof *pending_len): NULL;
+        if (!pending || !pending_len) {
+            free (frame);
+            return -1;
+        }
+        worker->pending_len = pending_len;
+        worker->pending_cap = cap;
+    }
+    worker->pending [worker->pending_count] = frame;
+    worker->pending_len [worker->pending_count++] = len;
+    worker->pending_bytes += len;
+    return 0;
+}
+
+//  Reads envelope and body from the store and sends the job (or holds it
+//  for the worker's `jobs`, sent at the end of the dispatch).
 static int
 s_send_job (dp_reactor_t *self, MDB_txn *txn, dp_qdeal_t *deal, dp_qworker_t *worker)
 {
@@ -364,7 +441,14 @@ s_send_job (dp_reactor_t *self, MDB_txn *txn, dp_qdeal_t *deal, dp_qworker_t *wo
     job->token = deal->token;
     job->attempt = deal->attempts + 1;
     job->lease_ms = self->opt.lease_ms;
-    int rc = dp_broker_send (self, worker->id, worker->id_len, job);
+    int rc;
+    if (worker->takes_jobs) {
+        uint8_t *frame;
+        size_t len;
+        rc = dp_wire_encode (job, &frame, &len, NULL) == DP_OK? s_pend_job (self, worker, frame, len): -1;
+    }
+    else
+        rc = dp_broker_send (self, worker->id, worker->id_len, job);
     job->body = job->envelope_raw = NULL;       //  views into this read transaction
     return rc;
 }
@@ -405,6 +489,8 @@ dp_broker_dispatch (dp_reactor_t *self)
         s_lease (self, txn, deal, worker);
     }
     dp_store_read_end (self->store, &txn);
+    for (size_t i = 0; i < self->ring_count; i++)
+        s_flush_jobs (self, self->ring [i]);
 }
 
 //  --------------------------------------------------------------------------
@@ -757,6 +843,17 @@ s_on_annotate (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg
 //  --------------------------------------------------------------------------
 //  Entry points
 
+//  True if text, a space-separated list, holds word.
+static bool
+s_has_word (const char *text, const char *word)
+{
+    size_t len = strlen (word);
+    for (const char *p = text; (p = strstr (p, word)) != NULL; p += len)
+        if ((p == text || p [-1] == ' ') && (p [len] == ' ' || p [len] == '\0'))
+            return true;
+    return false;
+}
+
 static void
 s_on_worker_msg (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg_t *msg)
 {
@@ -779,6 +876,9 @@ s_on_worker_msg (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_m
     }
     if (msg->kind == DP_WIRE_CREDIT)
         worker->capacity = self->draining? 0: msg->capacity;
+    else
+    if (msg->kind == DP_WIRE_FEATURES)
+        worker->takes_jobs = s_has_word (msg->features, "jobs");
 }
 
 void
@@ -807,7 +907,8 @@ dp_broker_handle (dp_reactor_t *self, const uint8_t *id, size_t id_len,
         case DP_WIRE_RELEASE:
         case DP_WIRE_PROGRESS:
         case DP_WIRE_HEARTBEAT:
-        case DP_WIRE_CREDIT:    s_on_worker_msg (self, id, id_len, &msg); break;
+        case DP_WIRE_CREDIT:
+        case DP_WIRE_FEATURES:  s_on_worker_msg (self, id, id_len, &msg); break;
         default:
             dp_broker_reply_error (self, id, id_len, msg.request_id, DP_UNSUPPORTED,
                            "kind: not a request a broker accepts");

@@ -74,6 +74,15 @@ static const s_field_t s_item_fields [] = {
 };
 LAYOUT (s_item, dp_wire_item_t, s_item_fields);
 
+static const s_field_t s_job_fields [] = {
+    FS (dp_wire_job_t, envelope, s_envelope),
+    FB (dp_wire_job_t, body, body_len),
+    F (T_U64, dp_wire_job_t, token),
+    F (T_U32, dp_wire_job_t, attempt),
+    F (T_U32, dp_wire_job_t, lease_ms),
+};
+LAYOUT (s_job, dp_wire_job_t, s_job_fields);
+
 static const s_field_t s_ack_fields [] = {
     F (T_STR, dp_wire_ack_t, deal_id),      //  may echo an invalid id's prefix: any text
     F (T_CODE, dp_wire_ack_t, code),
@@ -191,6 +200,8 @@ static const s_field_t k_tick [] = { M (T_U64, epoch), M (T_U64, last_seq) };
 static const s_field_t k_dones [] = { MA (dones, s_done, DP_WIRE_DONES_MAX) };
 static const s_field_t k_done_acks [] = { MA (done_acks, s_done_ack, DP_WIRE_DONES_MAX) };
 static const s_field_t k_events [] = { MA (events, s_event, DP_WIRE_EVENTS_MAX) };
+static const s_field_t k_jobs [] = { MA (jobs, s_job, DP_WIRE_JOBS_MAX) };
+static const s_field_t k_features [] = { M (T_STR, features) };
 
 #define K(name, fields) { name, fields, sizeof fields / sizeof fields [0] }
 #define K0(name) { name, NULL, 0 }
@@ -229,6 +240,8 @@ static const struct {
     [DP_WIRE_DONES] = K ("dones", k_dones),
     [DP_WIRE_DONE_ACKS] = K ("done_acks", k_done_acks),
     [DP_WIRE_EVENTS] = K ("events", k_events),
+    [DP_WIRE_JOBS] = K ("jobs", k_jobs),
+    [DP_WIRE_FEATURES] = K ("features", k_features),
 };
 
 const char *
@@ -259,6 +272,7 @@ dp_wire_msg_clear (dp_wire_msg_t *msg)
     free (msg->events);
     free (msg->dones);
     free (msg->done_acks);
+    free (msg->jobs);
     free (msg->stats.workers);
     memset (msg, 0, sizeof *msg);
 }
@@ -923,62 +937,96 @@ dp_wire_field_span (const uint8_t *frame, size_t len, size_t index, size_t *offs
     return DP_OK;
 }
 
-//  Where the event array of an `event` frame lies; DP_PROTO unless the
-//  frame is exactly one well-formed `event` message.
+//  Where the fields of a `kind` frame lie (from *offset to the end of the
+//  frame); DP_PROTO unless the frame is exactly one well-formed message of
+//  that kind with its `fields` fields.
 static dp_status
-s_event_span (const uint8_t *frame, size_t len, size_t *offset, size_t *span)
+s_fields_span (const uint8_t *frame, size_t len, int kind, size_t fields, size_t *offset)
 {
     dp_wire_msg_t header;       //  only kind and request_id are written
     header.kind = 0;
     s_reader_t r = { frame, frame + len, DP_WIRE_BATCH_MAX, NULL, NULL };
-    size_t fields;
-    if (s_read_header (&r, &header, &fields) != DP_OK || header.kind != DP_WIRE_EVENT || fields != 1)
+    size_t count;
+    if (s_read_header (&r, &header, &count) != DP_OK || header.kind != kind || count != fields)
         return DP_PROTO;
     *offset = (size_t) (r.p - frame);
-    *span = s_skip_object (r.p, (size_t) (r.end - r.p), 0);
-    return *span && *offset + *span == len? DP_OK: DP_PROTO;
+    for (size_t i = 0; i < fields; i++) {
+        size_t n = s_skip_object (r.p, (size_t) (r.end - r.p), 0);
+        if (n == 0)
+            return DP_PROTO;
+        r.p += n;
+    }
+    return r.p == r.end? DP_OK: DP_PROTO;
+}
+
+//  A batch message (`events`, `jobs`) from frames of the single kind: the
+//  header as dp_wire_encode writes it, the array, then each frame's fields
+//  as they are, wrapped in an array of their own when there are several
+//  (a job's five) and not when the one field is the array (an event).
+static dp_status
+s_encode_batch (int kind, int item_kind, size_t max, const uint8_t *const *frames,
+                const size_t *lens, size_t count, uint8_t **out, size_t *len, dp_error_t *err)
+{
+    *out = NULL;
+    *len = 0;
+    const char *name = dp_wire_kind_name (kind);
+    if (count > max)
+        return dp_error_set (err, DP_INVALID, "%s: %zu items, at most %zu in one message",
+                             name, count, max);
+    size_t fields = s_kinds [item_kind].count;
+    size_t total = 32;
+    for (size_t i = 0; i < count; i++)
+        total += lens [i] + 8;
+    uint8_t *frame = malloc (total);
+    if (!frame)
+        return dp_error_set (err, DP_NOMEM, "%s: out of memory while encoding", name);
+    s_encoder_t head;
+    head.data = head.local;
+    head.size = 0;
+    head.alloc = sizeof head.local;
+    if (s_mp_array (&head, 3 + s_kinds [kind].count) || s_mp_uint32 (&head, DP_WIRE_VERSION)
+        || s_mp_uint32 (&head, (uint32_t) kind) || s_mp_uint64 (&head, 0)
+        || s_mp_array (&head, count) || head.size > 32) {
+        free (frame);
+        return dp_error_set (err, DP_INTERNAL, "%s: cannot encode the header", name);
+    }
+    memcpy (frame, head.local, head.size);
+    size_t used = head.size;
+    for (size_t i = 0; i < count; i++) {
+        size_t offset;
+        if (s_fields_span (frames [i], lens [i], item_kind, fields, &offset) != DP_OK) {
+            free (frame);
+            return dp_error_set (err, DP_INVALID, "%s: frame %zu is not an encoded %s", name, i,
+                                 dp_wire_kind_name (item_kind));
+        }
+        if (fields > 1) {
+            head.size = 0;
+            s_mp_array (&head, fields);         //  a fixarray: one byte
+            memcpy (frame + used, head.local, head.size);
+            used += head.size;
+        }
+        memcpy (frame + used, frames [i] + offset, lens [i] - offset);
+        used += lens [i] - offset;
+    }
+    *out = frame;
+    *len = used;
+    return DP_OK;
 }
 
 dp_status
 dp_wire_encode_events (const uint8_t *const *frames, const size_t *lens, size_t count,
                        uint8_t **out, size_t *len, dp_error_t *err)
 {
-    *out = NULL;
-    *len = 0;
-    if (count > DP_WIRE_EVENTS_MAX)
-        return dp_error_set (err, DP_INVALID, "events: %zu events, at most %d in one message",
-                             count, DP_WIRE_EVENTS_MAX);
-    size_t header = 32, total = header;
-    for (size_t i = 0; i < count; i++)
-        total += lens [i];
-    uint8_t *frame = malloc (total);
-    if (!frame)
-        return dp_error_set (err, DP_NOMEM, "events: out of memory while encoding");
-    //  The header as dp_wire_encode writes it, then the array of events.
-    s_encoder_t head;
-    head.data = head.local;
-    head.size = 0;
-    head.alloc = sizeof head.local;
-    if (s_mp_array (&head, 3 + s_kinds [DP_WIRE_EVENTS].count)
-        || s_mp_uint32 (&head, DP_WIRE_VERSION) || s_mp_uint32 (&head, DP_WIRE_EVENTS)
-        || s_mp_uint64 (&head, 0) || s_mp_array (&head, count) || head.size > header) {
-        free (frame);
-        return dp_error_set (err, DP_INTERNAL, "events: cannot encode the header");
-    }
-    memcpy (frame, head.local, head.size);
-    size_t used = head.size;
-    for (size_t i = 0; i < count; i++) {
-        size_t offset, span;
-        if (s_event_span (frames [i], lens [i], &offset, &span) != DP_OK) {
-            free (frame);
-            return dp_error_set (err, DP_INVALID, "events: frame %zu is not an encoded event", i);
-        }
-        memcpy (frame + used, frames [i] + offset, span);
-        used += span;
-    }
-    *out = frame;
-    *len = used;
-    return DP_OK;
+    return s_encode_batch (DP_WIRE_EVENTS, DP_WIRE_EVENT, DP_WIRE_EVENTS_MAX, frames, lens, count,
+                           out, len, err);
+}
+
+dp_status
+dp_wire_encode_jobs (const uint8_t *const *frames, const size_t *lens, size_t count,
+                     uint8_t **out, size_t *len, dp_error_t *err)
+{
+    return s_encode_batch (DP_WIRE_JOBS, DP_WIRE_JOB, DP_WIRE_JOBS_MAX, frames, lens, count,
+                           out, len, err);
 }
 
 //  Decodes a frame's fields from `first` on; the fields before it are only

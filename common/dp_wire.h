@@ -47,6 +47,7 @@
 #define DP_WIRE_DONES_MAX   4096             //  results in one dones / acks in one done_acks
 #define DP_WIRE_TX_MAX      130              //  escrow_tx / completion_tx text
 #define DP_WIRE_EVENTS_MAX  256              //  durable events in one published `events`
+#define DP_WIRE_JOBS_MAX    4096             //  jobs in one `jobs`
 
 typedef enum {
     DP_WIRE_HELLO = 1,      //  c,w → b   role, name, capacity, leases[]
@@ -78,6 +79,8 @@ typedef enum {
     DP_WIRE_DONES,          //  w → b     dones[] of (deal_id, token, status, reason, result)
     DP_WIRE_DONE_ACKS,      //  b → w     done_acks[] of (deal_id, token, code, text)
     DP_WIRE_EVENTS,         //  b → PUB   events[]: durable events in seq order
+    DP_WIRE_JOBS,           //  b → w     jobs[] of (envelope, body, token, attempt, lease_ms)
+    DP_WIRE_FEATURES,       //  w → b     features: what the worker takes beyond a `job` each
     DP_WIRE_KIND_COUNT
 } dp_wire_kind;
 
@@ -102,6 +105,16 @@ typedef struct {
     char status [DP_WIRE_STATUS_MAX + 1];   //  the deal's status when code is DP_OK
     char text [DP_WIRE_TEXT_MAX + 1];       //  the reason when code is not DP_OK
 } dp_wire_ack_t;
+
+//  One job of a `jobs` (broker → worker): the fields of a `job`.
+typedef struct {
+    dp_envelope_t envelope;
+    const uint8_t *body;                    //  view into the frame
+    size_t body_len;
+    uint64_t token;
+    uint32_t attempt;
+    uint32_t lease_ms;
+} dp_wire_job_t;
 
 //  One result of a `dones` (worker → broker): the fields of a `done`.
 typedef struct {
@@ -194,6 +207,7 @@ typedef struct {
     dp_wire_event_t *events;
     dp_wire_done_t *dones;                  //  dones (views into the frame for data)
     dp_wire_done_ack_t *done_acks;          //  done_acks
+    dp_wire_job_t *jobs;                    //  jobs (views into the frame for bodies)
     size_t count;
     //  single-deal messages
     char deal_id [DP_DEAL_ID_MAX + 1];
@@ -227,6 +241,8 @@ typedef struct {
     dp_wire_event_t event;
     //  stats
     dp_wire_stats_t stats;
+    //  features: space-separated names ("jobs")
+    char features [DP_WIRE_NAME_MAX + 1];
 } dp_wire_msg_t;
 
 //  Where field `index` (0 = the first after version, kind and request_id)
@@ -264,6 +280,11 @@ dp_status dp_wire_encode (const dp_wire_msg_t *msg, uint8_t **out, size_t *len,
 //  not an `event` or count is over DP_WIRE_EVENTS_MAX, DP_NOMEM.
 dp_status dp_wire_encode_events (const uint8_t *const *frames, const size_t *lens, size_t count,
                                  uint8_t **out, size_t *len, dp_error_t *err) DP_MUST_CHECK;
+
+//  The same for a `jobs` message from `job` frames (over DP_WIRE_JOBS_MAX:
+//  DP_INVALID): each job's fields are copied as they are.
+dp_status dp_wire_encode_jobs (const uint8_t *const *frames, const size_t *lens, size_t count,
+                               uint8_t **out, size_t *len, dp_error_t *err) DP_MUST_CHECK;
 
 //  Decodes one frame strictly into msg (zeroed first). frame_max bounds the
 //  frame (0 = DP_WIRE_FRAME_MAX), batch_max the submit items (0 =

@@ -181,6 +181,7 @@ typedef struct {
     dp_wire_done_t *done_items;         //  the dones message's array, kept (outbox_size)
     uint64_t frame_max;                 //  the broker's frame limit (welcome)
     bool single_dones;                  //  the broker does not know `dones`: one `done` each
+    uint64_t features_request;          //  request id of our last `features`
 } s_actor_t;
 
 static int
@@ -218,6 +219,14 @@ s_send_hello (s_actor_t *a)
     s_send (a, &hello);
     free (hello.leases);
     a->last_hello_ms = zclock_mono ();
+    //  Then what we take beyond a `job` each: `jobs`, several in one
+    //  message. A broker from before it refuses the kind (we then get
+    //  single jobs, as before) and that refusal names this request.
+    dp_wire_msg_t features;
+    dp_wire_msg_init (&features, DP_WIRE_FEATURES, 0);
+    snprintf (features.features, sizeof features.features, "jobs");
+    s_send (a, &features);
+    a->features_request = features.request_id;
 }
 
 //  Queues a job's result: the wakeup's results leave together in one
@@ -371,7 +380,7 @@ s_on_welcome (s_actor_t *a, dp_wire_msg_t *msg)
 }
 
 static void
-s_on_job (s_actor_t *a, dp_wire_msg_t *msg)
+s_on_job (s_actor_t *a, const dp_wire_job_t *msg)
 {
     s_job_t *job = zhashx_lookup (a->jobs, msg->envelope.deal_id);
     if (job) {
@@ -443,7 +452,16 @@ s_on_broker (s_actor_t *a)
     a->broker_seen_ms = zclock_mono ();
     switch (msg.kind) {
         case DP_WIRE_WELCOME:  s_on_welcome (a, &msg); break;
-        case DP_WIRE_JOB:      s_on_job (a, &msg); break;
+        case DP_WIRE_JOB: {
+            dp_wire_job_t job = { msg.envelope, msg.body, msg.body_len, msg.token, msg.attempt,
+                                  msg.lease_ms };
+            s_on_job (a, &job);
+            break;
+        }
+        case DP_WIRE_JOBS:
+            for (size_t i = 0; i < msg.count; i++)
+                s_on_job (a, &msg.jobs [i]);
+            break;
         case DP_WIRE_DONE_ACK:
             s_on_done_ack (a, msg.deal_id, msg.token, msg.code, msg.text);
             break;
@@ -459,6 +477,9 @@ s_on_broker (s_actor_t *a)
         case DP_WIRE_ERROR:
             if (msg.code == DP_NOTFOUND && strstr (msg.text, "hello"))
                 s_send_hello (a);
+            else
+            if (msg.request_id && msg.request_id == a->features_request)
+                dp_log_info ("worker: the broker does not take features: one job per message");
             else
             if (msg.code == DP_UNSUPPORTED && !a->single_dones && strstr (msg.text, "kind")) {
                 //  A broker from before `dones` (protocol kinds 27, 28):

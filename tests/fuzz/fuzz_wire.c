@@ -31,26 +31,30 @@ s_check_spans (const uint8_t *data, size_t size, int accepted)
     }
 }
 
-//  The broker's `events` from stored `event` frames: on any input it
-//  either refuses or makes a frame that decodes exactly when the input
-//  decoded as an event, to one event with the same seq.
+//  The broker's `events` from stored `event` frames, and its `jobs` from
+//  `job` frames: on any input the batch encoder either refuses or makes a
+//  frame that decodes exactly when the input decoded as that single kind,
+//  to one item with the same seq / token.
 static void
-s_check_events (const uint8_t *data, size_t size, const dp_wire_msg_t *msg, int accepted)
+s_check_batch (const uint8_t *data, size_t size, const dp_wire_msg_t *msg, int accepted, int jobs)
 {
     uint8_t *frame;
     size_t len;
-    int is_event = accepted && msg->kind == DP_WIRE_EVENT;
-    if (dp_wire_encode_events (&data, &size, 1, &frame, &len, NULL) != DP_OK) {
-        if (is_event)
-            abort ();           //  a good event refused
+    int is_item = accepted && msg->kind == (jobs? DP_WIRE_JOB: DP_WIRE_EVENT);
+    dp_status rc = jobs? dp_wire_encode_jobs (&data, &size, 1, &frame, &len, NULL)
+                       : dp_wire_encode_events (&data, &size, 1, &frame, &len, NULL);
+    if (rc != DP_OK) {
+        if (is_item)
+            abort ();           //  a good item refused
         return;
     }
     dp_wire_msg_t batch;
-    dp_status rc = dp_wire_decode (frame, len, 1 << 20, 100, &batch, NULL);
-    if ((rc == DP_OK) != is_event)
+    rc = dp_wire_decode (frame, len, 1 << 20, 100, &batch, NULL);
+    if ((rc == DP_OK) != is_item)
         abort ();
-    if (rc == DP_OK && (batch.kind != DP_WIRE_EVENTS || batch.count != 1
-                        || batch.events [0].seq != msg->event.seq))
+    if (rc == DP_OK && (batch.kind != (jobs? DP_WIRE_JOBS: DP_WIRE_EVENTS) || batch.count != 1
+                        || (jobs? batch.jobs [0].token != msg->token
+                                : batch.events [0].seq != msg->event.seq)))
         abort ();
     dp_wire_msg_clear (&batch);
     free (frame);
@@ -62,7 +66,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     dp_wire_msg_t msg, again;
     dp_status rc = dp_wire_decode (data, size, 1 << 20, 100, &msg, NULL);
     s_check_spans (data, size, rc == DP_OK);
-    s_check_events (data, size, &msg, rc == DP_OK);
+    s_check_batch (data, size, &msg, rc == DP_OK, 0);
+    s_check_batch (data, size, &msg, rc == DP_OK, 1);
     if (rc != DP_OK)
         return 0;
     if (dp_wire_decode_from (data, size, 0, &again, NULL) != DP_OK || again.kind != msg.kind)

@@ -978,7 +978,9 @@ Test (broker, batched_results_fit_the_frame_limit)
 }
 
 //  A broker from before `dones` refuses the kind; the worker then sends the
-//  same result again as a `done`, at once. (A raw ROUTER plays that broker.)
+//  same result again as a `done`, at once. It refuses `features` too, and
+//  the worker goes on with one job per message. (A raw ROUTER plays that
+//  broker.)
 Test (broker, worker_falls_back_to_single_results)
 {
     zsock_t *router = zsock_new (ZMQ_ROUTER);
@@ -996,7 +998,7 @@ Test (broker, worker_falls_back_to_single_results)
     worker = dp_worker_new (&options, s_handler, NULL, &err);
     cr_assert_not_null (worker, "%s", err.text);
 
-    bool refused = false, done = false;
+    bool refused = false, done = false, features_refused = false;
     while (!done) {
         zframe_t *identity = zframe_recv (router), *frame = identity? zframe_recv (router): NULL;
         cr_assert_not_null (frame, "the worker went quiet (refused=%d)", refused);
@@ -1011,6 +1013,17 @@ Test (broker, worker_falls_back_to_single_results)
             out.lease_ms = 30000;
             out.frame_max = DP_WIRE_FRAME_MAX;
             out.batch_max = DP_WIRE_BATCH_MAX;
+        }
+        else if (in.kind == DP_WIRE_FEATURES) {
+            //  Nor does it know `features` (sent after the hello). That
+            //  refusal names the features request and must not make the
+            //  worker give up `dones`: the job comes after it, so a worker
+            //  that took it for a refusal of `dones` would answer `done`.
+            cr_assert (!refused);
+            features_refused = true;
+            dp_wire_msg_init (&out, DP_WIRE_ERROR, in.request_id);
+            out.code = DP_UNSUPPORTED;
+            snprintf (out.text, sizeof out.text, "kind: 31 is not a known message");
             s_router_send (router, identity, &out);
             dp_wire_msg_init (&out, DP_WIRE_JOB, 0);      //  then one job
             dp_wire_item_t item = s_item ("old-1", "{}");
@@ -1029,7 +1042,7 @@ Test (broker, worker_falls_back_to_single_results)
             snprintf (out.text, sizeof out.text, "kind: 27 is not a known message");
         }
         else if (in.kind == DP_WIRE_DONE) {
-            cr_assert (refused);
+            cr_assert (refused, "a single done before dones was refused");
             cr_assert_str_eq (in.deal_id, "old-1");
             cr_assert_eq (in.token, 5);
             done = true;
@@ -1043,8 +1056,110 @@ Test (broker, worker_falls_back_to_single_results)
         zframe_destroy (&identity);
         zframe_destroy (&frame);
     }
+    cr_assert (features_refused, "the worker never sent features");
     dp_worker_destroy (&worker);
     zsock_destroy (&router);
+}
+
+//  Collects n jobs from a raw worker's socket, however they come (`jobs`
+//  or `job`), checking each body against its envelope; counts messages.
+static void
+s_raw_jobs (zsock_t *raw, size_t n, dp_wire_done_t *dones, size_t *batches, size_t *singles,
+            size_t *largest)
+{
+    size_t got = 0;
+    *batches = *singles = *largest = 0;
+    while (got < n) {
+        zframe_t *frame = zframe_recv (raw);
+        cr_assert_not_null (frame, "%zu of %zu jobs came", got, n);
+        dp_wire_msg_t msg;
+        dp_error_t err;
+        cr_assert_eq (dp_wire_decode (zframe_data (frame), zframe_size (frame), 0, 0, &msg, &err),
+                      DP_OK, "%s", err.text);
+        dp_wire_job_t single = { msg.envelope, msg.body, msg.body_len, msg.token, msg.attempt,
+                                 msg.lease_ms };
+        dp_wire_job_t *jobs = msg.kind == DP_WIRE_JOBS? msg.jobs: &single;
+        size_t count = msg.kind == DP_WIRE_JOBS? msg.count: msg.kind == DP_WIRE_JOB;
+        *batches += msg.kind == DP_WIRE_JOBS;
+        *singles += msg.kind == DP_WIRE_JOB;
+        *largest = count > *largest? count: *largest;
+        for (size_t i = 0; i < count; i++) {
+            cr_assert_lt (got, n, "more jobs than deals");
+            uint8_t sha [32];
+            dp_sha256 (jobs [i].body, jobs [i].body_len, sha);
+            cr_assert_eq (memcmp (sha, jobs [i].envelope.body_sha256, 32), 0,
+                          "deal %s came with another body", jobs [i].envelope.deal_id);
+            cr_assert_eq (jobs [i].attempt, 1);
+            dones [got++] = s_done (jobs [i].envelope.deal_id, jobs [i].token, "agreed");
+        }
+        dp_wire_msg_clear (&msg);
+        zframe_destroy (&frame);
+    }
+}
+
+//  A worker that says `features jobs` gets a dispatch's jobs together in
+//  `jobs` messages of at most DP_BROKER_JOBS_BYTES (a job that would pass
+//  it starts the next; a lone one goes as a `job`); a worker that does not
+//  gets a `job` each (the tests above).
+Test (broker, jobs_batched_for_workers_that_take_them)
+{
+    dp_broker_t *broker = s_broker (0);
+    dp_error_t err;
+    dp_client_t *client = dp_client_new (dp_broker_endpoint (broker), 5000, &err);
+    cr_assert_not_null (client, "%s", err.text);
+    zsock_t *raw = s_raw_worker (dp_broker_endpoint (broker), 8);
+    dp_wire_msg_t msg;
+    dp_wire_msg_init (&msg, DP_WIRE_FEATURES, 2);
+    snprintf (msg.features, sizeof msg.features, "progress jobs");
+    s_raw_send (raw, &msg);
+    zclock_sleep (100);         //  hello and features are in before the deals
+    enum { SMALL = 5, BIG = 4 };
+    char *bodies [SMALL + BIG];
+    dp_wire_item_t items [SMALL + BIG];
+    dp_wire_ack_t acks [SMALL + BIG];
+    for (int i = 0; i < SMALL + BIG; i++) {
+        size_t size = i < SMALL? 64: 300 << 10;     //  three big ones fit in 1 MiB, not four
+        bodies [i] = malloc (size + 1);
+        memset (bodies [i], 'a' + i, size);
+        bodies [i][size] = '\0';
+        char id [16];
+        snprintf (id, sizeof id, "jb-%d", i);
+        items [i] = s_item (id, bodies [i]);
+    }
+    dp_wire_done_t dones [SMALL + BIG];
+    size_t batches, singles, largest;
+    for (int round = 0; round < 2; round++) {
+        size_t first = round? SMALL: 0, n = round? BIG: SMALL;
+        cr_assert_eq (dp_client_submit (client, &items [first], n, &acks [first], &err), DP_OK,
+                      "%s", err.text);
+        s_raw_jobs (raw, n, dones, &batches, &singles, &largest);
+        if (round == 0) {
+            cr_assert_eq (batches, 1, "5 small jobs: %zu jobs messages", batches);
+            cr_assert_eq (singles, 0);
+            cr_assert_eq (largest, SMALL);
+        }
+        else {
+            cr_assert_eq (batches, 1, "4 jobs of 300 KiB: %zu jobs messages", batches);
+            cr_assert_eq (largest, 3);
+            cr_assert_eq (singles, 1);
+        }
+        dp_wire_msg_init (&msg, DP_WIRE_DONES, 3);
+        msg.dones = dones;
+        msg.count = n;
+        s_raw_send (raw, &msg);
+        zframe_t *frame = NULL;
+        s_raw_next (raw, DP_WIRE_DONE_ACKS, &msg, &frame);
+        cr_assert_eq (msg.count, n);
+        for (size_t i = 0; i < n; i++)
+            cr_assert_eq (msg.done_acks [i].code, DP_OK, "%s", msg.done_acks [i].text);
+        dp_wire_msg_clear (&msg);
+        zframe_destroy (&frame);
+    }
+    for (int i = 0; i < SMALL + BIG; i++)
+        free (bodies [i]);
+    zsock_destroy (&raw);
+    dp_client_destroy (&client);
+    dp_broker_destroy (&broker);
 }
 
 //  A filtered listing walks at most DP_STORE_LIST_SCAN deals that do not

@@ -381,3 +381,73 @@ Test (wire, events_from_event_frames)
     for (int i = 0; i < N; i++)
         free (frames [i]);
 }
+
+//  The broker's `jobs` from its `job` frames (each with its envelope as
+//  stored, copied as it is): the bytes dp_wire_encode makes of the same
+//  jobs; `features` round trips; a frame of another kind is refused.
+Test (wire, jobs_from_job_frames_and_features)
+{
+    enum { N = 3 };
+    dp_wire_item_t items [N] = { s_item ("j-1", "{}"), s_item ("j-2", "{\"x\":1}"),
+                                 s_item ("j-3", "") };
+    dp_wire_job_t jobs [N];
+    uint8_t *frames [N];
+    size_t lens [N];
+    for (int i = 0; i < N; i++) {
+        dp_wire_msg_t msg;
+        dp_wire_msg_init (&msg, DP_WIRE_JOB, 0);
+        msg.envelope = items [i].envelope;
+        msg.body = items [i].body;
+        msg.body_len = items [i].body_len;
+        msg.token = UINT64_MAX - (uint64_t) i;
+        msg.attempt = (uint32_t) i + 1;
+        msg.lease_ms = 30000;
+        jobs [i] = (dp_wire_job_t) { msg.envelope, msg.body, msg.body_len, msg.token, msg.attempt,
+                                     msg.lease_ms };
+        cr_assert_eq (dp_wire_encode (&msg, &frames [i], &lens [i], NULL), DP_OK);
+    }
+    uint8_t *joined, *direct;
+    size_t joined_len, direct_len;
+    dp_error_t err;
+    cr_assert_eq (dp_wire_encode_jobs ((const uint8_t *const *) frames, lens, N, &joined,
+                                       &joined_len, &err), DP_OK, "%s", err.text);
+    dp_wire_msg_t msg, back;
+    dp_wire_msg_init (&msg, DP_WIRE_JOBS, 0);
+    msg.jobs = jobs;
+    msg.count = N;
+    cr_assert_eq (dp_wire_encode (&msg, &direct, &direct_len, NULL), DP_OK);
+    cr_assert_eq (joined_len, direct_len);
+    cr_assert_eq (memcmp (joined, direct, direct_len), 0);
+    cr_assert_eq (dp_wire_decode (joined, joined_len, 0, 0, &back, NULL), DP_OK);
+    cr_assert_eq (back.count, N);
+    cr_assert_str_eq (back.jobs [1].envelope.deal_id, "j-2");
+    cr_assert_eq (back.jobs [1].body_len, 7);
+    cr_assert_eq (memcmp (back.jobs [1].body, "{\"x\":1}", 7), 0);
+    cr_assert_eq (back.jobs [2].token, UINT64_MAX - 2);
+    cr_assert_eq (back.jobs [2].attempt, 3);
+    cr_assert_eq (memcmp (back.jobs [0].envelope.body_sha256, items [0].envelope.body_sha256, 32), 0);
+    dp_wire_msg_clear (&back);
+    free (joined);
+    free (direct);
+    //  An `event` frame is not a job.
+    dp_wire_msg_t event;
+    dp_wire_msg_init (&event, DP_WIRE_EVENT, 0);
+    uint8_t *event_frame;
+    size_t event_len;
+    cr_assert_eq (dp_wire_encode (&event, &event_frame, &event_len, NULL), DP_OK);
+    const uint8_t *bad [2] = { frames [0], event_frame };
+    size_t bad_len [2] = { lens [0], event_len };
+    cr_assert_eq (dp_wire_encode_jobs (bad, bad_len, 2, &joined, &joined_len, &err), DP_INVALID);
+    cr_assert (strstr (err.text, "frame 1 is not an encoded job"), "%s", err.text);
+    free (event_frame);
+    for (int i = 0; i < N; i++)
+        free (frames [i]);
+
+    dp_wire_msg_init (&msg, DP_WIRE_FEATURES, 9);
+    snprintf (msg.features, sizeof msg.features, "jobs");
+    uint8_t *frame;
+    s_round_trip (&msg, &back, &frame);
+    cr_assert_str_eq (back.features, "jobs");
+    dp_wire_msg_clear (&back);
+    free (frame);
+}
