@@ -720,14 +720,25 @@ s_conv_body (char *body, size_t size, int i)
 //  Plays a raw worker until `want` results were accepted: each job's body
 //  is checked against the one submitted for its deal (while its frame
 //  lives: a decoded message's bytes are views into it), the first
-//  `answer` jobs are answered at once, any later ones left leased.
+//  `answer` jobs are answered at once, any later ones left leased. It
+//  sends heartbeats while it waits: leases cut short by a restart come
+//  back only when they expire (lease_ms 300), and a worker silent for as
+//  long (heartbeat 100 ms × liveness 3) would be gone by then.
 static void
 s_conv_run (zsock_t *raw, int want, int answer, bool agreed [6])
 {
     dp_wire_msg_t msg;
     dp_error_t err;
     char body [128];
+    int64_t deadline = zclock_mono () + 5000;
     while (want > 0) {
+        zmq_pollitem_t item = { zsock_resolve (raw), 0, ZMQ_POLLIN, 0 };
+        if (zmq_poll (&item, 1, 50) <= 0) {
+            cr_assert_lt (zclock_mono (), deadline, "%d results never came", want);
+            dp_wire_msg_init (&msg, DP_WIRE_HEARTBEAT, 0);
+            s_raw_send (raw, &msg);
+            continue;
+        }
         zframe_t *in = zframe_recv (raw);
         cr_assert_not_null (in, "%d results never came", want);
         cr_assert_eq (dp_wire_decode (zframe_data (in), zframe_size (in), 0, 0, &msg, &err), DP_OK,
@@ -783,12 +794,12 @@ s_conv_broker (const char *listen)
 }
 
 //  Six deals submitted, two finished, the others left pending or leased;
-//  the broker stopped. Fills endpoint (to start the next one on).
+//  the broker stopped.
 static void
-s_conv_start (char endpoint [256], bool agreed [6])
+s_conv_start (bool agreed [6])
 {
     dp_broker_t *broker = s_conv_broker ("tcp://127.0.0.1:*");
-    snprintf (endpoint, 256, "%s", dp_broker_endpoint (broker));
+    const char *endpoint = dp_broker_endpoint (broker);
     dp_error_t err;
     dp_client_t *client = dp_client_new (endpoint, 5000, &err);
     dp_wire_ack_t ack;
@@ -862,10 +873,11 @@ s_conv_unconvert (size_t keep, uint64_t format)
 //  with its own body and finish; then no `bodies` is left, no body of a
 //  finished deal, and meta says the current format.
 static void
-s_conv_finish (const char *endpoint, bool agreed [6])
+s_conv_finish (bool agreed [6])
 {
-    dp_broker_t *broker = s_conv_broker (endpoint);
-    zsock_t *raw = s_raw_worker (endpoint, 10);
+    //  A port of its own: the first broker's may be taken by now.
+    dp_broker_t *broker = s_conv_broker ("tcp://127.0.0.1:*");
+    zsock_t *raw = s_raw_worker (dp_broker_endpoint (broker), 10);
     s_conv_run (raw, 4, 1000, agreed);          //  every job answered
     zsock_destroy (&raw);
     dp_broker_destroy (&broker);
@@ -898,11 +910,10 @@ s_conv_finish (const char *endpoint, bool agreed [6])
 //  own body, and `bodies` is gone.
 Test (broker, bodies_keyed_by_order_and_format_2_converted)
 {
-    char endpoint [256];
     bool agreed [6] = { false };
-    s_conv_start (endpoint, agreed);
+    s_conv_start (agreed);
     s_conv_unconvert (0, 2);
-    s_conv_finish (endpoint, agreed);
+    s_conv_finish (agreed);
 }
 
 //  A conversion cut short by a crash (its first transactions committed,
@@ -910,11 +921,10 @@ Test (broker, bodies_keyed_by_order_and_format_2_converted)
 //  open, and no body is lost or given to another deal.
 Test (broker, format_2_conversion_resumes_where_a_crash_left_it)
 {
-    char endpoint [256];
     bool agreed [6] = { false };
-    s_conv_start (endpoint, agreed);
+    s_conv_start (agreed);
     s_conv_unconvert (2, 3);
-    s_conv_finish (endpoint, agreed);
+    s_conv_finish (agreed);
 }
 
 static dp_status
