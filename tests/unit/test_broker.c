@@ -252,12 +252,15 @@ Test (broker, lease_survives_restart)
     dp_broker_destroy (&broker);            //  while the worker is still connected
     zsock_destroy (&raw);
 
+    //  The restarted broker binds a free port of its own, not the first
+    //  one's: another test's broker may have taken that one meanwhile.
     dp_broker_options_t options;
     dp_broker_options_default (&options);
     options.data_dir = s_dir;
-    options.listen = endpoint;
+    options.listen = "tcp://127.0.0.1:*";
     broker = dp_broker_new (&options, &err);
     cr_assert_not_null (broker, "%s", err.text);
+    snprintf (endpoint, sizeof endpoint, "%s", dp_broker_endpoint (broker));
     cr_assert_eq (dp_broker_recovered (broker), 2);
     raw = zsock_new_dealer (endpoint);
     dp_wire_msg_init (&msg, DP_WIRE_DONE, 2);
@@ -664,12 +667,15 @@ Test (broker, unfinished_deals_listed_and_format_1_converted)
     cr_assert_eq (mdb_txn_commit (txn), 0);
     mdb_env_close (env);
 
+    //  The restarted broker binds a free port of its own, not the first
+    //  one's: another test's broker may have taken that one meanwhile.
     dp_broker_options_t options;
     dp_broker_options_default (&options);
     options.data_dir = s_dir;
-    options.listen = endpoint;
+    options.listen = "tcp://127.0.0.1:*";
     broker = dp_broker_new (&options, &err);
     cr_assert_not_null (broker, "%s", err.text);
+    snprintf (endpoint, sizeof endpoint, "%s", dp_broker_endpoint (broker));
     client = dp_client_new (endpoint, 5000, &err);
     cr_assert_eq (s_list_all (client, "pending", 100, &pages), 6);
     cr_assert_eq (s_list_all (client, "negotiating", 100, &pages), 5);  //  leases outlive restarts
@@ -1253,11 +1259,8 @@ Test (broker, event_window_trims_the_oldest_events)
     }
     dp_client_destroy (&client);
     s_expect_window (dp_broker_endpoint (broker), 16, 25);
-    char endpoint [256];
-    snprintf (endpoint, sizeof endpoint, "%s", dp_broker_endpoint (broker));
     dp_broker_destroy (&broker);
-    options.listen = endpoint;
-    broker = dp_broker_new (&options, &err);
+    broker = dp_broker_new (&options, &err);      //  on a free port again
     cr_assert_not_null (broker, "%s", err.text);
     s_expect_window (dp_broker_endpoint (broker), 16, 25);
     dp_broker_destroy (&broker);
