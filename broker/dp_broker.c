@@ -113,8 +113,24 @@ dp_qlist_remove (dp_qdeal_t *deal)
 //  --------------------------------------------------------------------------
 //  Sending and flushing
 
-//  Sends without ever blocking the reactor: a peer that is gone
-//  (ROUTER_MANDATORY: EHOSTUNREACH) or whose queue is full loses the message.
+//  Sends an encoded frame (owned: freed in every case) to a ROUTER peer,
+//  without ever blocking the reactor: a peer that is gone (ROUTER_MANDATORY:
+//  EHOSTUNREACH) or whose queue is full loses the message. `what` names it
+//  in the log.
+int
+dp_broker_send_frame (dp_reactor_t *self, const uint8_t *id, size_t id_len, uint8_t *frame,
+                      size_t len, const char *what)
+{
+    int rc = zmq_send (self->router_raw, id, id_len, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+    if (rc >= 0)
+        rc = dp_frames_send_owned (self->router_raw, frame, len, ZMQ_DONTWAIT);
+    else
+        free (frame);
+    if (rc < 0 && errno != EHOSTUNREACH)
+        dp_log_warn ("broker: %s dropped: %s", what, zmq_strerror (errno));
+    return rc < 0? -1: 0;
+}
+
 int
 dp_broker_send (dp_reactor_t *self, const uint8_t *id, size_t id_len, const dp_wire_msg_t *msg)
 {
@@ -125,14 +141,7 @@ dp_broker_send (dp_reactor_t *self, const uint8_t *id, size_t id_len, const dp_w
         dp_log_error ("broker: cannot encode %s: %s", dp_wire_kind_name (msg->kind), err.text);
         return -1;
     }
-    int rc = zmq_send (self->router_raw, id, id_len, ZMQ_SNDMORE | ZMQ_DONTWAIT);
-    if (rc >= 0)
-        rc = dp_frames_send_owned (self->router_raw, frame, len, ZMQ_DONTWAIT);
-    else
-        free (frame);
-    if (rc < 0 && errno != EHOSTUNREACH)
-        dp_log_warn ("broker: %s dropped: %s", dp_wire_kind_name (msg->kind), zmq_strerror (errno));
-    return rc < 0? -1: 0;
+    return dp_broker_send_frame (self, id, id_len, frame, len, dp_wire_kind_name (msg->kind));
 }
 
 //  Hands the accumulated ops to the committer unless a commit is running;

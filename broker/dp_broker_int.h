@@ -176,6 +176,8 @@ void dp_broker_on_stats (dp_reactor_t *self, const uint8_t *id, size_t id_len, d
 void dp_broker_on_replay (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg_t *msg);
 
 int dp_broker_send (dp_reactor_t *self, const uint8_t *id, size_t id_len, const dp_wire_msg_t *msg);
+int dp_broker_send_frame (dp_reactor_t *self, const uint8_t *id, size_t id_len, uint8_t *frame,
+                          size_t len, const char *what);
 void dp_broker_flush (dp_reactor_t *self);
 
 #endif

@@ -378,16 +378,8 @@ s_flush_jobs (dp_reactor_t *self, dp_qworker_t *worker)
     }
     worker->pending_count = 0;
     worker->pending_bytes = 0;
-    if (!frame)
-        return;
-    int rc = zmq_send (self->router_raw, worker->id, worker->id_len, ZMQ_SNDMORE | ZMQ_DONTWAIT);
-    if (rc >= 0)
-        rc = dp_frames_send_owned (self->router_raw, frame, len, ZMQ_DONTWAIT);     //  frees it
-    else
-        free (frame);
-    if (rc < 0)
-        dp_log_debug ("broker: jobs not delivered worker=%s: %s", worker->name,
-                      zmq_strerror (errno));
+    if (frame)
+        dp_broker_send_frame (self, worker->id, worker->id_len, frame, len, "jobs");
 }
 
 //  Holds a `job` frame for its worker's next `jobs`: a dispatch hands out
@@ -919,13 +911,6 @@ dp_broker_handle (dp_reactor_t *self, const uint8_t *id, size_t id_len,
 //  --------------------------------------------------------------------------
 //  After a commit: acknowledge, publish, queue
 
-static void
-s_free_frame (void *data, void *hint)
-{
-    (void) hint;
-    free (data);
-}
-
 //  Sends the durable events collected so far as one `events` message,
 //  topic "E". PUB never blocks: past its high-water mark it drops, and
 //  subscribers replay from the store (docs/protocol.md). One message per
@@ -941,14 +926,10 @@ s_publish_flush (dp_reactor_t *self)
     size_t len;
     if (dp_wire_encode_events (self->pub_frames, self->pub_lens, self->pub_count, &frame, &len,
                                NULL) == DP_OK) {
-        zmq_msg_t msg;
-        if (zmq_msg_init_data (&msg, frame, len, s_free_frame, NULL) != 0)
+        if (zmq_send (self->pub_raw, "E", 1, ZMQ_SNDMORE | ZMQ_DONTWAIT) == 1)
+            dp_frames_send_owned (self->pub_raw, frame, len, ZMQ_DONTWAIT);    //  frees it
+        else
             free (frame);
-        else {
-            if (zmq_send (self->pub_raw, "E", 1, ZMQ_SNDMORE | ZMQ_DONTWAIT) != 1
-                || zmq_msg_send (&msg, self->pub_raw, ZMQ_DONTWAIT) < 0)
-                zmq_msg_close (&msg);
-        }
     }
     //  Out of memory loses these on PUB only: they are stored, and the
     //  next tick tells subscribers to replay them.

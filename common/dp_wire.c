@@ -252,6 +252,16 @@ dp_wire_kind_name (int kind)
     return s_kinds [kind].name;
 }
 
+dp_wire_job_t
+dp_wire_msg_job (const dp_wire_msg_t *msg)
+{
+    dp_wire_job_t job = {
+        .envelope = msg->envelope, .body = msg->body, .body_len = msg->body_len,
+        .token = msg->token, .attempt = msg->attempt, .lease_ms = msg->lease_ms
+    };
+    return job;
+}
+
 void
 dp_wire_msg_init (dp_wire_msg_t *msg, int kind, uint64_t request_id)
 {

@@ -259,6 +259,10 @@ dp_status dp_wire_field_span (const uint8_t *frame, size_t len, size_t index, si
 dp_status dp_wire_decode_from (const uint8_t *frame, size_t len, size_t first, dp_wire_msg_t *msg,
                                dp_error_t *err);
 
+//  A `job` message's fields as one job of a `jobs`, so both kinds are
+//  handled alike (views into the same frame).
+dp_wire_job_t dp_wire_msg_job (const dp_wire_msg_t *msg);
+
 //  Zeroes a message (call before filling one to encode).
 void dp_wire_msg_init (dp_wire_msg_t *msg, int kind, uint64_t request_id);
 

@@ -453,8 +453,7 @@ s_on_broker (s_actor_t *a)
     switch (msg.kind) {
         case DP_WIRE_WELCOME:  s_on_welcome (a, &msg); break;
         case DP_WIRE_JOB: {
-            dp_wire_job_t job = { msg.envelope, msg.body, msg.body_len, msg.token, msg.attempt,
-                                  msg.lease_ms };
+            dp_wire_job_t job = dp_wire_msg_job (&msg);
             s_on_job (a, &job);
             break;
         }

@@ -1092,8 +1092,7 @@ s_raw_jobs (zsock_t *raw, size_t n, dp_wire_done_t *dones, size_t *batches, size
         dp_error_t err;
         cr_assert_eq (dp_wire_decode (zframe_data (frame), zframe_size (frame), 0, 0, &msg, &err),
                       DP_OK, "%s", err.text);
-        dp_wire_job_t single = { msg.envelope, msg.body, msg.body_len, msg.token, msg.attempt,
-                                 msg.lease_ms };
+        dp_wire_job_t single = dp_wire_msg_job (&msg);
         dp_wire_job_t *jobs = msg.kind == DP_WIRE_JOBS? msg.jobs: &single;
         size_t count = msg.kind == DP_WIRE_JOBS? msg.count: msg.kind == DP_WIRE_JOB;
         *batches += msg.kind == DP_WIRE_JOBS;

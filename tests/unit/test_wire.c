@@ -298,6 +298,23 @@ Test (wire, field_spans_and_raw_envelopes)
     free (frame);
 }
 
+//  A batch frame built from single frames must be byte for byte what
+//  dp_wire_encode makes of msg, and decode to msg's kind and count (into back).
+static void
+s_expect_encoded (const dp_wire_msg_t *msg, const uint8_t *joined, size_t joined_len,
+                  dp_wire_msg_t *back)
+{
+    uint8_t *direct;
+    size_t direct_len;
+    cr_assert_eq (dp_wire_encode (msg, &direct, &direct_len, NULL), DP_OK);
+    cr_assert_eq (joined_len, direct_len);
+    cr_assert_eq (memcmp (joined, direct, direct_len), 0);
+    free (direct);
+    cr_assert_eq (dp_wire_decode (joined, joined_len, 0, 0, back, NULL), DP_OK);
+    cr_assert_eq (back->kind, msg->kind);
+    cr_assert_eq (back->count, msg->count);
+}
+
 //  The broker publishes the events it stored as one `events` message made
 //  by copying each stored frame's event array: the bytes must be exactly
 //  those of encoding the same events, and anything but `event` frames is
@@ -325,8 +342,8 @@ Test (wire, events_from_event_frames)
         events [i] = msg.event;
         cr_assert_eq (dp_wire_encode (&msg, &frames [i], &lens [i], NULL), DP_OK);
     }
-    uint8_t *joined, *direct;
-    size_t joined_len, direct_len;
+    uint8_t *joined;
+    size_t joined_len;
     dp_error_t err;
     cr_assert_eq (dp_wire_encode_events ((const uint8_t *const *) frames, lens, N, &joined,
                                          &joined_len, &err), DP_OK, "%s", err.text);
@@ -334,18 +351,12 @@ Test (wire, events_from_event_frames)
     dp_wire_msg_init (&msg, DP_WIRE_EVENTS, 0);
     msg.events = events;
     msg.count = N;
-    cr_assert_eq (dp_wire_encode (&msg, &direct, &direct_len, NULL), DP_OK);
-    cr_assert_eq (joined_len, direct_len);
-    cr_assert_eq (memcmp (joined, direct, direct_len), 0);
-    cr_assert_eq (dp_wire_decode (joined, joined_len, 0, 0, &back, NULL), DP_OK);
-    cr_assert_eq (back.kind, DP_WIRE_EVENTS);
-    cr_assert_eq (back.count, N);
+    s_expect_encoded (&msg, joined, joined_len, &back);
     cr_assert_eq (back.events [2].seq, 141000);
     cr_assert_str_eq (back.events [1].status, "agreed");
     cr_assert_eq (back.events [1].data_len, 15);
     dp_wire_msg_clear (&back);
     free (joined);
-    free (direct);
 
     //  Empty is a valid message; a non-event frame, a truncated or padded
     //  event, and too many events are refused.
@@ -402,12 +413,11 @@ Test (wire, jobs_from_job_frames_and_features)
         msg.token = UINT64_MAX - (uint64_t) i;
         msg.attempt = (uint32_t) i + 1;
         msg.lease_ms = 30000;
-        jobs [i] = (dp_wire_job_t) { msg.envelope, msg.body, msg.body_len, msg.token, msg.attempt,
-                                     msg.lease_ms };
+        jobs [i] = dp_wire_msg_job (&msg);
         cr_assert_eq (dp_wire_encode (&msg, &frames [i], &lens [i], NULL), DP_OK);
     }
-    uint8_t *joined, *direct;
-    size_t joined_len, direct_len;
+    uint8_t *joined;
+    size_t joined_len;
     dp_error_t err;
     cr_assert_eq (dp_wire_encode_jobs ((const uint8_t *const *) frames, lens, N, &joined,
                                        &joined_len, &err), DP_OK, "%s", err.text);
@@ -415,11 +425,7 @@ Test (wire, jobs_from_job_frames_and_features)
     dp_wire_msg_init (&msg, DP_WIRE_JOBS, 0);
     msg.jobs = jobs;
     msg.count = N;
-    cr_assert_eq (dp_wire_encode (&msg, &direct, &direct_len, NULL), DP_OK);
-    cr_assert_eq (joined_len, direct_len);
-    cr_assert_eq (memcmp (joined, direct, direct_len), 0);
-    cr_assert_eq (dp_wire_decode (joined, joined_len, 0, 0, &back, NULL), DP_OK);
-    cr_assert_eq (back.count, N);
+    s_expect_encoded (&msg, joined, joined_len, &back);
     cr_assert_str_eq (back.jobs [1].envelope.deal_id, "j-2");
     cr_assert_eq (back.jobs [1].body_len, 7);
     cr_assert_eq (memcmp (back.jobs [1].body, "{\"x\":1}", 7), 0);
@@ -428,7 +434,6 @@ Test (wire, jobs_from_job_frames_and_features)
     cr_assert_eq (memcmp (back.jobs [0].envelope.body_sha256, items [0].envelope.body_sha256, 32), 0);
     dp_wire_msg_clear (&back);
     free (joined);
-    free (direct);
     //  An `event` frame is not a job.
     dp_wire_msg_t event;
     dp_wire_msg_init (&event, DP_WIRE_EVENT, 0);
