@@ -14,6 +14,7 @@
 
 #include "dp_frames.h"
 #include "dp_log.h"
+#include "dp_sha256.h"
 
 struct dp_broker_t {
     zactor_t *actor;
@@ -416,6 +417,7 @@ s_reactor (zsock_t *pipe, void *arg)
     dp_log_info ("broker: stopped epoch=%llu seq=%llu", (unsigned long long) self->epoch,
                  (unsigned long long) self->published_seq);
     s_reactor_destroy (&self);
+    dp_sha256_thread_end ();
 }
 
 //  --------------------------------------------------------------------------

@@ -12,6 +12,7 @@
 #include "dp_dirlock.h"
 #include "dp_idmap.h"
 #include "dp_log.h"
+#include "dp_sha256.h"
 #include "dp_text.h"
 
 enum { DB_META, DB_DEALS, DB_BODIES, DB_ACTIVE, DB_RESULTS, DB_BY_STATUS, DB_BY_BATCH,
@@ -897,6 +898,7 @@ dp_store_committer (zsock_t *pipe, void *arg)
         if (stop)
             break;
     }
+    dp_sha256_thread_end ();
 }
 
 //  --------------------------------------------------------------------------

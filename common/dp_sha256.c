@@ -2,6 +2,7 @@
 
 #include "dp_sha256.h"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -71,6 +72,17 @@ dp_sha256 (const void *data, size_t size, uint8_t digest [DP_SHA256_SIZE])
                  && EVP_DigestFinal_ex (ctx, digest, &len));
     else
         s_check (EVP_Digest (data, size, digest, &len, s_md? s_md: EVP_sha256 (), NULL));
+}
+
+void
+dp_sha256_thread_end (void)
+{
+    pthread_once (&s_md_once, s_md_fetch);
+    if (s_ctx_key_ok) {
+        EVP_MD_CTX_free (pthread_getspecific (s_ctx_key));
+        pthread_setspecific (s_ctx_key, NULL);
+    }
+    OPENSSL_thread_stop ();
 }
 
 dp_sha256_t *

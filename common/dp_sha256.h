@@ -25,4 +25,12 @@ void dp_sha256_update (dp_sha256_t *self, const void *data, size_t size);
 void dp_sha256_final (dp_sha256_t *self, uint8_t digest [DP_SHA256_SIZE]);
 void dp_sha256_destroy (dp_sha256_t **self_p);
 
+//  Frees what the calling thread holds for hashing: its dp_sha256 context
+//  and OpenSSL's own per-thread state (error queue and the like). A
+//  detached thread (a CZMQ actor) calls it last, before it tells its owner
+//  it is done: otherwise the key destructors that free these may run
+//  after the owner has exited and OpenSSL's cleanup has deleted its key,
+//  and the state is lost. A later dp_sha256 in the thread still works.
+void dp_sha256_thread_end (void);
+
 #endif

@@ -18,6 +18,7 @@
 
 #include "dp_frames.h"
 #include "dp_log.h"
+#include "dp_sha256.h"
 #include "dp_text.h"
 #include "dp_wire.h"
 
@@ -697,6 +698,7 @@ s_actor (zsock_t *pipe, void *arg)
     free (a.done_items);
     zsock_destroy (&a.dealer);
     zsock_destroy (&a.pull);
+    dp_sha256_thread_end ();
 }
 
 //  --------------------------------------------------------------------------
