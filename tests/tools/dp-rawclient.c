@@ -168,9 +168,46 @@ main (int argc, char **argv)
     s_encoded (&msg, &frame, &len);
     s_case ("broker-only kind", frame, len, 0, DP_WIRE_ERROR, DP_UNSUPPORTED);
     free (frame);
+    //  The batched kinds the broker sends (`jobs`, `events`), well formed,
+    //  are refused the same way.
+    dp_wire_msg_init (&msg, DP_WIRE_JOB, 0);
+    snprintf (msg.envelope.deal_id, sizeof msg.envelope.deal_id, "deal-1");
+    msg.body = (const uint8_t *) "{}";
+    msg.body_len = msg.envelope.body_size = 2;
+    dp_sha256 (msg.body, msg.body_len, msg.envelope.body_sha256);
+    msg.token = 1;
+    msg.attempt = 1;
+    msg.lease_ms = 30000;
+    uint8_t *part;
+    size_t part_len;
+    s_encoded (&msg, &part, &part_len);
+    const uint8_t *parts [1] = { part };
+    if (dp_wire_encode_jobs (parts, &part_len, 1, &frame, &len, NULL) != DP_OK)
+        abort ();
+    s_case ("jobs, a broker-only kind", frame, len, 0, DP_WIRE_ERROR, DP_UNSUPPORTED);
+    free (frame);
+    free (part);
+    dp_wire_msg_init (&msg, DP_WIRE_EVENT, 0);
+    msg.event.epoch = 1;
+    msg.event.seq = 1;
+    snprintf (msg.event.type, sizeof msg.event.type, "status");
+    snprintf (msg.event.deal_id, sizeof msg.event.deal_id, "deal-1");
+    snprintf (msg.event.status, sizeof msg.event.status, "pending");
+    s_encoded (&msg, &part, &part_len);
+    parts [0] = part;
+    if (dp_wire_encode_events (parts, &part_len, 1, &frame, &len, NULL) != DP_OK)
+        abort ();
+    s_case ("events, a broker-only kind", frame, len, 0, DP_WIRE_ERROR, DP_UNSUPPORTED);
+    free (frame);
+    free (part);
     dp_wire_msg_init (&msg, DP_WIRE_HEARTBEAT, 5);
     s_encoded (&msg, &frame, &len);
     s_case ("heartbeat, no hello", frame, len, 0, DP_WIRE_ERROR, DP_NOTFOUND);
+    free (frame);
+    dp_wire_msg_init (&msg, DP_WIRE_FEATURES, 5);
+    snprintf (msg.features, sizeof msg.features, "jobs");
+    s_encoded (&msg, &frame, &len);
+    s_case ("features, no hello", frame, len, 0, DP_WIRE_ERROR, DP_NOTFOUND);
     free (frame);
     dp_wire_msg_init (&msg, DP_WIRE_DONE, 6);
     snprintf (msg.deal_id, sizeof msg.deal_id, "never-submitted");
