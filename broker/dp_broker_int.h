@@ -59,7 +59,9 @@ struct dp_qworker {
     bool takes_jobs;                //  said `features jobs`: its jobs go out in `jobs`
     uint8_t **pending;              //  its `job` frames of the dispatch under way
     size_t *pending_len;
+    dp_qdeal_t **pending_deals;     //  and their deals, taken back if the send fails
     size_t pending_count, pending_cap, pending_bytes;
+    bool stalled;                   //  a send to it failed: no jobs until it is heard from
 };
 
 //  A reply that waits for a group commit.
@@ -98,6 +100,7 @@ typedef struct {
     size_t free_reply_count;
     uint64_t epoch, seq, published_seq, order, tokens;
     uint64_t submitted_total, completed_total, commits;
+    size_t committing;              //  deals in the index whose submit is not committed yet
     double commit_ms_total;
     uint64_t rate_submit [10], rate_done [10];      //  per-second buckets
     int64_t rate_second;

@@ -227,6 +227,7 @@ dp_qworker_destroy (dp_qworker_t **self_p)
         free (self->pending [i]);
     free (self->pending);
     free (self->pending_len);
+    free (self->pending_deals);
     free (self);
     *self_p = NULL;
 }
@@ -281,12 +282,12 @@ s_make_ready (dp_reactor_t *self, dp_qdeal_t *deal)
     dp_qlist_insert_ordered (&self->ready [deal->priority % DP_PRIORITIES], deal);
 }
 
-//  The broker's own result for a deal that exhausted its attempts (SPEC §3).
+//  The broker's own result for a deal it fails (SPEC §3): one that
+//  exhausted its attempts (poison), or whose stored job cannot be read.
 static void
-s_poison (dp_reactor_t *self, dp_qdeal_t *deal)
+s_fail (dp_reactor_t *self, dp_qdeal_t *deal, const char *reason)
 {
-    char reason [64], json [1024];
-    snprintf (reason, sizeof reason, "poison: %u attempts", deal->attempts);
+    char json [1024];
     //  deal ids are [A-Za-z0-9._:-] only, so they need no JSON escaping.
     int len = snprintf (json, sizeof json,
         "{\"agreed\":false,\"attestation\":null,\"completion_tx\":null,"
@@ -312,7 +313,15 @@ s_poison (dp_reactor_t *self, dp_qdeal_t *deal)
     dp_qlist_remove (deal);
     deal->state = S_FINISHING;
     deal->worker = NULL;
-    dp_log_warn ("broker: poison deal=%s attempts=%u", deal->id, deal->attempts);
+    dp_log_warn ("broker: failed deal=%s attempts=%u reason=%s", deal->id, deal->attempts, reason);
+}
+
+static void
+s_poison (dp_reactor_t *self, dp_qdeal_t *deal)
+{
+    char reason [64];
+    snprintf (reason, sizeof reason, "poison: %u attempts", deal->attempts);
+    s_fail (self, deal, reason);
 }
 
 //  A lease whose worker vanished or whose deadline passed: it counts as an
@@ -335,6 +344,36 @@ s_lease_lost (dp_reactor_t *self, dp_qdeal_t *deal, const char *why)
     dp_broker_op_event (self, op, "status", "pending", why, deal->batch, deal->attempts, NULL, 0);
 }
 
+//  A lease whose job never reached its worker (the send failed) or that its
+//  worker says it does not hold: back to the queue without an attempt, as
+//  nothing can have run it.
+static void
+s_lease_return (dp_reactor_t *self, dp_qdeal_t *deal, const char *why)
+{
+    dp_log_info ("broker: lease returned deal=%s worker=%s reason=%s", deal->id,
+                 deal->worker? deal->worker->name: "-", why);
+    dp_qlist_remove (deal);
+    s_make_ready (self, deal);
+    dp_op_t *op = dp_broker_op (self, DP_OP_ACTIVE, deal->id);
+    if (!op)
+        return;
+    dp_broker_fill_active (op, deal, DP_ST_PENDING);
+    op->new_status = DP_ST_PENDING;
+    dp_broker_op_event (self, op, "status", "pending", why, deal->batch, deal->attempts, NULL, 0);
+}
+
+//  A send to the worker failed: the jobs in it go back to the queue, and
+//  the worker gets no more until it is heard from (if it is gone, its
+//  heartbeats stop and it is removed).
+static void
+s_jobs_not_sent (dp_reactor_t *self, dp_qworker_t *worker, dp_qdeal_t **deals, size_t count)
+{
+    worker->stalled = true;
+    for (size_t i = 0; i < count; i++)
+        if (deals [i]->state == S_LEASED && deals [i]->worker == worker)
+            s_lease_return (self, deals [i], "job not delivered");
+}
+
 static dp_qdeal_t *
 s_next_ready (dp_reactor_t *self)
 {
@@ -349,7 +388,7 @@ s_next_worker (dp_reactor_t *self)
 {
     for (size_t n = 0; n < self->ring_count; n++) {
         dp_qworker_t *worker = self->ring [(self->ring_next + n) % self->ring_count];
-        if (worker->leases.count < worker->capacity) {
+        if (worker->leases.count < worker->capacity && !worker->stalled) {
             self->ring_next = (self->ring_next + n + 1) % self->ring_count;
             return worker;
         }
@@ -358,60 +397,69 @@ s_next_worker (dp_reactor_t *self)
 }
 
 //  Sends a worker's pending jobs: one `jobs` message (a lone job goes as
-//  it is). A job ZeroMQ cannot take is delivered by its lease's expiry.
+//  it is). Jobs that cannot be sent go back to the queue.
 static void
 s_flush_jobs (dp_reactor_t *self, dp_qworker_t *worker)
 {
-    if (worker->pending_count == 0)
+    size_t count = worker->pending_count;
+    if (count == 0)
         return;
     uint8_t *frame = worker->pending [0];
     size_t len = worker->pending_len [0];
     dp_error_t err;
-    if (worker->pending_count > 1) {
+    if (count > 1) {
         if (dp_wire_encode_jobs ((const uint8_t *const *) worker->pending, worker->pending_len,
-                                 worker->pending_count, &frame, &len, &err) != DP_OK) {
+                                 count, &frame, &len, &err) != DP_OK) {
             dp_log_error ("broker: cannot encode jobs for worker=%s: %s", worker->name, err.text);
             frame = NULL;
         }
-        for (size_t i = 0; i < worker->pending_count; i++)
+        for (size_t i = 0; i < count; i++)
             free (worker->pending [i]);
     }
     worker->pending_count = 0;
     worker->pending_bytes = 0;
-    if (frame)
-        dp_broker_send_frame (self, worker->id, worker->id_len, frame, len, "jobs");
+    if (!frame || dp_broker_send_frame (self, worker->id, worker->id_len, frame, len, "jobs") != 0)
+        s_jobs_not_sent (self, worker, worker->pending_deals, count);
 }
 
 //  Holds a `job` frame for its worker's next `jobs`: a dispatch hands out
 //  many jobs at once, and one ZeroMQ message each cost the broker, both
 //  I/O threads and the worker more than the jobs themselves.
 static int
-s_pend_job (dp_reactor_t *self, dp_qworker_t *worker, uint8_t *frame, size_t len)
+s_pend_job (dp_reactor_t *self, dp_qworker_t *worker, uint8_t *frame, size_t len,
+            dp_qdeal_t *deal)
 {
     if (worker->pending_count == DP_WIRE_JOBS_MAX
         || (worker->pending_count && worker->pending_bytes + len > DP_BROKER_JOBS_BYTES))
         s_flush_jobs (self, worker);
     if (worker->pending_count == worker->pending_cap) {
+        //  Each array is replaced as soon as it has grown, so a failure
+        //  half way leaves the old ones valid (and some larger than cap).
         size_t cap = worker->pending_cap? worker->pending_cap * 2: 64;
         uint8_t **pending = realloc (worker->pending, cap * sizeof *pending);
         if (pending)
             worker->pending = pending;
         size_t *pending_len = pending? realloc (worker->pending_len, cap * sizeof *pending_len): NULL;
-        if (!pending || !pending_len) {
+        if (pending_len)
+            worker->pending_len = pending_len;
+        dp_qdeal_t **deals = pending_len? realloc (worker->pending_deals, cap * sizeof *deals): NULL;
+        if (!deals) {
             free (frame);
             return -1;
         }
-        worker->pending_len = pending_len;
+        worker->pending_deals = deals;
         worker->pending_cap = cap;
     }
     worker->pending [worker->pending_count] = frame;
-    worker->pending_len [worker->pending_count++] = len;
+    worker->pending_len [worker->pending_count] = len;
+    worker->pending_deals [worker->pending_count++] = deal;
     worker->pending_bytes += len;
     return 0;
 }
 
 //  Reads envelope and body from the store and sends the job (or holds it
-//  for the worker's `jobs`, sent at the end of the dispatch).
+//  for the worker's `jobs`, sent at the end of the dispatch). 0 when sent
+//  or held, -1 when not sent, -2 when the stored job cannot be read.
 static int
 s_send_job (dp_reactor_t *self, MDB_txn *txn, dp_qdeal_t *deal, dp_qworker_t *worker)
 {
@@ -424,7 +472,7 @@ s_send_job (dp_reactor_t *self, MDB_txn *txn, dp_qdeal_t *deal, dp_qworker_t *wo
         || dp_store_get_body (self->store, txn, deal->order, &body, &body_len) != DP_OK
         || dp_wire_field_span (record, record_len, 0, &offset, &span, NULL) != DP_OK) {
         dp_log_error ("broker: deal=%s: record or body unreadable", deal->id);
-        return -1;
+        return -2;
     }
     job->envelope_raw = record + offset;
     job->envelope_raw_len = span;
@@ -437,7 +485,8 @@ s_send_job (dp_reactor_t *self, MDB_txn *txn, dp_qdeal_t *deal, dp_qworker_t *wo
     if (worker->takes_jobs) {
         uint8_t *frame;
         size_t len;
-        rc = dp_wire_encode (job, &frame, &len, NULL) == DP_OK? s_pend_job (self, worker, frame, len): -1;
+        rc = dp_wire_encode (job, &frame, &len, NULL) == DP_OK
+           ? s_pend_job (self, worker, frame, len, deal): -1;
     }
     else
         rc = dp_broker_send (self, worker->id, worker->id_len, job);
@@ -454,10 +503,20 @@ s_lease (dp_reactor_t *self, MDB_txn *txn, dp_qdeal_t *deal, dp_qworker_t *worke
     deal->token = (self->epoch << 40) | (++self->tokens & ((1ull << 40) - 1));
     deal->deadline_ms = dp_broker_now () + self->opt.lease_ms;
     dp_qlist_push (&worker->leases, deal);
-    if (s_send_job (self, txn, deal, worker) != 0) {
-        //  The worker is gone (its heartbeat will tell) or the record is
-        //  unreadable; the lease op below still records the delivery.
-        dp_log_debug ("broker: job not delivered deal=%s worker=%s", deal->id, worker->name);
+    int sent = s_send_job (self, txn, deal, worker);
+    if (sent == -2) {
+        //  A job that cannot be read now never will be: retrying it would
+        //  hold a worker's credit for ever.
+        s_fail (self, deal, "job unreadable in the store");
+        return;
+    }
+    if (sent != 0) {
+        //  Nothing is recorded for this lease yet: undo it in memory.
+        worker->stalled = true;
+        dp_qlist_remove (deal);
+        s_make_ready (self, deal);
+        dp_log_info ("broker: job not delivered deal=%s worker=%s", deal->id, worker->name);
+        return;
     }
     dp_op_t *op = dp_broker_op (self, DP_OP_ACTIVE, deal->id);
     if (!op)
@@ -542,8 +601,16 @@ s_on_hello_worker (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire
     dp_text_copy (worker->name, sizeof worker->name, msg->name);
     worker->capacity = self->draining? 0: msg->capacity;
     worker->last_seen_ms = dp_broker_now ();
+    worker->stalled = false;
     //  A reconnecting worker names the leases it still holds: those still
-    //  valid are renewed under it (after a restart they are orphans).
+    //  valid are renewed under it (after a restart they are orphans). A
+    //  worker this broker knew already names all it holds (when the list
+    //  is not cut at its limit): leases it had here and does not name
+    //  never reached it, and go back to the queue.
+    dp_qlist_t held = worker->leases;
+    for (dp_qdeal_t *deal = held.head; deal; deal = deal->next)
+        deal->list = &held;
+    worker->leases = (dp_qlist_t) { 0 };
     for (size_t i = 0; i < msg->lease_count; i++) {
         dp_qdeal_t *deal = dp_deal_index_lookup (self->deals, msg->leases [i].deal_id);
         if (!deal || deal->state != S_LEASED || deal->token != msg->leases [i].token)
@@ -551,6 +618,15 @@ s_on_hello_worker (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire
         dp_qlist_remove (deal);
         deal->worker = worker;
         dp_qlist_push (&worker->leases, deal);
+    }
+    while (held.head) {
+        dp_qdeal_t *deal = held.head;
+        if (msg->lease_count < DP_WIRE_LEASES_MAX)
+            s_lease_return (self, deal, "not held by its worker");
+        else {
+            dp_qlist_remove (deal);
+            dp_qlist_push (&worker->leases, deal);
+        }
     }
     dp_log_info ("broker: worker ready worker=%s capacity=%u leases=%zu", worker->name,
                  worker->capacity, worker->leases.count);
@@ -821,6 +897,22 @@ s_on_annotate (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg
     dp_qdeal_t *deal = dp_deal_index_lookup (self->deals, msg->deal_id);
     if (deal)
         dp_text_copy (batch, sizeof batch, deal->batch);
+    else {
+        //  Finished deals live in the store only. An unknown one is refused
+        //  here, before its event takes a sequence number (which would
+        //  leave a hole in the published sequence).
+        const uint8_t *record;
+        size_t record_len;
+        MDB_txn *txn = dp_store_read_begin (self->store);
+        dp_status found = txn? dp_store_get (self->store, txn, "deals", msg->deal_id, &record,
+                                             &record_len): DP_IO;
+        dp_store_read_end (self->store, &txn);
+        if (found == DP_NOTFOUND) {
+            dp_broker_reply_error (self, id, id_len, msg->request_id, DP_NOTFOUND,
+                                   "deal_id: no such deal");
+            return;
+        }
+    }
     dp_op_t *op = dp_broker_op (self, DP_OP_ANNOTATE, msg->deal_id);
     dp_qreply_t *reply = dp_broker_reply_later (self, id, id_len, DP_WIRE_OK, msg->request_id);
     if (!op || !reply)
@@ -850,8 +942,10 @@ static void
 s_on_worker_msg (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg_t *msg)
 {
     dp_qworker_t *worker = s_worker_lookup (self, id, id_len);
-    if (worker)
+    if (worker) {
         worker->last_seen_ms = dp_broker_now ();
+        worker->stalled = false;
+    }
     switch (msg->kind) {
         case DP_WIRE_DONE:      s_on_done (self, id, id_len, msg); return;
         case DP_WIRE_DONES:     s_on_dones (self, id, id_len, msg); return;
@@ -977,6 +1071,8 @@ s_committed_op (dp_reactor_t *self, dp_group_t *group, dp_op_t *op)
     if (op->type == DP_OP_SUBMIT) {
         dp_qdeal_t *deal = dp_deal_index_lookup (self->deals, op->deal_id);
         dp_qreply_t *reply = op->ctx;
+        if (deal && deal->state == S_COMMITTING)
+            self->committing--;
         if (op->result != DP_OK) {
             s_refuse_repeats (group->replies, op->deal_id);
             s_refuse_repeats (self->accum->replies, op->deal_id);

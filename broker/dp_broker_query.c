@@ -110,7 +110,9 @@ dp_broker_on_stats (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wir
     for (int p = 0; p < DP_PRIORITIES; p++)
         s->pending += self->ready [p].count;
     s->pending += self->delayed.count;
-    s->negotiating = dp_deal_index_size (self->deals) - s->pending;
+    //  The index also holds submits whose commit is under way: not yet
+    //  acknowledged, so not counted anywhere.
+    s->negotiating = dp_deal_index_size (self->deals) - s->pending - self->committing;
     s->agreed = dp_store_count (self->store, DP_ST_AGREED);
     s->failed = dp_store_count (self->store, DP_ST_FAILED);
     s->verification_failed = dp_store_count (self->store, DP_ST_VERIFICATION_FAILED);

@@ -73,6 +73,7 @@ s_submit_new (dp_reactor_t *self, const dp_wire_item_t *item, dp_qreply_t *reply
         return;
     }
     deal->state = S_COMMITTING;
+    self->committing++;
     deal->priority = item->envelope.priority % DP_PRIORITIES;
     deal->order = ++self->order;
     deal->submitted_at_ms = dp_broker_now ();

@@ -182,6 +182,16 @@ Test (broker, result_annotation_events_and_paging)
     cr_assert_eq (dp_client_next_event (client, 5000, &event, &err), DP_OK);
     cr_assert_str_eq (event.type, "annotation");
     cr_assert_eq (memcmp (event.data, "{\"escrow_tx\":\"0xabc\"}", event.data_len), 0);
+    //  An unknown deal is refused before its event takes a number: the
+    //  next annotation's event follows this one without a hole.
+    uint64_t seq = event.seq;
+    cr_assert_eq (dp_client_annotate (client, "never-submitted", "escrow_tx", "0x1", &err), DP_NOTFOUND);
+    cr_assert (strstr (err.text, "no such deal"), "%s", err.text);
+    cr_assert_eq (dp_client_annotate (client, "p-07", "completion_tx", "0xdef", &err), DP_OK, "%s", err.text);
+    cr_assert_eq (dp_client_next_event (client, 5000, &event, &err), DP_OK);
+    cr_assert_str_eq (event.type, "annotation");
+    cr_assert_eq (event.seq, seq + 1, "seq %llu after %llu", (unsigned long long) event.seq,
+                  (unsigned long long) seq);
     dp_client_deal_t deal;
     cr_assert_eq (dp_client_status (client, "p-07", &deal, &err), DP_OK);
     cr_assert_str_eq (deal.escrow_tx, "0xabc");
@@ -1309,6 +1319,78 @@ Test (broker, head_room_written_ahead_and_topped_up_when_idle)
         zclock_sleep (10);
     cr_assert_geq (size + (1 << 20), used + ahead, "size %llu, used %llu",
                    (unsigned long long) size, (unsigned long long) used);
+    dp_client_destroy (&client);
+    dp_broker_destroy (&broker);
+}
+
+//  A worker's second hello names the leases it holds: one it had here and
+//  does not name never reached it, so it goes back to the queue without
+//  an attempt (the next delivery is attempt 1 again, under a new token,
+//  and a result under the old token is stale); one it names stays its.
+Test (broker, second_hello_returns_leases_it_does_not_name)
+{
+    dp_broker_t *broker = s_broker (0);
+    dp_error_t err;
+    dp_client_t *client = dp_client_new (dp_broker_endpoint (broker), 5000, &err);
+    dp_wire_ack_t ack;
+    cr_assert_eq (s_submit_one (client, "h-1", "{}", &ack), DP_OK);
+    cr_assert_eq (s_submit_one (client, "h-2", "{\"x\":2}", &ack), DP_OK);
+
+    zsock_t *raw = s_raw_worker (dp_broker_endpoint (broker), 2);
+    dp_wire_msg_t msg;
+    zframe_t *frame = NULL;
+    uint64_t token [2] = { 0, 0 };
+    for (int jobs = 0; jobs < 2; jobs++) {
+        s_raw_next (raw, DP_WIRE_JOB, &msg, &frame);
+        cr_assert_eq (msg.attempt, 1);
+        token [strcmp (msg.envelope.deal_id, "h-1") == 0? 0: 1] = msg.token;
+        dp_wire_msg_clear (&msg);
+    }
+    cr_assert (token [0] && token [1]);
+
+    dp_wire_lease_t held = { .token = token [0] };
+    snprintf (held.deal_id, sizeof held.deal_id, "h-1");
+    dp_wire_msg_init (&msg, DP_WIRE_HELLO, 2);
+    snprintf (msg.role, sizeof msg.role, "worker");
+    msg.capacity = 2;
+    msg.leases = &held;
+    msg.lease_count = 1;
+    s_raw_send (raw, &msg);
+    s_raw_next (raw, DP_WIRE_JOB, &msg, &frame);
+    cr_assert_str_eq (msg.envelope.deal_id, "h-2");
+    cr_assert_eq (msg.attempt, 1, "a job that never reached its worker costs no attempt");
+    uint64_t again = msg.token;
+    cr_assert_neq (again, token [1]);
+    dp_wire_msg_clear (&msg);
+
+    dp_wire_done_t dones [3] = {
+        s_done ("h-2", token [1], "agreed"),    //  the returned lease
+        s_done ("h-1", token [0], "agreed"),    //  named: still this worker's
+        s_done ("h-2", again, "agreed"),
+    };
+    dp_wire_msg_init (&msg, DP_WIRE_DONES, 3);
+    msg.dones = dones;
+    msg.count = 3;
+    s_raw_send (raw, &msg);
+    dp_wire_msg_t reply;
+    s_raw_next (raw, DP_WIRE_DONE_ACKS, &reply, &frame);
+    cr_assert_eq (reply.count, 1);
+    cr_assert_str_eq (reply.done_acks [0].deal_id, "h-2");
+    cr_assert_eq (reply.done_acks [0].token, token [1]);
+    cr_assert_eq (reply.done_acks [0].code, DP_STALE);
+    dp_wire_msg_clear (&reply);
+    s_raw_next (raw, DP_WIRE_DONE_ACKS, &reply, &frame);
+    cr_assert_eq (reply.count, 2);
+    for (size_t i = 0; i < 2; i++)
+        cr_assert_eq (reply.done_acks [i].code, DP_OK, "%s", reply.done_acks [i].text);
+    dp_wire_msg_clear (&reply);
+    zframe_destroy (&frame);
+
+    dp_client_deal_t status;
+    cr_assert_eq (dp_client_status (client, "h-2", &status, &err), DP_OK, "%s", err.text);
+    cr_assert_str_eq (status.status, "agreed");
+    cr_assert_eq (status.attempts, 0, "deliveries lost: %u", status.attempts);
+    zsock_destroy (&raw);
     dp_client_destroy (&client);
     dp_broker_destroy (&broker);
 }
