@@ -116,6 +116,36 @@ s_call (dp_client_t *self, dp_wire_msg_t *request, int reply_kind, zframe_t **fr
 //  --------------------------------------------------------------------------
 //  Construction
 
+//  The events endpoint to connect to. The broker names its PUB socket as
+//  bound; one bound on every interface (0.0.0.0, *, ::) names no address a
+//  client can dial, so the host is taken from the endpoint this client
+//  dialled to reach the broker, and the port from the broker's answer.
+static void
+s_events_endpoint (const char *dialled, const char *advertised, char *out, size_t size)
+{
+    snprintf (out, size, "%s", advertised);
+    if (strncmp (advertised, "tcp://", 6) != 0 || strncmp (dialled, "tcp://", 6) != 0)
+        return;
+    const char *port = strrchr (advertised, ':');
+    if (!port || port < advertised + 6)
+        return;
+    size_t host_len = (size_t) (port - advertised - 6);
+    static const char *wildcards [] = { "0.0.0.0", "*", "::", "[::]" };
+    int wildcard = 0;
+    for (size_t i = 0; i < sizeof wildcards / sizeof *wildcards; i++)
+        if (strlen (wildcards [i]) == host_len && memcmp (advertised + 6, wildcards [i], host_len) == 0)
+            wildcard = 1;
+    //  The dialled host: after "tcp://" and any "source;" part, before the port.
+    const char *host = dialled + 6;
+    const char *semicolon = strchr (host, ';');
+    if (semicolon)
+        host = semicolon + 1;
+    const char *host_end = strrchr (host, ':');
+    if (!wildcard || !host_end || host_end == host)
+        return;
+    snprintf (out, size, "tcp://%.*s%s", (int) (host_end - host), host, port);
+}
+
 dp_client_t *
 dp_client_new (const char *endpoint, int timeout_ms, dp_error_t *err)
 {
@@ -150,7 +180,7 @@ dp_client_new (const char *endpoint, int timeout_ms, dp_error_t *err)
         dp_client_destroy (&self);
         return NULL;
     }
-    snprintf (self->events, sizeof self->events, "%s", reply.endpoint);
+    s_events_endpoint (endpoint, reply.endpoint, self->events, sizeof self->events);
     self->epoch = reply.epoch;
     self->frame_max = reply.frame_max;
     self->batch_max = reply.batch_max;

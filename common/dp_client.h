@@ -35,7 +35,9 @@ dp_client_t *dp_client_new (const char *endpoint, int timeout_ms, dp_error_t *er
 void dp_client_destroy (dp_client_t **self_p);
 
 //  From the hello reply: the PUB endpoint, the broker's epoch (bumped at
-//  each start) and its limits. Borrowed / plain values.
+//  each start) and its limits. Borrowed / plain values. A PUB endpoint
+//  bound on every interface (tcp://0.0.0.0:P, *, ::) comes back with the
+//  host this client dialled instead, so a remote client can reach it.
 const char *dp_client_events_endpoint (dp_client_t *self);
 uint64_t dp_client_epoch (dp_client_t *self);
 uint32_t dp_client_batch_max (dp_client_t *self);

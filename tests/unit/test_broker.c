@@ -1394,3 +1394,37 @@ Test (broker, second_hello_returns_leases_it_does_not_name)
     dp_client_destroy (&client);
     dp_broker_destroy (&broker);
 }
+
+//  A broker bound on every interface names its PUB socket as bound
+//  (tcp://0.0.0.0:P), which no client can dial: the client takes the host
+//  it dialled and the PUB port, and its subscription gets the events.
+Test (broker, events_endpoint_of_a_wildcard_bind)
+{
+    dp_broker_options_t options;
+    dp_broker_options_default (&options);
+    options.data_dir = s_dir;
+    options.listen = "tcp://0.0.0.0:*";
+    options.heartbeat_ms = 100;
+    dp_error_t err;
+    dp_broker_t *broker = dp_broker_new (&options, &err);
+    cr_assert_not_null (broker, "%s", err.text);
+    const char *bound = dp_broker_endpoint (broker);
+    cr_assert (strncmp (bound, "tcp://0.0.0.0:", 14) == 0, "%s", bound);
+    const char *pub = dp_broker_events_endpoint (broker);
+    cr_assert (strncmp (pub, "tcp://0.0.0.0:", 14) == 0, "%s", pub);
+    char dial [64], want [64];
+    snprintf (dial, sizeof dial, "tcp://127.0.0.1:%s", bound + 14);
+    snprintf (want, sizeof want, "tcp://127.0.0.1:%s", pub + 14);
+    dp_client_t *client = dp_client_new (dial, 5000, &err);
+    cr_assert_not_null (client, "%s", err.text);
+    cr_assert_str_eq (dp_client_events_endpoint (client), want);
+    cr_assert_eq (dp_client_subscribe (client, 0, &err), DP_OK, "%s", err.text);
+    dp_wire_ack_t ack;
+    cr_assert_eq (s_submit_one (client, "w-1", "{}", &ack), DP_OK);
+    dp_wire_event_t event;
+    cr_assert_eq (dp_client_next_event (client, 5000, &event, &err), DP_OK, "%s", err.text);
+    cr_assert_str_eq (event.deal_id, "w-1");
+    cr_assert_str_eq (event.status, "pending");
+    dp_client_destroy (&client);
+    dp_broker_destroy (&broker);
+}
