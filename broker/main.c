@@ -79,7 +79,10 @@ s_read_options (dp_config_t *config, dp_broker_options_t *options, dp_error_t *e
         dp_error_set (err, DP_INVALID, "--log-level: must be error, warn, info or debug");
         return -1;
     }
-    dp_log_set_level ((dp_log_level) level);
+    //  Unset, the level read from DP_LOG_LEVEL or LOG_LEVEL at start stands
+    //  (the option's own variable is only the first of them).
+    if (dp_config_is_set (config, "log-level"))
+        dp_log_set_level ((dp_log_level) level);
     return 0;
 }
 

@@ -134,6 +134,7 @@ int
 main (int argc, char **argv)
 {
     dp_log_set_program ("dp-relayer");
+    dp_log_init_from_env ();
     zsys_handler_set (NULL);            //  our handler stops the loop cleanly
     dp_config_t *config = dp_config_new ("dp-relayer", "dp-relayer --contract ADDRESS [flags]", s_options,
                                          sizeof s_options / sizeof s_options [0]);
@@ -148,7 +149,8 @@ main (int argc, char **argv)
         dp_config_destroy (&config);
         return rc == DP_UNSUPPORTED? 0: 2;
     }
-    dp_log_set_level ((dp_log_level) level);
+    if (dp_config_is_set (config, "log-level"))     //  else DP_LOG_LEVEL or LOG_LEVEL stands
+        dp_log_set_level ((dp_log_level) level);
     struct sigaction action;
     memset (&action, 0, sizeof action);
     action.sa_handler = s_on_signal;

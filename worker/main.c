@@ -120,6 +120,7 @@ int
 main (int argc, char **argv)
 {
     dp_log_set_program ("dp-worker");
+    dp_log_init_from_env ();
     //  Our own SIGTERM/SIGINT handling drains; CZMQ must not install its
     //  handlers over ours when the runtime creates its first socket.
     zsys_handler_set (NULL);
@@ -142,7 +143,8 @@ main (int argc, char **argv)
         dp_config_destroy (&config);
         return 2;
     }
-    dp_log_set_level ((dp_log_level) level);
+    if (dp_config_is_set (config, "log-level"))     //  else DP_LOG_LEVEL or LOG_LEVEL stands
+        dp_log_set_level ((dp_log_level) level);
 
     dp_pipeline_options_t options;
     s_pipeline_options (config, &options);

@@ -27,4 +27,10 @@ grep -q "in use by another dp-broker (pid $BROKER)" "$WORK/second.log" \
 kill -TERM "$BROKER"
 rc=0; wait "$BROKER" || rc=$?
 [ "$rc" = 0 ] || fail "dp-broker exited $rc after SIGTERM"
+# LOG_LEVEL (the seed's variable) is obeyed when --log-level is not given.
+: >"$WORK/broker.log"
+LOG_LEVEL=error start_broker
+kill -TERM "$BROKER"; wait "$BROKER" || fail "dp-broker exited $? after SIGTERM"
+grep -q " info: " "$WORK/broker.log" && fail "LOG_LEVEL=error still logged info lines"
+grep -q "listening on" "$WORK/broker.log" || fail "no start line: $(cat "$WORK/broker.log")"
 echo "PASS broker_restart"
