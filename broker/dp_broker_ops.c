@@ -684,16 +684,22 @@ s_lease_check (dp_reactor_t *self, const char *deal_id, uint64_t token, dp_statu
     return deal;
 }
 
-//  The lease a release or progress refers to, or NULL after replying why not.
+//  The lease a release or progress refers to, or NULL. Neither has a reply
+//  (SPEC: fire and forget), so one that is refused is logged: a release at
+//  info (the deal stays where it is), progress at debug (it is frequent
+//  and harmless when stale).
 static dp_qdeal_t *
-s_current_lease (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg_t *msg,
-                 int reply)
+s_current_lease (dp_reactor_t *self, dp_wire_msg_t *msg)
 {
     dp_status code;
     const char *text;
     dp_qdeal_t *deal = s_lease_check (self, msg->deal_id, msg->token, &code, &text);
-    if (!deal && code != DP_OK && reply)
-        dp_broker_reply_error (self, id, id_len, msg->request_id, code, text);
+    if (!deal && code != DP_OK) {
+        if (msg->kind == DP_WIRE_RELEASE)
+            dp_log_info ("broker: release refused deal=%s reason=%s", msg->deal_id, text);
+        else
+            dp_log_debug ("broker: progress dropped deal=%s reason=%s", msg->deal_id, text);
+    }
     return deal;
 }
 
@@ -829,7 +835,7 @@ s_on_dones (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg_t 
 static void
 s_on_release (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg_t *msg)
 {
-    dp_qdeal_t *deal = s_current_lease (self, id, id_len, msg, 0);
+    dp_qdeal_t *deal = s_current_lease (self, msg);
     if (!deal)
         return;
     dp_qlist_remove (deal);
@@ -853,7 +859,7 @@ s_on_release (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg_
 static void
 s_on_progress (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg_t *msg)
 {
-    dp_qdeal_t *deal = s_current_lease (self, id, id_len, msg, 0);
+    dp_qdeal_t *deal = s_current_lease (self, msg);
     if (!deal)
         return;
     dp_wire_msg_t event;
