@@ -284,17 +284,38 @@ s_make_ready (dp_reactor_t *self, dp_qdeal_t *deal)
 
 //  The broker's own result for a deal it fails (SPEC §3): one that
 //  exhausted its attempts (poison), or whose stored job cannot be read.
+//  The deal's data hash (SPEC §4) as a JSON value: "hex", or null when the
+//  deal has none or its record cannot be read.
+static void
+s_data_hash_json (dp_reactor_t *self, const char *deal_id, char *out, size_t size)
+{
+    snprintf (out, size, "null");
+    const uint8_t *record;
+    size_t record_len;
+    dp_wire_msg_t msg;
+    MDB_txn *txn = dp_store_read_begin (self->store);
+    if (txn && dp_store_get (self->store, txn, "deals", deal_id, &record, &record_len) == DP_OK
+        && dp_wire_decode_from (record, record_len, 0, &msg, NULL) == DP_OK) {
+        //  Checked at submit: empty or 64 lower-case hex digits.
+        if (msg.envelope.data_hash [0])
+            snprintf (out, size, "\"%s\"", msg.envelope.data_hash);
+        dp_wire_msg_clear (&msg);
+    }
+    dp_store_read_end (self->store, &txn);
+}
+
 static void
 s_fail (dp_reactor_t *self, dp_qdeal_t *deal, const char *reason)
 {
-    char json [1024];
+    char json [1024], data_hash [80];
+    s_data_hash_json (self, deal->id, data_hash, sizeof data_hash);
     //  deal ids are [A-Za-z0-9._:-] only, so they need no JSON escaping.
     int len = snprintf (json, sizeof json,
-        "{\"agreed\":false,\"attestation\":null,\"completion_tx\":null,"
+        "{\"agreed\":false,\"attestation\":null,\"completion_tx\":null,\"data_hash\":%s,"
         "\"data_verification_attestation\":null,\"deal_id\":\"%s\",\"dkim_verification\":null,"
         "\"escrow_tx\":null,\"final_price\":null,\"reason\":\"%s\",\"signature\":null,"
         "\"signer\":null,\"status\":\"failed\",\"terms\":null,\"transcript\":[]}",
-        deal->id, reason);
+        data_hash, deal->id, reason);
     dp_op_t *op = dp_broker_op (self, DP_OP_FINAL, deal->id);
     if (!op)
         return;

@@ -1428,3 +1428,54 @@ Test (broker, events_endpoint_of_a_wildcard_bind)
     dp_client_destroy (&client);
     dp_broker_destroy (&broker);
 }
+
+//  The broker's own failed result (poison) carries the deal's data hash
+//  (SPEC §4), from the stored envelope, and is unsigned.
+Test (broker, poison_result_names_the_data_hash)
+{
+    dp_broker_options_t options;
+    dp_broker_options_default (&options);
+    options.data_dir = s_dir;
+    options.listen = "tcp://127.0.0.1:*";
+    options.heartbeat_ms = 100;
+    options.max_attempts = 1;
+    dp_error_t err;
+    dp_broker_t *broker = dp_broker_new (&options, &err);
+    cr_assert_not_null (broker, "%s", err.text);
+    dp_client_t *client = dp_client_new (dp_broker_endpoint (broker), 5000, &err);
+    cr_assert_not_null (client, "%s", err.text);
+    const char *hash = "bab5be0d0c6bf806abc221e5b11ae1e1ce358a36caf475a12f01ba28c100cd7f";
+    dp_wire_item_t item = s_item ("pz-1", "{}");
+    snprintf (item.envelope.data_hash, sizeof item.envelope.data_hash, "%s", hash);
+    dp_wire_ack_t ack;
+    cr_assert_eq (dp_client_submit (client, &item, 1, &ack, &err), DP_OK, "%s", err.text);
+    cr_assert_eq (ack.code, DP_OK, "%s", ack.text);
+
+    //  A worker that takes the job and vanishes: one lost lease is all
+    //  the attempts this broker allows.
+    zsock_t *raw = s_raw_worker (dp_broker_endpoint (broker), 1);
+    dp_wire_msg_t msg;
+    zframe_t *frame = NULL;
+    s_raw_next (raw, DP_WIRE_JOB, &msg, &frame);
+    dp_wire_msg_clear (&msg);
+    zframe_destroy (&frame);
+    zsock_destroy (&raw);
+
+    dp_client_result_t result = { 0 };
+    for (int i = 0; i < 100 && !result.json; i++) {
+        zclock_sleep (50);
+        dp_client_result_clear (&result);
+        if (dp_client_result (client, "pz-1", &result, &err) != DP_OK)
+            memset (&result, 0, sizeof result);
+    }
+    cr_assert_not_null (result.json, "no poison result");
+    cr_assert_str_eq (result.status, "failed");
+    char want [128];
+    snprintf (want, sizeof want, "\"data_hash\":\"%s\"", hash);
+    cr_assert (strstr (result.json, want), "%s", result.json);
+    cr_assert (strstr (result.json, "\"reason\":\"poison: 1 attempts\""), "%s", result.json);
+    cr_assert (strstr (result.json, "\"signature\":null"), "%s", result.json);
+    dp_client_result_clear (&result);
+    dp_client_destroy (&client);
+    dp_broker_destroy (&broker);
+}
