@@ -13,6 +13,7 @@
 #include <zmq.h>
 
 #include "dp_frames.h"
+#include "dp_limits.h"
 #include "dp_log.h"
 #include "dp_sha256.h"
 
@@ -42,6 +43,8 @@ dp_broker_options_default (dp_broker_options_t *o)
     o->map_max = 64ull << 30;
     o->frame_max = DP_WIRE_FRAME_MAX;
     o->batch_max = DP_WIRE_BATCH_MAX;
+    o->batch_bytes_max = dp_limits_default ()->batch_bytes_max;
+    o->body_max = dp_limits_default ()->deal_body_max;
     o->event_window = 1000000;
     o->release_delay_ms = 1000;
     o->events_hwm = 1000;
@@ -508,9 +511,10 @@ s_check_options (const dp_broker_options_t *o, dp_error_t *err)
         return dp_error_set (err, DP_INVALID, "lease_ms >= 100, heartbeat_ms >= 10, liveness >= 1");
     if (o->max_attempts < 1)
         return dp_error_set (err, DP_INVALID, "max_attempts: must be at least 1");
-    if (o->map_size < (1u << 20) || o->frame_max < 1024 || o->batch_max < 1 || o->event_window < 1)
+    if (o->map_size < (1u << 20) || o->frame_max < 1024 || o->batch_max < 1 || o->event_window < 1
+        || o->batch_bytes_max < 1 || o->body_max < 1)
         return dp_error_set (err, DP_INVALID, "map_size >= 1 MiB, frame_max >= 1024, "
-                             "batch_max >= 1, event_window >= 1");
+                             "batch_max >= 1, event_window >= 1, batch_bytes_max >= 1, body_max >= 1");
     return DP_OK;
 }
 

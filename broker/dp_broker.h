@@ -31,6 +31,8 @@ typedef struct {
     uint64_t map_max;               //  growth limit, default 64 GiB; then "queue full"
     uint64_t frame_max;             //  default DP_WIRE_FRAME_MAX (64 MiB)
     uint32_t batch_max;             //  default DP_WIRE_BATCH_MAX (10,000 deals)
+    uint64_t batch_bytes_max;       //  a submit's bodies together, default 32 MiB (SPEC §1)
+    uint64_t body_max;              //  one deal body, default 16 MiB (SPEC §1)
     uint64_t event_window;          //  durable events kept for replay, default 1,000,000
     uint32_t release_delay_ms;      //  a released deal waits this long before redelivery, default 1000
     uint32_t events_hwm;            //  PUB queue per subscriber (messages), default 1000; then drops

@@ -4,13 +4,12 @@
 
 #include "dp_broker_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dp_sha256.h"
 #include "dp_text.h"
-
-#define DP_BODY_MAX (16u << 20)         //  SPEC §1: deal body 16 MiB
 
 
 //  The existing deal's body hash, from memory or the store. 0 if unknown.
@@ -37,11 +36,11 @@ s_existing (dp_reactor_t *self, MDB_txn *txn, const char *deal_id, uint8_t sha [
 }
 
 static dp_status
-s_check_item (const dp_wire_item_t *item, dp_error_t *err)
+s_check_item (dp_reactor_t *self, const dp_wire_item_t *item, dp_error_t *err)
 {
-    if (item->body_len > DP_BODY_MAX)
-        return dp_error_set (err, DP_LIMIT, "body: %zu bytes, the limit is %u", item->body_len,
-                             DP_BODY_MAX);
+    if (item->body_len > self->opt.body_max)
+        return dp_error_set (err, DP_LIMIT, "body: %zu bytes, the limit is %llu", item->body_len,
+                             (unsigned long long) self->opt.body_max);
     if (item->body_len != item->envelope.body_size)
         return dp_error_set (err, DP_INVALID, "body_size: %llu, but the body has %zu bytes",
                              (unsigned long long) item->envelope.body_size, item->body_len);
@@ -105,7 +104,7 @@ s_submit_item (dp_reactor_t *self, MDB_txn *txn, const dp_wire_item_t *item,
         snprintf (ack->text, sizeof ack->text, "broker is shutting down: not accepted");
         return;
     }
-    if (s_check_item (item, &err) != DP_OK) {
+    if (s_check_item (self, item, &err) != DP_OK) {
         ack->code = err.code;
         dp_text_copy (ack->text, sizeof ack->text, err.text);
         return;
@@ -124,6 +123,18 @@ s_submit_item (dp_reactor_t *self, MDB_txn *txn, const dp_wire_item_t *item,
 void
 dp_broker_on_submit (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg_t *msg)
 {
+    //  SPEC §1: a batch is at most batch_max deals (the decoder checked)
+    //  and batch_bytes_max bytes of bodies; over it, refused whole.
+    uint64_t bytes = 0;
+    for (size_t i = 0; i < msg->count; i++)
+        bytes += msg->items [i].body_len;
+    if (bytes > self->opt.batch_bytes_max) {
+        char text [128];
+        snprintf (text, sizeof text, "items: %llu bytes of bodies, the limit is %llu",
+                  (unsigned long long) bytes, (unsigned long long) self->opt.batch_bytes_max);
+        dp_broker_reply_error (self, id, id_len, msg->request_id, DP_LIMIT, text);
+        return;
+    }
     dp_qreply_t *reply = dp_broker_reply_later (self, id, id_len, DP_WIRE_SUBMIT_ACK, msg->request_id);
     dp_wire_ack_t *acks = msg->count? calloc (msg->count, sizeof *acks): NULL;
     if (!reply || (msg->count && !acks)) {

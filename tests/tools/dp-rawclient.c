@@ -3,8 +3,11 @@
     that the broker keeps serving.
 
     dp-rawclient --broker ENDPOINT --max-frame BYTES --max-batch N
+                 [--max-batch-bytes BYTES --max-body BYTES]
 
-    (the broker must run with the same --max-frame and --max-batch).
+    (the broker must run with the same limits; the last two cases run only
+    when both are given, and need max-body < max-batch-bytes < 2 x max-body
+    and max-batch-bytes + framing < max-frame).
     Prints one line per case; exit 0 when every case passed, 1 otherwise. */
 
 #include <czmq.h>
@@ -108,11 +111,13 @@ int
 main (int argc, char **argv)
 {
     const char *broker = NULL;
-    size_t max_frame = 65536, max_batch = 10;
+    size_t max_frame = 65536, max_batch = 10, max_batch_bytes = 0, max_body = 0;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!strcmp (argv [i], "--broker")) broker = argv [i + 1];
         else if (!strcmp (argv [i], "--max-frame")) max_frame = (size_t) atol (argv [i + 1]);
         else if (!strcmp (argv [i], "--max-batch")) max_batch = (size_t) atol (argv [i + 1]);
+        else if (!strcmp (argv [i], "--max-batch-bytes")) max_batch_bytes = (size_t) atol (argv [i + 1]);
+        else if (!strcmp (argv [i], "--max-body")) max_body = (size_t) atol (argv [i + 1]);
     }
     if (!broker)
         return 2;
@@ -248,6 +253,12 @@ main (int argc, char **argv)
     s_submit_case ("body sha mismatch", 1, 1, 100, DP_WIRE_SUBMIT_ACK, DP_INVALID);
     s_submit_case ("batch over the limit", max_batch + 1, 0, 10, DP_WIRE_ERROR, DP_LIMIT);
     s_submit_case ("frame over the limit", 1, 0, max_frame + 100, DP_WIRE_ERROR, DP_LIMIT);
+    if (max_batch_bytes && max_body) {
+        //  One body over its limit is refused in its ack; two bodies each
+        //  within it but together over the batch's bytes, refused whole.
+        s_submit_case ("body over the limit", 1, 0, max_body + 1, DP_WIRE_SUBMIT_ACK, DP_LIMIT);
+        s_submit_case ("batch bytes over the limit", 2, 0, max_body, DP_WIRE_ERROR, DP_LIMIT);
+    }
     s_submit_case ("valid submit", 1, 0, 100, DP_WIRE_SUBMIT_ACK, DP_OK);
 
     dp_wire_msg_init (&msg, DP_WIRE_HELLO, 10);
