@@ -4,9 +4,9 @@
 # (a worker and a client run beside the bad client throughout).
 source "$(dirname "$0")/lib/broker_common.bash"
 
-start_broker --max-frame 65536 --max-batch 10 --max-batch-bytes 30000 --max-body 20000
+start_broker --max-frame 131072 --max-batch 10 --max-batch-bytes 30000 --max-body 20000
 start_worker w1 --capacity 4
-"$BIN/dp-rawclient" --broker "$EP" --max-frame 65536 --max-batch 10 \
+"$BIN/dp-rawclient" --broker "$EP" --max-frame 131072 --max-batch 10 \
     --max-batch-bytes 30000 --max-body 20000 | tee "$WORK/raw" \
     || fail "some bad frame was not answered as expected"
 client submit --prefix after --count 20 --batch 10 >/dev/null || fail "submit after bad frames"

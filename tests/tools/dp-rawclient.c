@@ -80,8 +80,12 @@ s_raw (msgpack_sbuffer *buf, int version, int kind, int fields)
         msgpack_pack_str_with_body (&pk, "deal-1", 6);
 }
 
+//  The envelope mistakes a submit item can carry: bad_sha flips a bit of
+//  body_sha256, bad_size misstates body_size, bad_priority sets 10.
+enum { BAD_SHA = 1, BAD_SIZE = 2, BAD_PRIORITY = 4 };
+
 static void
-s_submit_case (const char *name, size_t count, int bad_sha, size_t body_len, int want_kind,
+s_submit_case (const char *name, size_t count, int bad, size_t body_len, int want_kind,
                dp_status want)
 {
     dp_wire_msg_t msg;
@@ -95,7 +99,11 @@ s_submit_case (const char *name, size_t count, int bad_sha, size_t body_len, int
         item->body_len = body_len;
         item->envelope.body_size = body_len;
         dp_sha256 (body, body_len, item->envelope.body_sha256);
-        item->envelope.body_sha256 [0] ^= (uint8_t) bad_sha;
+        item->envelope.body_sha256 [0] ^= (uint8_t) (bad & BAD_SHA);
+        if (bad & BAD_SIZE)
+            item->envelope.body_size = body_len + 1;
+        if (bad & BAD_PRIORITY)
+            item->envelope.priority = 10;
     }
     msg.count = count;
     uint8_t *frame;
@@ -152,6 +160,7 @@ main (int argc, char **argv)
     dp_wire_msg_t msg;
     uint8_t *frame;
     size_t len;
+    zframe_t *frame_keep = NULL;
     dp_wire_msg_init (&msg, DP_WIRE_STATUS, 3);
     snprintf (msg.deal_id, sizeof msg.deal_id, "no-such-deal");
     s_encoded (&msg, &frame, &len);
@@ -214,6 +223,26 @@ main (int argc, char **argv)
     s_encoded (&msg, &frame, &len);
     s_case ("features, no hello", frame, len, 0, DP_WIRE_ERROR, DP_NOTFOUND);
     free (frame);
+    dp_wire_msg_init (&msg, DP_WIRE_CREDIT, 5);
+    msg.capacity = 4;
+    s_encoded (&msg, &frame, &len);
+    s_case ("credit, no hello", frame, len, 0, DP_WIRE_ERROR, DP_NOTFOUND);
+    free (frame);
+    dp_wire_msg_init (&msg, DP_WIRE_LIST, 5);
+    snprintf (msg.status, sizeof msg.status, "lost");
+    msg.limit = 10;
+    s_encoded (&msg, &frame, &len);
+    s_case ("list, unknown status", frame, len, 0, DP_WIRE_ERROR, DP_INVALID);
+    free (frame);
+    //  A single `done` whose status is not final (a `dones` answers it in
+    //  its done_acks; a lone one gets an error).
+    dp_wire_msg_init (&msg, DP_WIRE_DONE, 6);
+    snprintf (msg.deal_id, sizeof msg.deal_id, "never-submitted");
+    snprintf (msg.status, sizeof msg.status, "pending");
+    msg.token = 42;
+    s_encoded (&msg, &frame, &len);
+    s_case ("result, status not final", frame, len, 0, DP_WIRE_ERROR, DP_PROTO);
+    free (frame);
     dp_wire_msg_init (&msg, DP_WIRE_DONE, 6);
     snprintf (msg.deal_id, sizeof msg.deal_id, "never-submitted");
     snprintf (msg.status, sizeof msg.status, "agreed");
@@ -250,7 +279,9 @@ main (int argc, char **argv)
     s_case ("unknown role", frame, len, 0, DP_WIRE_ERROR, DP_INVALID);
     free (frame);
 
-    s_submit_case ("body sha mismatch", 1, 1, 100, DP_WIRE_SUBMIT_ACK, DP_INVALID);
+    s_submit_case ("body sha mismatch", 1, BAD_SHA, 100, DP_WIRE_SUBMIT_ACK, DP_INVALID);
+    s_submit_case ("body size mismatch", 1, BAD_SIZE, 100, DP_WIRE_SUBMIT_ACK, DP_INVALID);
+    s_submit_case ("priority out of range", 1, BAD_PRIORITY, 100, DP_WIRE_ERROR, DP_PROTO);
     s_submit_case ("batch over the limit", max_batch + 1, 0, 10, DP_WIRE_ERROR, DP_LIMIT);
     s_submit_case ("frame over the limit", 1, 0, max_frame + 100, DP_WIRE_ERROR, DP_LIMIT);
     if (max_batch_bytes && max_body) {
@@ -261,6 +292,26 @@ main (int argc, char **argv)
     }
     s_submit_case ("valid submit", 1, 0, 100, DP_WIRE_SUBMIT_ACK, DP_OK);
 
+    //  A frame more than twice the frame limit: ZeroMQ cuts the connection
+    //  (its maxmsgsize) before the broker sees the frame, so nothing
+    //  answers; the broker serves a new connection as before (below).
+    size_t huge_len = 2 * max_frame + 8192;
+    uint8_t *huge = calloc (1, huge_len);
+    if (huge) {
+        huge [0] = 0x94;
+        dp_wire_msg_t none;
+        s_exchange (huge, huge_len, 0, &none, &frame_keep);
+        int ok = frame_keep == NULL;
+        printf ("%-28s %s (%s)\n", "far over the frame limit", ok? "ok": "FAILED",
+                ok? "no reply: the connection was cut": "a reply came");
+        s_failures += !ok;
+        zframe_destroy (&frame_keep);
+        dp_wire_msg_clear (&none);
+        free (huge);
+        zsock_destroy (&s_dealer);
+        s_dealer = zsock_new_dealer (broker);
+        zsock_set_linger (s_dealer, 0);
+    }
     dp_wire_msg_init (&msg, DP_WIRE_HELLO, 10);
     snprintf (msg.role, sizeof msg.role, "client");
     s_encoded (&msg, &frame, &len);
