@@ -6,8 +6,10 @@
 #include <criterion/criterion.h>
 #include <czmq.h>
 #include <lmdb.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "dp_broker.h"
@@ -1597,6 +1599,81 @@ Test (broker, dispatch_round_robin_across_workers)
     }
     for (int w = 0; w < 2; w++)
         zsock_destroy (&raw [w]);
+    dp_client_destroy (&client);
+    dp_broker_destroy (&broker);
+}
+
+//  LMDB's commit flushes with fdatasync. Defined in this executable, this
+//  one takes libc's place for the whole test process (liblmdb included),
+//  so a test can make every commit slow: s_slow_sync_ms, 0 otherwise.
+static atomic_int s_slow_sync_ms;
+
+int
+fdatasync (int fd)
+{
+    int ms = atomic_load (&s_slow_sync_ms);
+    if (ms > 0)
+        usleep ((useconds_t) ms * 1000);
+    return (int) syscall (SYS_fdatasync, fd);
+}
+
+//  The reactor never waits for fsync: while a submit's commit is held in
+//  fdatasync for 1.5 s, a worker that says hello gets an already committed
+//  deal at once, and its result is taken. Were the commit on the
+//  reactor's thread, the job would come after the ack.
+Test (broker, dispatch_goes_on_while_a_commit_waits_for_the_disk)
+{
+    dp_broker_options_t options;
+    dp_broker_options_default (&options);
+    options.data_dir = s_dir;
+    options.listen = "tcp://127.0.0.1:*";
+    options.heartbeat_ms = 100;
+    options.liveness = 50;              //  the raw worker is silent while the test waits
+    dp_error_t err;
+    dp_broker_t *broker = dp_broker_new (&options, &err);
+    cr_assert_not_null (broker, "%s", err.text);
+    dp_client_t *client = dp_client_new (dp_broker_endpoint (broker), 10000, &err);
+    cr_assert_not_null (client, "%s", err.text);
+    dp_wire_ack_t ack;
+    cr_assert_eq (s_submit_one (client, "early", "{}", &ack), DP_OK);
+
+    atomic_store (&s_slow_sync_ms, 1500);
+    int64_t start = zclock_mono ();
+    dp_wire_item_t item = s_item ("slow", "{\"slow\":1}");
+    cr_assert_eq (dp_client_submit_send (client, &item, 1, &err), DP_OK, "%s", err.text);
+    zclock_sleep (100);                 //  the commit is under way
+    zsock_t *raw = s_raw_worker (dp_broker_endpoint (broker), 1);
+    dp_wire_msg_t msg;
+    zframe_t *frame = NULL;
+    s_raw_next (raw, DP_WIRE_JOB, &msg, &frame);
+    int64_t job_at = zclock_mono ();
+    cr_assert_str_eq (msg.envelope.deal_id, "early");
+    uint64_t token = msg.token;
+    dp_wire_msg_clear (&msg);
+    dp_wire_msg_init (&msg, DP_WIRE_HEARTBEAT, 0);
+    s_raw_send (raw, &msg);
+    size_t count = 1;
+    cr_assert_eq (dp_client_submit_recv (client, &ack, &count, &err), DP_OK, "%s", err.text);
+    int64_t ack_at = zclock_mono ();
+    cr_assert_eq (ack.code, DP_OK, "%s", ack.text);
+    cr_assert_geq (ack_at - start, 1400, "the commit was not slowed (%lld ms): the test proves nothing",
+                   (long long) (ack_at - start));
+    cr_assert_lt (job_at, ack_at, "the job came %lld ms after the ack", (long long) (job_at - ack_at));
+    atomic_store (&s_slow_sync_ms, 0);
+
+    dp_wire_done_t done = s_done ("early", token, "agreed");
+    dp_wire_msg_init (&msg, DP_WIRE_DONE, 9);
+    snprintf (msg.deal_id, sizeof msg.deal_id, "early");
+    snprintf (msg.status, sizeof msg.status, "agreed");
+    msg.token = done.token;
+    msg.data = done.data;
+    msg.data_len = done.data_len;
+    s_raw_send (raw, &msg);
+    s_raw_next (raw, DP_WIRE_DONE_ACK, &msg, &frame);
+    cr_assert_eq (msg.code, DP_OK, "the worker's result was refused: %s", msg.text);
+    dp_wire_msg_clear (&msg);
+    zframe_destroy (&frame);
+    zsock_destroy (&raw);
     dp_client_destroy (&client);
     dp_broker_destroy (&broker);
 }
