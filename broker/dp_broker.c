@@ -545,6 +545,9 @@ s_reactor_new (const dp_broker_options_t *options, dp_error_t *err)
     self->epoch = dp_store_epoch (self->store);
     self->seq = self->published_seq = dp_store_last_seq (self->store);
     self->order = dp_store_order (self->store);
+    //  The rate window starts now: from 0, the first tick would clear
+    //  the buckets, and with them what was counted before it.
+    self->rate_second = dp_broker_now () / 1000;
     return self;
 }
 

@@ -1677,3 +1677,106 @@ Test (broker, dispatch_goes_on_while_a_commit_waits_for_the_disk)
     dp_client_destroy (&client);
     dp_broker_destroy (&broker);
 }
+
+//  Stats: counts per status, the queue's age, rates over the last window,
+//  and each worker's load (capacity, leases held, results stored).
+Test (broker, stats_rates_queue_age_and_worker_load)
+{
+    dp_broker_options_t options;
+    dp_broker_options_default (&options);
+    options.data_dir = s_dir;
+    options.listen = "tcp://127.0.0.1:*";
+    options.heartbeat_ms = 100;
+    options.liveness = 50;              //  the raw worker does not send heartbeats
+    dp_error_t err;
+    dp_broker_t *broker = dp_broker_new (&options, &err);
+    cr_assert_not_null (broker, "%s", err.text);
+    dp_client_t *client = dp_client_new (dp_broker_endpoint (broker), 5000, &err);
+    cr_assert_not_null (client, "%s", err.text);
+    dp_wire_item_t items [5];
+    char ids [5][16], bodies [5][16];
+    for (int i = 0; i < 5; i++) {
+        snprintf (ids [i], sizeof ids [i], "st-%d", i);
+        snprintf (bodies [i], sizeof bodies [i], "{\"n\":%d}", i);
+        items [i] = s_item (ids [i], bodies [i]);
+    }
+    dp_wire_ack_t acks [5];
+    cr_assert_eq (dp_client_submit (client, items, 5, acks, &err), DP_OK, "%s", err.text);
+    zclock_sleep (300);
+    dp_wire_stats_t stats;
+    cr_assert_eq (dp_client_stats (client, &stats, &err), DP_OK, "%s", err.text);
+    cr_assert_eq (stats.pending, 5);
+    cr_assert_eq (stats.negotiating, 0);
+    cr_assert_eq (stats.submitted_total, 5);
+    cr_assert_geq (stats.oldest_pending_ms, 250, "queue age %lld ms", (long long) stats.oldest_pending_ms);
+    cr_assert_gt (stats.submit_rate, 0);
+    cr_assert_eq (stats.complete_rate, 0);
+    cr_assert_eq (stats.worker_count, 0);
+    cr_assert_geq (stats.commits, 1);
+    dp_client_stats_clear (&stats);
+
+    zsock_t *raw = zsock_new_dealer (dp_broker_endpoint (broker));
+    zsock_set_rcvtimeo (raw, 5000);
+    dp_wire_msg_t msg;
+    dp_wire_msg_init (&msg, DP_WIRE_HELLO, 1);
+    snprintf (msg.role, sizeof msg.role, "worker");
+    snprintf (msg.name, sizeof msg.name, "loadw");
+    msg.capacity = 3;
+    s_raw_send (raw, &msg);
+    zframe_t *frame = NULL;
+    uint64_t token = 0;
+    char first [DP_DEAL_ID_MAX + 1] = "";
+    for (int i = 0; i < 3; i++) {
+        s_raw_next (raw, DP_WIRE_JOB, &msg, &frame);
+        if (i == 0) {
+            token = msg.token;
+            snprintf (first, sizeof first, "%s", msg.envelope.deal_id);
+        }
+        dp_wire_msg_clear (&msg);
+    }
+    cr_assert_eq (dp_client_stats (client, &stats, &err), DP_OK, "%s", err.text);
+    cr_assert_eq (stats.pending, 2);
+    cr_assert_eq (stats.negotiating, 3);
+    cr_assert_eq (stats.worker_count, 1);
+    cr_assert_str_eq (stats.workers [0].name, "loadw");
+    cr_assert_eq (stats.workers [0].capacity, 3);
+    cr_assert_eq (stats.workers [0].leased, 3);
+    cr_assert_eq (stats.workers [0].done, 0);
+    dp_client_stats_clear (&stats);
+
+    dp_wire_msg_init (&msg, DP_WIRE_DONE, 2);
+    snprintf (msg.deal_id, sizeof msg.deal_id, "%s", first);
+    snprintf (msg.status, sizeof msg.status, "agreed");
+    msg.token = token;
+    msg.data = (const uint8_t *) "{}";
+    msg.data_len = 2;
+    s_raw_send (raw, &msg);
+    //  The result is acknowledged once committed, and the credit it frees
+    //  brings the next job: in either order.
+    int acked = 0, jobs = 0;
+    while (!acked || !jobs) {
+        zframe_destroy (&frame);
+        frame = zframe_recv (raw);
+        cr_assert_not_null (frame, "acked %d, jobs %d", acked, jobs);
+        cr_assert_eq (dp_wire_decode (zframe_data (frame), zframe_size (frame), 0, 0, &msg, NULL), DP_OK);
+        if (msg.kind == DP_WIRE_DONE_ACK) {
+            cr_assert_eq (msg.code, DP_OK, "%s", msg.text);
+            acked++;
+        }
+        jobs += msg.kind == DP_WIRE_JOB;
+        dp_wire_msg_clear (&msg);
+    }
+    cr_assert_eq (dp_client_stats (client, &stats, &err), DP_OK, "%s", err.text);
+    cr_assert_eq (stats.agreed, 1);
+    cr_assert_eq (stats.pending, 1);
+    cr_assert_eq (stats.negotiating, 3);
+    cr_assert_eq (stats.completed_total, 1);
+    cr_assert_gt (stats.complete_rate, 0);
+    cr_assert_eq (stats.workers [0].leased, 3);
+    cr_assert_eq (stats.workers [0].done, 1);
+    dp_client_stats_clear (&stats);
+    zframe_destroy (&frame);
+    zsock_destroy (&raw);
+    dp_client_destroy (&client);
+    dp_broker_destroy (&broker);
+}
