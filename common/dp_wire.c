@@ -6,6 +6,7 @@
     two directions cannot disagree. */
 
 #include "dp_wire.h"
+#include "dp_money.h"
 
 #include <msgpack.h>
 #include <stdbool.h>
@@ -338,6 +339,12 @@ dp_wire_check_envelope (const dp_envelope_t *e, dp_error_t *err)
         return dp_error_set (err, DP_INVALID, "seller_address: must be 0x and 40 hex digits");
     if (e->priority > 9)
         return dp_error_set (err, DP_INVALID, "priority: must be 0..9");
+    //  The amount as the deal parser took it (dp_money's rules), or none.
+    uint8_t wei [32];
+    dp_error_t why;
+    len = strlen (e->escrow_amount_eth);
+    if (len != 0 && dp_money_wei_from_text (e->escrow_amount_eth, len, wei, &why) != DP_OK)
+        return dp_error_set (err, DP_INVALID, "escrow_amount_eth: %s", why.text);
     return DP_OK;
 }
 

@@ -141,6 +141,22 @@ Test (wire, refuses_batches_over_the_limit_and_bad_envelopes)
     snprintf (items [0].envelope.data_hash, sizeof items [0].envelope.data_hash, "ABC");
     cr_assert_eq (dp_wire_check_envelope (&items [0].envelope, &err), DP_INVALID);
     cr_assert (strstr (err.text, "data_hash"));
+    items [0].envelope.data_hash [0] = '\0';
+    //  escrow_amount_eth: dp_money's rules (what the deal parser took), or empty.
+    static const char *const bad_amounts [] = { "abc", "0", "-1", "0.0000000000000000001", "1e80" };
+    for (size_t i = 0; i < sizeof bad_amounts / sizeof *bad_amounts; i++) {
+        snprintf (items [0].envelope.escrow_amount_eth, sizeof items [0].envelope.escrow_amount_eth,
+                  "%s", bad_amounts [i]);
+        cr_assert_eq (dp_wire_check_envelope (&items [0].envelope, &err), DP_INVALID, "%s", bad_amounts [i]);
+        cr_assert (strstr (err.text, "escrow_amount_eth: "), "%s", err.text);
+    }
+    static const char *const good_amounts [] = { "", "0.25", "1", "1e-18", "1000000" };
+    for (size_t i = 0; i < sizeof good_amounts / sizeof *good_amounts; i++) {
+        snprintf (items [0].envelope.escrow_amount_eth, sizeof items [0].envelope.escrow_amount_eth,
+                  "%s", good_amounts [i]);
+        cr_assert_eq (dp_wire_check_envelope (&items [0].envelope, &err), DP_OK, "%s: %s",
+                      good_amounts [i], err.text);
+    }
 }
 
 Test (wire, every_truncation_is_refused)
