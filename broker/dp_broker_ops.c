@@ -282,8 +282,6 @@ s_make_ready (dp_reactor_t *self, dp_qdeal_t *deal)
     dp_qlist_insert_ordered (&self->ready [deal->priority % DP_PRIORITIES], deal);
 }
 
-//  The broker's own result for a deal it fails (SPEC §3): one that
-//  exhausted its attempts (poison), or whose stored job cannot be read.
 //  The deal's data hash (SPEC §4) as a JSON value: "hex", or null when the
 //  deal has none or its record cannot be read.
 static void
@@ -304,6 +302,8 @@ s_data_hash_json (dp_reactor_t *self, const char *deal_id, char *out, size_t siz
     dp_store_read_end (self->store, &txn);
 }
 
+//  The broker's own result for a deal it fails (SPEC §3): one that
+//  exhausted its attempts (poison), or whose stored job cannot be read.
 static void
 s_fail (dp_reactor_t *self, dp_qdeal_t *deal, const char *reason)
 {
@@ -371,8 +371,6 @@ s_lease_lost (dp_reactor_t *self, dp_qdeal_t *deal, const char *why)
 static void
 s_lease_return (dp_reactor_t *self, dp_qdeal_t *deal, const char *why)
 {
-    dp_log_info ("broker: lease returned deal=%s worker=%s reason=%s", deal->id,
-                 deal->worker? deal->worker->name: "-", why);
     dp_qlist_remove (deal);
     s_make_ready (self, deal);
     dp_op_t *op = dp_broker_op (self, DP_OP_ACTIVE, deal->id);
@@ -390,6 +388,8 @@ static void
 s_jobs_not_sent (dp_reactor_t *self, dp_qworker_t *worker, dp_qdeal_t **deals, size_t count)
 {
     worker->stalled = true;
+    dp_log_info ("broker: jobs not delivered worker=%s count=%zu: back to the queue",
+                 worker->name, count);
     for (size_t i = 0; i < count; i++)
         if (deals [i]->state == S_LEASED && deals [i]->worker == worker)
             s_lease_return (self, deals [i], "job not delivered");
@@ -640,6 +640,9 @@ s_on_hello_worker (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire
         deal->worker = worker;
         dp_qlist_push (&worker->leases, deal);
     }
+    if (held.count && msg->lease_count < DP_WIRE_LEASES_MAX)
+        dp_log_info ("broker: worker=%s does not hold %zu of its leases: back to the queue",
+                     worker->name, held.count);
     while (held.head) {
         dp_qdeal_t *deal = held.head;
         if (msg->lease_count < DP_WIRE_LEASES_MAX)
