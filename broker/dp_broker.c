@@ -323,6 +323,27 @@ s_on_monitor (zloop_t *loop, zsock_t *reader, void *arg)
 {
     dp_reactor_t *self = arg;
     zmsg_t *msg = zmsg_recv (self->monitor);
+    char *event = msg? zmsg_popstr (msg): NULL;
+    if (event && strncmp (event, "HANDSHAKE_FAILED_", 17) == 0) {
+        //  A peer refused by CURVE only sees no answer: the log is where an
+        //  operator learns of it. Once per 10 s at most, with a count, as a
+        //  refused peer keeps reconnecting.
+        int auth = strcmp (event, "HANDSHAKE_FAILED_AUTH") == 0;
+        zstr_free (&event);
+        zmsg_destroy (&msg);
+        self->handshake_failures++;
+        int64_t now = dp_broker_now ();
+        if (now - self->handshake_logged_ms >= 10000) {
+            dp_log_warn ("broker: %llu connection(s) refused by CURVE, the last %s",
+                         (unsigned long long) self->handshake_failures,
+                         auth? "with a public key not in the --curve-allow folder"
+                             : "without CURVE keys (DP_CURVE_CERT, DP_CURVE_BROKER)");
+            self->handshake_logged_ms = now;
+            self->handshake_failures = 0;
+        }
+        return 0;
+    }
+    zstr_free (&event);
     zmsg_destroy (&msg);
     //  A connection went away: find out at once which worker it was,
     //  rather than waiting for its heartbeats to stop. The socket may
@@ -371,6 +392,7 @@ s_reactor_destroy (dp_reactor_t **self_p)
     zactor_destroy (&self->committer);
     zsock_destroy (&self->router);
     zsock_destroy (&self->pub);
+    dp_curve_server_destroy (&self->curve);
     if (self->deals) {
         size_t cursor = 0;
         for (dp_qdeal_t *deal; (deal = dp_deal_index_next (self->deals, &cursor)); ) {
@@ -470,6 +492,17 @@ s_bind (dp_reactor_t *self, dp_error_t *err)
     //  Anything far beyond a frame's limit is cut off by ZeroMQ before it
     //  is buffered; frames between the limit and this get an error reply.
     zsock_set_maxmsgsize (self->router, (int64_t) (self->opt.frame_max * 2 + 4096));
+    if (self->opt.curve_secret || self->opt.curve_allow) {
+        if (!self->opt.curve_secret || !self->opt.curve_allow)
+            return dp_error_set (err, DP_INVALID, "curve-secret and curve-allow go together");
+        self->curve = dp_curve_server_new (self->opt.curve_secret, self->opt.curve_allow, err);
+        if (!self->curve)
+            return err? err->code: DP_INVALID;
+        dp_curve_server_apply (self->curve, self->router);
+        dp_curve_server_apply (self->curve, self->pub);
+        dp_log_info ("broker: CURVE on, public key %s, clients from %s",
+                     dp_curve_server_public (self->curve), self->opt.curve_allow);
+    }
     if (zsock_bind (self->router, "%s", self->opt.listen) < 0)
         return dp_error_set (err, DP_UNREACHABLE, "listen: cannot bind %s: %s", self->opt.listen,
                              zmq_strerror (errno));
@@ -487,6 +520,9 @@ s_bind (dp_reactor_t *self, dp_error_t *err)
         self->monitor = zactor_new (zmonitor, self->router);
         if (self->monitor) {
             zstr_sendx (self->monitor, "LISTEN", "DISCONNECTED", NULL);
+            if (self->curve)
+                zstr_sendx (self->monitor, "LISTEN", "HANDSHAKE_FAILED_AUTH",
+                            "HANDSHAKE_FAILED_PROTOCOL", NULL);
             zstr_send (self->monitor, "START");
             zsock_wait (self->monitor);
         }

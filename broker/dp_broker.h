@@ -36,6 +36,8 @@ typedef struct {
     uint64_t event_window;          //  durable events kept for replay, default 1,000,000
     uint32_t release_delay_ms;      //  a released deal waits this long before redelivery, default 1000
     uint32_t events_hwm;            //  PUB queue per subscriber (messages), default 1000; then drops
+    const char *curve_secret;       //  CURVE: the broker's secret certificate (dp_curve.h); NULL: off
+    const char *curve_allow;        //  and the folder of accepted public certificates (both or neither)
 } dp_broker_options_t;
 
 typedef struct dp_broker_t dp_broker_t;

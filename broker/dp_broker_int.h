@@ -11,6 +11,7 @@
 #include <czmq.h>
 
 #include "dp_broker.h"
+#include "dp_curve.h"
 #include "dp_deal_index.h"
 #include "dp_store.h"
 #include "dp_wire.h"
@@ -100,6 +101,9 @@ typedef struct {
     size_t free_reply_count;
     uint64_t epoch, seq, published_seq, order, tokens;
     uint64_t submitted_total, completed_total, commits;
+    dp_curve_server_t *curve;        //  NULL when the sockets are plain TCP
+    uint64_t handshake_failures;    //  refused by CURVE since the last log line
+    int64_t handshake_logged_ms;
     size_t committing;              //  deals in the index whose submit is not committed yet
     double commit_ms_total;
     uint64_t rate_submit [10], rate_done [10];      //  per-second buckets

@@ -13,6 +13,7 @@
 
 #include "dp_broker.h"
 #include "dp_config.h"
+#include "dp_curve.h"
 #include "dp_log.h"
 
 static const dp_config_option_t s_options [] = {
@@ -33,6 +34,9 @@ static const dp_config_option_t s_options [] = {
     { "release-delay-ms", "DP_RELEASE_DELAY_MS", "1000", "wait before redelivering a released deal", 0, 0 },
     { "events-hwm", "DP_EVENTS_HWM", "1000", "event messages (each up to 256 events) queued per subscriber before PUB drops", 0, 0 },
     { "log-level", "DP_LOG_LEVEL", "info", "error, warn, info or debug", 0, 0 },
+    { "curve-secret", "DP_CURVE_SECRET", NULL, "CURVE: the broker's secret certificate (with --curve-allow)", 0, 0 },
+    { "curve-allow", "DP_CURVE_ALLOW", NULL, "CURVE: folder of the public certificates of accepted clients and workers", 0, 0 },
+    { "curve-keygen", NULL, NULL, "write a new key pair to PATH and PATH_secret, then exit", 0, 0 },
 };
 
 typedef struct {
@@ -67,6 +71,8 @@ s_read_options (dp_config_t *config, dp_broker_options_t *options, dp_error_t *e
     options->data_dir = dp_config_get (config, "data");
     options->listen = dp_config_get (config, "listen");
     options->events = dp_config_get (config, "events");
+    options->curve_secret = dp_config_get (config, "curve-secret");
+    options->curve_allow = dp_config_get (config, "curve-allow");
     for (size_t i = 0; i < sizeof s_ints / sizeof s_ints [0]; i++) {
         long long value;
         if (dp_config_get_int (config, s_ints [i].name, s_ints [i].min, s_ints [i].max,
@@ -134,6 +140,17 @@ main (int argc, char **argv)
     if (rc == DP_UNSUPPORTED) {
         dp_config_destroy (&config);
         return 0;
+    }
+    const char *keygen = rc == DP_OK? dp_config_get (config, "curve-keygen"): NULL;
+    if (keygen) {
+        rc = dp_curve_keygen (keygen, &err);
+        if (rc == DP_OK)
+            printf ("wrote %s (public: give it to the other side) and %s_secret (keep it)\n",
+                    keygen, keygen);
+        else
+            fprintf (stderr, "dp-broker: %s\n", err.text);
+        dp_config_destroy (&config);
+        return rc == DP_OK? 0: 2;
     }
     if (rc != DP_OK || s_read_options (config, &options, &err) != 0) {
         fprintf (stderr, "dp-broker: %s\n", err.text);

@@ -1,6 +1,7 @@
 /*  dp_client.c — a broker client over one DEALER and one SUB socket. */
 
 #include "dp_client.h"
+#include "dp_curve.h"
 #include "dp_frames.h"
 
 #include <czmq.h>
@@ -18,6 +19,7 @@ typedef struct {
 struct dp_client_t {
     zsock_t *dealer;
     zsock_t *sub;
+    dp_curve_client_t *curve;                   //  NULL: plain TCP
     char endpoint [256];
     char events [256];
     int timeout_ms;
@@ -163,6 +165,11 @@ dp_client_new (const char *endpoint, int timeout_ms, dp_error_t *err)
         return NULL;
     }
     zsock_set_linger (self->dealer, 0);
+    if (dp_curve_client_from_env (&self->curve, err) != DP_OK) {
+        dp_client_destroy (&self);
+        return NULL;
+    }
+    dp_curve_client_apply (self->curve, self->dealer);
     if (zsock_connect (self->dealer, "%s", endpoint) != 0) {
         dp_error_set (err, DP_INVALID, "broker: %s is not a valid endpoint", endpoint);
         dp_client_destroy (&self);
@@ -207,6 +214,7 @@ dp_client_destroy (dp_client_t **self_p)
     dp_client_t *self = *self_p;
     zsock_destroy (&self->dealer);
     zsock_destroy (&self->sub);
+    dp_curve_client_destroy (&self->curve);
     s_held_clear (self);
     free (self->current);
     free (self);
@@ -515,6 +523,7 @@ dp_client_subscribe (dp_client_t *self, uint64_t from_seq, dp_error_t *err)
     //  is bigger): a gap is repaired by replay.
     zsock_set_rcvhwm (self->sub, 1000);
     zsock_set_subscribe (self->sub, "");
+    dp_curve_client_apply (self->curve, self->sub);
     if (zsock_connect (self->sub, "%s", self->events) != 0)
         return dp_error_set (err, DP_UNREACHABLE, "subscribe: cannot connect to %s", self->events);
     //  An empty replay tells the last published sequence number.

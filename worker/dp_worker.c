@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dp_curve.h"
 #include "dp_frames.h"
 #include "dp_log.h"
 #include "dp_sha256.h"
@@ -41,6 +42,7 @@ typedef struct {
 struct dp_worker_t {
     dp_worker_options_t opt;
     char broker [256];
+    dp_curve_client_t *curve;           //  NULL: plain TCP
     char name [DP_WIRE_NAME_MAX + 1];
     char inbox [64];                    //  inproc endpoint of the actor's PULL
     dp_job_handler_fn *handler;
@@ -356,6 +358,7 @@ s_reconnect (s_actor_t *a)
     //  so a restarted broker gets its workers back at once.
     zsock_set_reconnect_ivl (a->dealer, 10);
     zsock_set_reconnect_ivl_max (a->dealer, 1000);
+    dp_curve_client_apply (a->w->curve, a->dealer);
     zsock_connect (a->dealer, "%s", a->w->broker);
     a->welcomed = false;
     a->broker_seen_ms = zclock_mono ();
@@ -733,6 +736,10 @@ dp_worker_new (const dp_worker_options_t *options, dp_job_handler_fn *handler, v
     }
     self->opt = *options;
     dp_text_copy (self->broker, sizeof self->broker, options->broker);
+    if (dp_curve_client_from_env (&self->curve, err) != DP_OK) {
+        free (self);
+        return NULL;
+    }
     if (options->name && *options->name)
         dp_text_copy (self->name, sizeof self->name, options->name);
     else {
@@ -812,6 +819,7 @@ dp_worker_destroy (dp_worker_t **self_p)
     s_stop_pool (self);
     zactor_destroy (&self->actor);
     pthread_mutex_destroy (&self->lock);
+    dp_curve_client_destroy (&self->curve);
     pthread_cond_destroy (&self->cond);
     free (self->queue);
     free (self->threads);
