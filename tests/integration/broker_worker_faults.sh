@@ -13,6 +13,7 @@ A=$WORKER
 client submit --prefix k --count 4 >/dev/null
 wait_for negotiating 4 10
 start_worker fastB --capacity 8 --heartbeat-ms 200
+B=$WORKER
 kill -9 "$A"
 t0=$(date +%s%N)
 wait_for agreed 4 10
@@ -27,8 +28,8 @@ done
 start_worker stopC --capacity 4 --delay-ms 1500 --heartbeat-ms 200
 C=$WORKER
 sleep 0.5      # C is welcomed before the deals arrive
-kill -STOP "$(pgrep -f -- '--name fastB' | head -1)" 2>/dev/null || true
-kill -9 "$(pgrep -f -- '--name fastB' | head -1)" 2>/dev/null || true
+kill -9 "$B"                # by its own pid: a pattern could match another test's worker
+wait "$B" 2>/dev/null || true
 client submit --prefix s --count 4 >/dev/null
 wait_for negotiating 4 10
 kill -STOP "$C"

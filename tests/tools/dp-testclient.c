@@ -9,15 +9,22 @@
     dp-testclient check   --broker E --ids FILE
         every id in FILE must be known (pending, negotiating or final);
         prints "known=K missing=M" and exits 1 if any is missing
-    dp-testclient status|result --broker E --id ID
+    dp-testclient status|result --broker E --id ID [--out FILE]
+        status prints "ID STATUS attempts=A reason=R escrow_tx=E completion_tx=C";
+        result prints "STATUS JSON", or with --out writes the stored result's
+        bytes exactly to FILE and prints "STATUS escrow_tx=E completion_tx=C"
     dp-testclient stats   --broker E
     dp-testclient list    --broker E [--status S] [--batch B] [--limit L]
         prints every page: "deal_id status"
     dp-testclient annotate --broker E --id ID --key K --value V
     dp-testclient watch   --broker E [--stall-ms MS] --final N [--timeout-ms T] [--from SEQ]
+                          [--all 1] [--idle-ms MS]
         subscribes, optionally stalls (the PUB queue overflows), then
         reads events until N distinct deals have a result event; prints
-        "deal_id status" for each result event and "events=E seq=S" at the end
+        "deal_id status" for each result event and "events=E seq=S" at the end.
+        --all 1 prints every event instead (progress ones too), one line each:
+        "event seq=S type=T deal=D status=ST attempt=A data=DATA reason=R".
+        --idle-ms: also stop when no event came for MS (then --final may be 0)
 
     Exit: 0 ok, 1 negative answer, 2 usage, 3 broker unreachable. */
 
@@ -30,8 +37,9 @@
 #include "dp_sha256.h"
 
 typedef struct {
-    const char *cmd, *broker, *prefix, *acked, *ids, *id, *status, *batch, *key, *value;
+    const char *cmd, *broker, *prefix, *acked, *ids, *id, *status, *batch, *key, *value, *out;
     long count, batch_size, body_size, window, final, timeout_ms, stall_ms, limit, priority;
+    long all, idle_ms;
     long long from;
 } s_args_t;
 
@@ -70,6 +78,9 @@ s_parse (int argc, char **argv, s_args_t *a)
         else if (!strcmp (f, "--limit")) a->limit = atol (v);
         else if (!strcmp (f, "--key")) a->key = v;
         else if (!strcmp (f, "--value")) a->value = v;
+        else if (!strcmp (f, "--out")) a->out = v;
+        else if (!strcmp (f, "--all")) a->all = atol (v);
+        else if (!strcmp (f, "--idle-ms")) a->idle_ms = atol (v);
         else return -1;
     }
     return a->broker? 0: -1;
@@ -213,15 +224,31 @@ s_show (dp_client_t *client, s_args_t *a)
         dp_client_deal_t deal;
         if (dp_client_status (client, a->id, &deal, &err) != DP_OK)
             return fprintf (stderr, "%s\n", err.text), 1;
-        printf ("%s %s attempts=%u reason=%s escrow_tx=%s\n", deal.envelope.deal_id, deal.status,
-                deal.attempts, deal.reason, deal.escrow_tx);
+        printf ("%s %s attempts=%u reason=%s escrow_tx=%s completion_tx=%s\n",
+                deal.envelope.deal_id, deal.status, deal.attempts, deal.reason, deal.escrow_tx,
+                deal.completion_tx);
         return 0;
     }
     if (!strcmp (a->cmd, "result")) {
         dp_client_result_t result;
         if (dp_client_result (client, a->id, &result, &err) != DP_OK)
             return fprintf (stderr, "%s\n", err.text), 1;
-        printf ("%s %s\n", result.status, result.json? result.json: "null");
+        if (a->out) {
+            FILE *out = fopen (a->out, "wb");
+            size_t wrote = out && result.json? fwrite (result.json, 1, result.json_len, out): 0;
+            int failed = !out || wrote != (result.json? result.json_len: 0);
+            if (out && fclose (out) != 0)
+                failed = 1;
+            if (failed) {
+                fprintf (stderr, "dp-testclient: cannot write %s\n", a->out);
+                dp_client_result_clear (&result);
+                return 2;
+            }
+            printf ("%s escrow_tx=%s completion_tx=%s\n", result.status, result.escrow_tx,
+                    result.completion_tx);
+        }
+        else
+            printf ("%s %s\n", result.status, result.json? result.json: "null");
         dp_client_result_clear (&result);
         return 0;
     }
@@ -274,10 +301,14 @@ s_watch (dp_client_t *client, s_args_t *a)
         zclock_sleep ((int) a->stall_ms);
     zhashx_t *seen = zhashx_new ();
     long events = 0;
-    int64_t deadline = zclock_mono () + a->timeout_ms;
-    while ((long) zhashx_size (seen) < a->final && zclock_mono () < deadline) {
+    int64_t deadline = zclock_mono () + a->timeout_ms, last_event = zclock_mono ();
+    while ((long) zhashx_size (seen) < a->final || (a->idle_ms && !a->final)) {
+        int64_t now = zclock_mono ();
+        if (now >= deadline || (a->idle_ms && now - last_event >= a->idle_ms))
+            break;
         dp_wire_event_t event;
-        dp_status rc = dp_client_next_event (client, 500, &event, &err);
+        dp_status rc = dp_client_next_event (client, a->idle_ms && a->idle_ms < 500?
+                                             (int) a->idle_ms: 500, &event, &err);
         if (rc == DP_TIMEOUT)
             continue;
         if (rc != DP_OK) {
@@ -285,8 +316,17 @@ s_watch (dp_client_t *client, s_args_t *a)
             continue;
         }
         events++;
+        last_event = zclock_mono ();
+        if (a->all) {
+            printf ("event seq=%llu type=%s deal=%s status=%s attempt=%u data=%.*s reason=%s\n",
+                    (unsigned long long) event.seq, event.type, event.deal_id, event.status,
+                    event.attempt, (int) event.data_len, event.data? (const char *) event.data: "",
+                    event.reason);
+            fflush (stdout);
+        }
         if (strcmp (event.type, "result") == 0) {
-            printf ("%s %s\n", event.deal_id, event.status);
+            if (!a->all)
+                printf ("%s %s\n", event.deal_id, event.status);
             zhashx_insert (seen, event.deal_id, (void *) 1);
         }
     }

@@ -3,13 +3,20 @@
     the benchmark.
 
     dp-testworker --broker ENDPOINT [--capacity N] [--delay-ms MS]
-                  [--crash-on DEAL_ID] [--name NAME] [--progress]
-                  [--results FILE] [--heartbeat-ms MS]
+                  [--crash-on DEAL_ID] [--release-on DEAL_ID [--release-times N]]
+                  [--name NAME] [--progress 1] [--results FILE] [--heartbeat-ms MS]
 
     --crash-on: the process kills itself (SIGKILL) when it is handed that
-    deal (poison tests). --results: append "deal_id token-less status" lines
-    for each result the handler produced (what the worker sent, not what
-    the broker accepted). SIGTERM drains (5 s) and exits 0. */
+    deal (poison tests). --release-on: the handler gives that deal back
+    (returns DP_UNREACHABLE, so the runtime sends `release`) the first N
+    times this process is handed it (--release-times, default: every time),
+    then runs it as any other; it logs each delivery of that deal to
+    stderr as "deal D attempt A at T ms: release|run" (T: Unix ms; the
+    crash line of --crash-on names the attempt and time too).
+    --progress 1: the handler publishes one progress move per job.
+    --results: append "deal_id worker-name" lines for each result the
+    handler produced (what the worker sent, not what the broker accepted).
+    SIGTERM drains (5 s) and exits 0. */
 
 #include <signal.h>
 #include <stdbool.h>
@@ -25,19 +32,42 @@
 #include "dp_worker.h"
 
 static const char *s_crash_on;
+static const char *s_release_on;
+static long s_release_times = -1;          //  -1: every time
+static long s_released;                    //  handler threads: under s_results_lock
 static int s_delay_ms;
 static int s_progress;
 static const char *s_name = "testworker";
 static FILE *s_results;
 static pthread_mutex_t s_results_lock = PTHREAD_MUTEX_INITIALIZER;
 
+static long long
+s_now_ms (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_REALTIME, &ts);
+    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static dp_status
 s_handler (void *arg, const dp_job_t *job, dp_progress_fn *progress, void *progress_arg,
            dp_job_outcome_t *outcome)
 {
     if (s_crash_on && strcmp (job->envelope->deal_id, s_crash_on) == 0) {
-        fprintf (stderr, "dp-testworker: crashing on deal %s as told\n", s_crash_on);
+        fprintf (stderr, "dp-testworker: crashing on deal %s as told: attempt %u at %lld ms\n",
+                 s_crash_on, job->attempt, s_now_ms ());
         kill (getpid (), SIGKILL);
+    }
+    if (s_release_on && strcmp (job->envelope->deal_id, s_release_on) == 0) {
+        pthread_mutex_lock (&s_results_lock);
+        bool release = s_release_times < 0 || s_released < s_release_times;
+        if (release)
+            s_released++;
+        pthread_mutex_unlock (&s_results_lock);
+        fprintf (stderr, "dp-testworker: deal %s attempt %u at %lld ms: %s\n", s_release_on,
+                 job->attempt, s_now_ms (), release? "release": "run");
+        if (release)
+            return DP_UNREACHABLE;      //  "could not produce a result": released
     }
     if (s_progress && progress) {
         const char *move = "{\"round\":1,\"role\":\"seller\",\"action\":\"offer\"}";
@@ -94,6 +124,8 @@ main (int argc, char **argv)
         else if (strcmp (flag, "--heartbeat-ms") == 0) options.heartbeat_ms = (uint32_t) atoi (value);
         else if (strcmp (flag, "--delay-ms") == 0) s_delay_ms = atoi (value);
         else if (strcmp (flag, "--crash-on") == 0) s_crash_on = value;
+        else if (strcmp (flag, "--release-on") == 0) s_release_on = value;
+        else if (strcmp (flag, "--release-times") == 0) s_release_times = atol (value);
         else if (strcmp (flag, "--name") == 0) s_name = value;
         else if (strcmp (flag, "--progress") == 0) s_progress = atoi (value);
         else if (strcmp (flag, "--results") == 0) s_results = fopen (value, "a");

@@ -77,3 +77,36 @@ wait_for() {
         sleep 0.05
     done
 }
+
+# wait_status ID PATTERN [timeout_s]: until `client status --id ID` (its one
+# line: "ID STATUS attempts=A reason=R escrow_tx=E completion_tx=C")
+# matches the extended regular expression PATTERN.
+wait_status() {
+    local deadline=$(( $(date +%s) + ${3:-30} )) line
+    while true; do
+        line=$(client status --id "$1" 2>&1 || true)
+        if grep -Eq -- "$2" <<<"$line"; then return 0; fi
+        [ "$(date +%s)" -lt "$deadline" ] || fail "timed out waiting for $1 to match '$2' (now: $line)"
+        sleep 0.05
+    done
+}
+
+# events [FROM_SEQ]: the durable events the broker has published from
+# FROM_SEQ (default 1) on, replayed from its store, one line each:
+# "event seq=S type=T deal=D status=ST attempt=A data=DATA reason=R".
+events() {
+    client watch --from "${1:-1}" --all 1 --final 0 --idle-ms 300 --timeout-ms 20000 | grep '^event ' || true
+}
+
+# wait_event PATTERN [timeout_s]: until a durable event line matches the
+# extended regular expression PATTERN (it is then stored: events are
+# published only after their commit).
+wait_event() {
+    local deadline=$(( $(date +%s) + ${2:-30} )) all
+    while true; do
+        all=$(events)
+        if grep -Eq -- "$1" <<<"$all"; then return 0; fi
+        [ "$(date +%s)" -lt "$deadline" ] || fail "timed out waiting for an event matching '$1'"
+        sleep 0.1
+    done
+}
