@@ -20,6 +20,7 @@ struct dp_client_t {
     zsock_t *dealer;
     zsock_t *sub;
     dp_curve_client_t *curve;                   //  NULL: plain TCP
+    int events_queue;                           //  the SUB socket's rcvhwm, messages
     char endpoint [256];
     char events [256];
     int timeout_ms;
@@ -158,6 +159,7 @@ dp_client_new (const char *endpoint, int timeout_ms, dp_error_t *err)
     }
     snprintf (self->endpoint, sizeof self->endpoint, "%s", endpoint);
     self->timeout_ms = timeout_ms > 0? timeout_ms: 5000;
+    self->events_queue = 1000;
     self->dealer = zsock_new (ZMQ_DEALER);
     if (!self->dealer) {
         dp_error_set (err, DP_NOMEM, "cannot create a socket");
@@ -222,6 +224,12 @@ dp_client_destroy (dp_client_t **self_p)
 }
 
 const char *dp_client_events_endpoint (dp_client_t *self) { return self->events; }
+
+void
+dp_client_set_events_queue (dp_client_t *self, int messages)
+{
+    self->events_queue = messages > 0? messages: 1;
+}
 uint64_t dp_client_epoch (dp_client_t *self) { return self->epoch; }
 uint32_t dp_client_batch_max (dp_client_t *self) { return self->batch_max; }
 uint64_t dp_client_frame_max (dp_client_t *self) { return self->frame_max; }
@@ -521,7 +529,7 @@ dp_client_subscribe (dp_client_t *self, uint64_t from_seq, dp_error_t *err)
     zsock_set_linger (self->sub, 0);
     //  Bounded (a message holds up to 256 events, 64 KiB unless one event
     //  is bigger): a gap is repaired by replay.
-    zsock_set_rcvhwm (self->sub, 1000);
+    zsock_set_rcvhwm (self->sub, self->events_queue);
     zsock_set_subscribe (self->sub, "");
     dp_curve_client_apply (self->curve, self->sub);
     if (zsock_connect (self->sub, "%s", self->events) != 0)

@@ -117,6 +117,11 @@ dp_status dp_client_annotate (dp_client_t *self, const char *deal_id, const char
 //  DP_NOTFOUND (err names the range) when events from from_seq on are no
 //  longer kept: the subscription stands, from the oldest kept event.
 dp_status dp_client_subscribe (dp_client_t *self, uint64_t from_seq, dp_error_t *err) DP_MUST_CHECK;
+//  How many event messages (each up to 256 events) the subscription may
+//  queue before ZeroMQ stops reading (default 1000); for the next
+//  dp_client_subscribe. A smaller queue holds less memory for a slow
+//  reader, which then replays more.
+void dp_client_set_events_queue (dp_client_t *self, int messages);
 
 //  The next event, waiting up to timeout_ms. Durable events (seq > 0)
 //  come exactly once each, in sequence order, without gaps: a gap on the

@@ -6,10 +6,13 @@
 source "$(dirname "$0")/lib/broker_common.bash"
 N=${DP_STALL_DEALS:-50000}
 
-start_broker --events-hwm 10        # messages of up to 256 events: a 2 s stall overflows it
+# Messages of up to 256 events (64 KiB), 10 queued on each side: with the
+# subscriber's default 1000 its queue alone could hold a whole run of
+# large commits (a sanitizer build's), and a 2 s stall would lose nothing.
+start_broker --events-hwm 10
 start_worker w1 --capacity 64
 start_worker w2 --capacity 64
-client watch --stall-ms 2000 --final "$N" --timeout-ms 120000 >"$WORK/watch" &
+client watch --stall-ms 2000 --queue 10 --final "$N" --timeout-ms 120000 >"$WORK/watch" &
 WATCH=$!
 PIDS+=("$WATCH")
 for i in $(seq 1 100); do grep -q '^subscribed' "$WORK/watch" 2>/dev/null && break; sleep 0.05; done

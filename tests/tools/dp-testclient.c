@@ -18,8 +18,9 @@
         prints every page: "deal_id status"
     dp-testclient annotate --broker E --id ID --key K --value V
     dp-testclient watch   --broker E [--stall-ms MS] --final N [--timeout-ms T] [--from SEQ]
-                          [--all 1] [--idle-ms MS]
-        subscribes, optionally stalls (the PUB queue overflows), then
+                          [--all 1] [--idle-ms MS] [--queue MESSAGES]
+        subscribes (--queue: its receive queue, dp_client_set_events_queue),
+        optionally stalls (the queues overflow), then
         reads events until N distinct deals have a result event; prints
         "deal_id status" for each result event and "events=E seq=S" at the end.
         --all 1 prints every event instead (progress ones too), one line each:
@@ -38,7 +39,7 @@
 
 typedef struct {
     const char *cmd, *broker, *prefix, *acked, *ids, *id, *status, *batch, *key, *value, *out;
-    long count, batch_size, body_size, window, final, timeout_ms, stall_ms, limit, priority;
+    long count, batch_size, body_size, window, final, timeout_ms, stall_ms, limit, priority, queue;
     long all, idle_ms;
     long long from;
 } s_args_t;
@@ -71,6 +72,7 @@ s_parse (int argc, char **argv, s_args_t *a)
         else if (!strcmp (f, "--final")) a->final = atol (v);
         else if (!strcmp (f, "--timeout-ms")) a->timeout_ms = atol (v);
         else if (!strcmp (f, "--stall-ms")) a->stall_ms = atol (v);
+        else if (!strcmp (f, "--queue")) a->queue = atol (v);
         else if (!strcmp (f, "--from")) a->from = atoll (v);
         else if (!strcmp (f, "--ids")) a->ids = v;
         else if (!strcmp (f, "--id")) a->id = v;
@@ -293,6 +295,8 @@ static int
 s_watch (dp_client_t *client, s_args_t *a)
 {
     dp_error_t err;
+    if (a->queue)
+        dp_client_set_events_queue (client, (int) a->queue);
     if (dp_client_subscribe (client, (uint64_t) a->from, &err) != DP_OK)
         return fprintf (stderr, "%s\n", err.text), 3;
     printf ("subscribed seq=%llu\n", (unsigned long long) dp_client_next_seq (client));
