@@ -471,6 +471,15 @@ s_events_endpoint (const char *listen, char *out, size_t size, dp_error_t *err)
     return DP_OK;
 }
 
+//  A bind that failed: an endpoint that is not one (bad input, exit 2) or
+//  one that cannot be had now (in use, no such address: exit 3).
+static dp_status
+s_bind_status (int error)
+{
+    return error == EINVAL || error == EPROTONOSUPPORT || error == ENOCOMPATPROTO
+         ? DP_INVALID: DP_UNREACHABLE;
+}
+
 static dp_status
 s_bind (dp_reactor_t *self, dp_error_t *err)
 {
@@ -504,15 +513,15 @@ s_bind (dp_reactor_t *self, dp_error_t *err)
                      dp_curve_server_public (self->curve), self->opt.curve_allow);
     }
     if (zsock_bind (self->router, "%s", self->opt.listen) < 0)
-        return dp_error_set (err, DP_UNREACHABLE, "listen: cannot bind %s: %s", self->opt.listen,
-                             zmq_strerror (errno));
+        return dp_error_set (err, s_bind_status (errno), "listen: cannot bind %s: %s",
+                             self->opt.listen, zmq_strerror (errno));
     char events [256];
     if (self->opt.events)
         snprintf (events, sizeof events, "%s", self->opt.events);
     else if (s_events_endpoint (self->opt.listen, events, sizeof events, err) != DP_OK)
         return err? err->code: DP_INVALID;
     if (zsock_bind (self->pub, "%s", events) < 0)
-        return dp_error_set (err, DP_UNREACHABLE, "events: cannot bind %s: %s", events,
+        return dp_error_set (err, s_bind_status (errno), "events: cannot bind %s: %s", events,
                              zmq_strerror (errno));
     snprintf (self->endpoint, sizeof self->endpoint, "%s", zsock_endpoint (self->router));
     snprintf (self->events_endpoint, sizeof self->events_endpoint, "%s", zsock_endpoint (self->pub));

@@ -1,8 +1,9 @@
 /*  dp-broker — the durable DealProof job broker (docs/operations.md).
 
     Exit codes (SPEC §10): 0 stopped cleanly by SIGTERM/SIGINT after
-    draining; 1 the store failed while running; 2 bad flags, an unusable
-    data directory or store; 3 the endpoints cannot be bound. */
+    draining; 1 the store failed while running; 2 bad flags or arguments,
+    an endpoint that is not one, an unusable data directory or store; 3
+    the endpoints cannot be bound (in use, no such address). */
 
 #include <signal.h>
 #include <stdio.h>
@@ -151,6 +152,12 @@ main (int argc, char **argv)
             fprintf (stderr, "dp-broker: %s\n", err.text);
         dp_config_destroy (&config);
         return rc == DP_OK? 0: 2;
+    }
+    if (rc == DP_OK && dp_config_positional_count (config) > 0) {
+        //  dp-broker takes flags only: a stray word is most likely a flag
+        //  typed with one dash, which would otherwise be ignored.
+        rc = dp_error_set (&err, DP_INVALID, "unexpected argument '%s' (dp-broker takes flags only)",
+                           dp_config_positional (config, 0));
     }
     if (rc != DP_OK || s_read_options (config, &options, &err) != 0) {
         fprintf (stderr, "dp-broker: %s\n", err.text);

@@ -49,6 +49,8 @@ expect_exit 2 "--release-delay-ms: missing value" "${broker[@]}" --data "$WORK/d
 expect_exit 2 "--max-atempts: unknown flag" "${broker[@]}" --data "$WORK/d2" --listen "$(tcp)" --max-atempts 3
 expect_exit 2 "--heartbeat-ms: 'fast' is not an integer" \
     env DP_HEARTBEAT_MS=fast "${broker[@]}" --data "$WORK/d2" --listen "$(tcp)"
+expect_exit 2 "listen: cannot bind nonsense" "${broker[@]}" --data "$WORK/d2" --listen nonsense
+expect_exit 2 "unexpected argument '-listen'" "${broker[@]}" --data "$WORK/d2" -listen "$(tcp)"
 expect_exit 0 "--release-delay-ms" "${broker[@]}" --help
 
 # --- 2: an unusable data directory ---------------------------------------------------
