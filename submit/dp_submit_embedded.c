@@ -73,6 +73,12 @@ dp_submit_embedded_new (const dp_submit_embedded_options_t *options, dp_error_t 
     }
     if (!getenv ("LOG_LEVEL") && !getenv ("DP_LOG_LEVEL"))
         dp_log_set_level (DP_LOG_WARN);
+    //  The embedded broker, its workers and this client are one process on
+    //  loopback: CURVE keys in the environment are for a remote broker and
+    //  would make the workers and the client speak CURVE to a plain one.
+    //  Before any thread reads the environment.
+    unsetenv ("DP_CURVE_CERT");
+    unsetenv ("DP_CURVE_BROKER");
     const char *tmp = getenv ("TMPDIR");
     snprintf (self->data_dir, sizeof self->data_dir, "%s/dp-submit-XXXXXX", tmp && *tmp? tmp: "/tmp");
     if (!mkdtemp (self->data_dir)) {
