@@ -14,6 +14,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "dp_eventlog.h"
+#include "dp_hex.h"
 #include "dp_quote.h"
 #include "dp_submit.h"
 #include "dp_submit_cli.h"
@@ -27,6 +29,7 @@ static const dp_config_option_t s_options [] = {
     { "root", NULL, NULL, "verify against this root certificate (PEM) instead", 0, 0 },
     { "collateral", NULL, NULL, "collateral JSON (QuoteCollateralV3 shape) for real quotes", 0, 0 },
     { "now", NULL, NULL, "Unix time for certificate and collateral checks (default: now)", 0, 0 },
+    { "event-log", NULL, NULL, "the quote's dstack event log (JSON): replay it to RTMR0-3 and list its events", 0, 0 },
     DP_SUBMIT_OPTION_JSON,
     DP_SUBMIT_OPTION_BROKER,
     DP_SUBMIT_OPTION_TIMEOUT,
@@ -67,6 +70,62 @@ s_load (dp_config_t *config, const char *arg, dp_quote_t **quote, char **deal_id
     if (rc == DP_OK)
         *deal_id = strdup (arg);
     return rc;
+}
+
+#define S_EVENT_LOG_MAX (4u * 1024 * 1024)   //  a real log is a few KB
+
+//  --event-log: reads the log, replays it against the quote and adds
+//  "event_log" to the report: the number of events, whether the replay
+//  gives the quote's RTMRs, and dstack's own events (app-id,
+//  compose-hash, ...) with their payloads in hex. 1 when it matches, 0
+//  when not (*detail says why), -1 when the file cannot be read.
+static int
+s_event_log (const char *path, const dp_quote_t *quote, json_object *report, char *detail,
+             size_t size)
+{
+    FILE *file = fopen (path, "rb");
+    char *text = file? malloc (S_EVENT_LOG_MAX + 1): NULL;
+    size_t len = text? fread (text, 1, S_EVENT_LOG_MAX + 1, file): 0;
+    if (file)
+        fclose (file);
+    if (!text || len > S_EVENT_LOG_MAX) {
+        snprintf (detail, size, "--event-log: %s: %s", path,
+                  !file? "cannot be read": !text? "out of memory": "larger than 4 MiB");
+        free (text);
+        return -1;
+    }
+    dp_eventlog_t *log = NULL;
+    dp_error_t err;
+    dp_status rc = dp_eventlog_parse (text, len, &log, &err);
+    free (text);
+    json_object *summary = json_object_new_object ();
+    json_object_object_add (report, "event_log", summary);
+    if (rc == DP_OK)
+        rc = dp_eventlog_check_quote (log, quote, &err);
+    json_object_object_add (summary, "rtmr_replay", json_object_new_string (rc == DP_OK? "match": err.text));
+    if (log) {
+        json_object_object_add (summary, "events", json_object_new_int64 ((int64_t) dp_eventlog_count (log)));
+        json_object *runtime = json_object_new_array ();
+        for (size_t i = 0; i < dp_eventlog_count (log); i++) {
+            const dp_eventlog_event_t *e = dp_eventlog_event (log, i);
+            if (!e->payload_checked)
+                continue;
+            char *hex = malloc (2 * e->payload_len + 1);
+            json_object *entry = json_object_new_object ();
+            json_object_object_add (entry, "event", json_object_new_string (e->name));
+            json_object_object_add (entry, "payload", json_object_new_string (
+                hex? dp_hex_encode (e->payload, e->payload_len, hex): ""));
+            json_object_array_add (runtime, entry);
+            free (hex);
+        }
+        json_object_object_add (summary, "runtime_events", runtime);
+    }
+    dp_eventlog_destroy (&log);
+    if (rc != DP_OK)
+        snprintf (detail, size, "%s", err.text);
+    else
+        snprintf (detail, size, "event log: RTMR0-3 replayed to the quote's");
+    return rc == DP_OK;
 }
 
 static void
@@ -113,15 +172,28 @@ dp_submit_cmd_inspect (int argc, char **argv)
     json_object *report = check.report? check.report: json_object_new_object ();
     if (deal_id)
         json_object_object_add (report, "deal_id", json_object_new_string (deal_id));
+    const char *event_log = dp_config_get (config, "event-log");
+    char log_detail [DP_ERROR_TEXT_MAX + 64] = "";
+    int log_ok = event_log? s_event_log (event_log, quote, report, log_detail, sizeof log_detail): 1;
+    if (log_ok < 0) {
+        fprintf (stderr, "dp-submit %s: %s\n", S_COMMAND, log_detail);
+        json_object_put (report);
+        free (deal_id);
+        dp_quote_destroy (&quote);
+        dp_config_destroy (&config);
+        return DP_SUBMIT_EXIT_USAGE;
+    }
     if (dp_config_get_switch (config, "json"))
         puts (json_object_to_json_string_ext (report, JSON_C_TO_STRING_PLAIN));
     else {
         s_print_human (report);
         printf ("%s %s\n", check.ok? "✓": "✗", check.detail);
+        if (event_log)
+            printf ("%s %s\n", log_ok? "✓": "✗", log_detail);
     }
     json_object_put (report);
     free (deal_id);
     dp_quote_destroy (&quote);
     dp_config_destroy (&config);
-    return check.ok? DP_SUBMIT_EXIT_OK: DP_SUBMIT_EXIT_NEGATIVE;
+    return check.ok && log_ok? DP_SUBMIT_EXIT_OK: DP_SUBMIT_EXIT_NEGATIVE;
 }
