@@ -345,26 +345,6 @@ s_poison (dp_reactor_t *self, dp_qdeal_t *deal)
     s_fail (self, deal, reason);
 }
 
-//  A lease whose worker vanished or whose deadline passed: it counts as an
-//  attempt (SPEC §2); the deal goes back to the queue or is poisoned.
-static void
-s_lease_lost (dp_reactor_t *self, dp_qdeal_t *deal, const char *why)
-{
-    dp_qlist_remove (deal);
-    deal->attempts++;
-    if (deal->attempts >= self->opt.max_attempts) {
-        s_poison (self, deal);
-        return;
-    }
-    s_make_ready (self, deal);
-    dp_op_t *op = dp_broker_op (self, DP_OP_ACTIVE, deal->id);
-    if (!op)
-        return;
-    dp_broker_fill_active (op, deal, DP_ST_PENDING);
-    op->new_status = DP_ST_PENDING;
-    dp_broker_op_event (self, op, "status", "pending", why, deal->batch, deal->attempts, NULL, 0);
-}
-
 //  A lease whose job never reached its worker (the send failed) or that its
 //  worker says it does not hold: back to the queue without an attempt, as
 //  nothing can have run it.
@@ -379,6 +359,18 @@ s_lease_return (dp_reactor_t *self, dp_qdeal_t *deal, const char *why)
     dp_broker_fill_active (op, deal, DP_ST_PENDING);
     op->new_status = DP_ST_PENDING;
     dp_broker_op_event (self, op, "status", "pending", why, deal->batch, deal->attempts, NULL, 0);
+}
+
+//  A lease whose worker vanished or whose deadline passed: it counts as an
+//  attempt (SPEC §2); the deal goes back to the queue or is poisoned.
+static void
+s_lease_lost (dp_reactor_t *self, dp_qdeal_t *deal, const char *why)
+{
+    deal->attempts++;
+    if (deal->attempts >= self->opt.max_attempts)
+        s_poison (self, deal);
+    else
+        s_lease_return (self, deal, why);
 }
 
 //  A send to the worker failed: the jobs in it go back to the queue, and

@@ -28,11 +28,7 @@ for round in $(seq 1 "$ROUNDS"); do
     sleep "0.$(printf '%03d' $(( 50 + RANDOM % 250 )))"      # 50..300 ms into the stream
     kill -TERM "$BROKER"
     t0=$(date +%s%N)
-    deadline=$(( $(date +%s) + 10 ))
-    while kill -0 "$BROKER" 2>/dev/null; do
-        [ "$(date +%s)" -lt "$deadline" ] || fail "round $round: the broker did not exit within 10 s of SIGTERM"
-        sleep 0.01
-    done
+    wait_gone "$BROKER" 10 "round $round: the broker did not exit within 10 s of SIGTERM"
     rc=0; wait "$BROKER" || rc=$?
     drain_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
     [ "$rc" = 0 ] || fail "round $round: dp-broker exited $rc after SIGTERM"

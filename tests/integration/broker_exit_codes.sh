@@ -20,17 +20,6 @@ expect_exit() {
     echo "exit $rc: ${*#$BIN/}"
 }
 
-# wait_answer ENDPOINT PID: until the broker PID answers on ENDPOINT.
-wait_answer() {
-    local i
-    for i in $(seq 1 200); do
-        if "$BIN/dp-testclient" stats --broker "$1" >/dev/null 2>&1; then return 0; fi
-        kill -0 "$2" 2>/dev/null || fail "the broker on $1 exited at start"
-        sleep 0.05
-    done
-    fail "the broker on $1 did not answer"
-}
-
 tcp() { echo "tcp://127.0.0.1:$(free_port)"; }
 broker=("$BIN/dp-broker")
 
@@ -95,11 +84,7 @@ wait_answer "$FEP" "$FB"
     --body-size 1048576 --acked "$WORK/full.acked" >/dev/null 2>&1 &
 SUBMITTER=$!
 PIDS+=("$SUBMITTER")
-deadline=$(( $(date +%s) + 30 ))
-while kill -0 "$FB" 2>/dev/null; do
-    [ "$(date +%s)" -lt "$deadline" ] || fail "the broker did not stop when its store could not grow"
-    sleep 0.05
-done
+wait_gone "$FB" 30 "the broker did not stop when its store could not grow"
 rc=0; wait "$FB" || rc=$?
 kill -9 "$SUBMITTER" 2>/dev/null || true
 wait "$SUBMITTER" 2>/dev/null || true

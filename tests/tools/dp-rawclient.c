@@ -65,6 +65,17 @@ s_encoded (dp_wire_msg_t *msg, uint8_t **out, size_t *len)
         abort ();
 }
 
+//  A case whose frame is msg, encoded.
+static void
+s_msg_case (const char *name, dp_wire_msg_t *msg, int want_kind, dp_status want_code)
+{
+    uint8_t *frame;
+    size_t len;
+    s_encoded (msg, &frame, &len);
+    s_case (name, frame, len, 0, want_kind, want_code);
+    free (frame);
+}
+
 //  A raw [version, kind, request_id, extra...] header with a string field.
 static void
 s_raw (msgpack_sbuffer *buf, int version, int kind, int fields)
@@ -179,9 +190,7 @@ main (int argc, char **argv)
     free (frame);
 
     dp_wire_msg_init (&msg, DP_WIRE_WELCOME, 4);
-    s_encoded (&msg, &frame, &len);
-    s_case ("broker-only kind", frame, len, 0, DP_WIRE_ERROR, DP_UNSUPPORTED);
-    free (frame);
+    s_msg_case ("broker-only kind", &msg, DP_WIRE_ERROR, DP_UNSUPPORTED);
     //  The batched kinds the broker sends (`jobs`, `events`), well formed,
     //  are refused the same way.
     dp_wire_msg_init (&msg, DP_WIRE_JOB, 0);
@@ -215,41 +224,29 @@ main (int argc, char **argv)
     free (frame);
     free (part);
     dp_wire_msg_init (&msg, DP_WIRE_HEARTBEAT, 5);
-    s_encoded (&msg, &frame, &len);
-    s_case ("heartbeat, no hello", frame, len, 0, DP_WIRE_ERROR, DP_NOTFOUND);
-    free (frame);
+    s_msg_case ("heartbeat, no hello", &msg, DP_WIRE_ERROR, DP_NOTFOUND);
     dp_wire_msg_init (&msg, DP_WIRE_FEATURES, 5);
     snprintf (msg.features, sizeof msg.features, "jobs");
-    s_encoded (&msg, &frame, &len);
-    s_case ("features, no hello", frame, len, 0, DP_WIRE_ERROR, DP_NOTFOUND);
-    free (frame);
+    s_msg_case ("features, no hello", &msg, DP_WIRE_ERROR, DP_NOTFOUND);
     dp_wire_msg_init (&msg, DP_WIRE_CREDIT, 5);
     msg.capacity = 4;
-    s_encoded (&msg, &frame, &len);
-    s_case ("credit, no hello", frame, len, 0, DP_WIRE_ERROR, DP_NOTFOUND);
-    free (frame);
+    s_msg_case ("credit, no hello", &msg, DP_WIRE_ERROR, DP_NOTFOUND);
     dp_wire_msg_init (&msg, DP_WIRE_LIST, 5);
     snprintf (msg.status, sizeof msg.status, "lost");
     msg.limit = 10;
-    s_encoded (&msg, &frame, &len);
-    s_case ("list, unknown status", frame, len, 0, DP_WIRE_ERROR, DP_INVALID);
-    free (frame);
+    s_msg_case ("list, unknown status", &msg, DP_WIRE_ERROR, DP_INVALID);
     //  A single `done` whose status is not final (a `dones` answers it in
     //  its done_acks; a lone one gets an error).
     dp_wire_msg_init (&msg, DP_WIRE_DONE, 6);
     snprintf (msg.deal_id, sizeof msg.deal_id, "never-submitted");
     snprintf (msg.status, sizeof msg.status, "pending");
     msg.token = 42;
-    s_encoded (&msg, &frame, &len);
-    s_case ("result, status not final", frame, len, 0, DP_WIRE_ERROR, DP_PROTO);
-    free (frame);
+    s_msg_case ("result, status not final", &msg, DP_WIRE_ERROR, DP_PROTO);
     dp_wire_msg_init (&msg, DP_WIRE_DONE, 6);
     snprintf (msg.deal_id, sizeof msg.deal_id, "never-submitted");
     snprintf (msg.status, sizeof msg.status, "agreed");
     msg.token = 42;
-    s_encoded (&msg, &frame, &len);
-    s_case ("result for unknown deal", frame, len, 0, DP_WIRE_DONE_ACK, DP_NOTFOUND);
-    free (frame);
+    s_msg_case ("result for unknown deal", &msg, DP_WIRE_DONE_ACK, DP_NOTFOUND);
     //  A batch of results: for deals never submitted, answered at once; with
     //  a bad deal id inside, or more than DP_WIRE_DONES_MAX, refused whole.
     dp_wire_done_t *dones = calloc (DP_WIRE_DONES_MAX + 1, sizeof *dones);
@@ -260,24 +257,16 @@ main (int argc, char **argv)
     dp_wire_msg_init (&msg, DP_WIRE_DONES, 7);
     msg.dones = dones;
     msg.count = 2;
-    s_encoded (&msg, &frame, &len);
-    s_case ("results for unknown deals", frame, len, 0, DP_WIRE_DONE_ACKS, DP_NOTFOUND);
-    free (frame);
+    s_msg_case ("results for unknown deals", &msg, DP_WIRE_DONE_ACKS, DP_NOTFOUND);
     msg.count = DP_WIRE_DONES_MAX + 1;
-    s_encoded (&msg, &frame, &len);
-    s_case ("results over the limits", frame, len, 0, DP_WIRE_ERROR, DP_LIMIT);
-    free (frame);
+    s_msg_case ("results over the limits", &msg, DP_WIRE_ERROR, DP_LIMIT);
     snprintf (dones [1].deal_id, sizeof dones [1].deal_id, "not an id");
     msg.count = 2;
-    s_encoded (&msg, &frame, &len);
-    s_case ("results, bad deal id", frame, len, 0, DP_WIRE_ERROR, DP_PROTO);
-    free (frame);
+    s_msg_case ("results, bad deal id", &msg, DP_WIRE_ERROR, DP_PROTO);
     free (dones);
     dp_wire_msg_init (&msg, DP_WIRE_HELLO, 8);
     snprintf (msg.role, sizeof msg.role, "admin");
-    s_encoded (&msg, &frame, &len);
-    s_case ("unknown role", frame, len, 0, DP_WIRE_ERROR, DP_INVALID);
-    free (frame);
+    s_msg_case ("unknown role", &msg, DP_WIRE_ERROR, DP_INVALID);
 
     s_submit_case ("body sha mismatch", 1, BAD_SHA, 100, DP_WIRE_SUBMIT_ACK, DP_INVALID);
     s_submit_case ("body size mismatch", 1, BAD_SIZE, 100, DP_WIRE_SUBMIT_ACK, DP_INVALID);
@@ -314,9 +303,7 @@ main (int argc, char **argv)
     }
     dp_wire_msg_init (&msg, DP_WIRE_HELLO, 10);
     snprintf (msg.role, sizeof msg.role, "client");
-    s_encoded (&msg, &frame, &len);
-    s_case ("still serving (hello)", frame, len, 0, DP_WIRE_WELCOME, DP_OK);
-    free (frame);
+    s_msg_case ("still serving (hello)", &msg, DP_WIRE_WELCOME, DP_OK);
     zsock_destroy (&s_dealer);
     printf ("%s: %d failed\n", s_failures? "FAILED": "ok", s_failures);
     return s_failures? 1: 0;

@@ -36,22 +36,37 @@ s_teardown (void)
     cr_assert_eq (system (cmd), 0);
 }
 
-static dp_broker_t *
-s_broker (uint64_t map_max)
+//  The tests' broker options: this test's folder, a free loopback port,
+//  100 ms heartbeats.
+static dp_broker_options_t
+s_options (void)
 {
     dp_broker_options_t options;
     dp_broker_options_default (&options);
     options.data_dir = s_dir;
     options.listen = "tcp://127.0.0.1:*";
     options.heartbeat_ms = 100;
+    return options;
+}
+
+static dp_broker_t *
+s_broker_from (const dp_broker_options_t *options)
+{
+    dp_error_t err;
+    dp_broker_t *broker = dp_broker_new (options, &err);
+    cr_assert_not_null (broker, "%s", err.text);
+    return broker;
+}
+
+static dp_broker_t *
+s_broker (uint64_t map_max)
+{
+    dp_broker_options_t options = s_options ();
     if (map_max) {
         options.map_size = 1 << 20;
         options.map_max = map_max;
     }
-    dp_error_t err;
-    dp_broker_t *broker = dp_broker_new (&options, &err);
-    cr_assert_not_null (broker, "%s", err.text);
-    return broker;
+    return s_broker_from (&options);
 }
 
 static dp_wire_item_t
@@ -966,15 +981,10 @@ s_big_handler (void *arg, const dp_job_t *job, dp_progress_fn *progress, void *p
 //  stored (a single batch of them would be refused, for ever).
 Test (broker, batched_results_fit_the_frame_limit)
 {
-    dp_broker_options_t options;
-    dp_broker_options_default (&options);
-    options.data_dir = s_dir;
-    options.listen = "tcp://127.0.0.1:*";
-    options.heartbeat_ms = 100;
+    dp_broker_options_t options = s_options ();
     options.frame_max = 4096;
+    dp_broker_t *broker = s_broker_from (&options);
     dp_error_t err;
-    dp_broker_t *broker = dp_broker_new (&options, &err);
-    cr_assert_not_null (broker, "%s", err.text);
     dp_client_t *client = dp_client_new (dp_broker_endpoint (broker), 5000, &err);
     cr_assert_eq (dp_client_subscribe (client, 0, &err), DP_OK, "%s", err.text);
     dp_wire_ack_t ack;
@@ -1402,14 +1412,10 @@ Test (broker, second_hello_returns_leases_it_does_not_name)
 //  it dialled and the PUB port, and its subscription gets the events.
 Test (broker, events_endpoint_of_a_wildcard_bind)
 {
-    dp_broker_options_t options;
-    dp_broker_options_default (&options);
-    options.data_dir = s_dir;
+    dp_broker_options_t options = s_options ();
     options.listen = "tcp://0.0.0.0:*";
-    options.heartbeat_ms = 100;
+    dp_broker_t *broker = s_broker_from (&options);
     dp_error_t err;
-    dp_broker_t *broker = dp_broker_new (&options, &err);
-    cr_assert_not_null (broker, "%s", err.text);
     const char *bound = dp_broker_endpoint (broker);
     cr_assert (strncmp (bound, "tcp://0.0.0.0:", 14) == 0, "%s", bound);
     const char *pub = dp_broker_events_endpoint (broker);
@@ -1435,15 +1441,10 @@ Test (broker, events_endpoint_of_a_wildcard_bind)
 //  (SPEC §4), from the stored envelope, and is unsigned.
 Test (broker, poison_result_names_the_data_hash)
 {
-    dp_broker_options_t options;
-    dp_broker_options_default (&options);
-    options.data_dir = s_dir;
-    options.listen = "tcp://127.0.0.1:*";
-    options.heartbeat_ms = 100;
+    dp_broker_options_t options = s_options ();
     options.max_attempts = 1;
+    dp_broker_t *broker = s_broker_from (&options);
     dp_error_t err;
-    dp_broker_t *broker = dp_broker_new (&options, &err);
-    cr_assert_not_null (broker, "%s", err.text);
     dp_client_t *client = dp_client_new (dp_broker_endpoint (broker), 5000, &err);
     cr_assert_not_null (client, "%s", err.text);
     const char *hash = "bab5be0d0c6bf806abc221e5b11ae1e1ce358a36caf475a12f01ba28c100cd7f";
@@ -1623,15 +1624,10 @@ fdatasync (int fd)
 //  reactor's thread, the job would come after the ack.
 Test (broker, dispatch_goes_on_while_a_commit_waits_for_the_disk)
 {
-    dp_broker_options_t options;
-    dp_broker_options_default (&options);
-    options.data_dir = s_dir;
-    options.listen = "tcp://127.0.0.1:*";
-    options.heartbeat_ms = 100;
+    dp_broker_options_t options = s_options ();
     options.liveness = 50;              //  the raw worker is silent while the test waits
+    dp_broker_t *broker = s_broker_from (&options);
     dp_error_t err;
-    dp_broker_t *broker = dp_broker_new (&options, &err);
-    cr_assert_not_null (broker, "%s", err.text);
     dp_client_t *client = dp_client_new (dp_broker_endpoint (broker), 10000, &err);
     cr_assert_not_null (client, "%s", err.text);
     dp_wire_ack_t ack;
@@ -1682,15 +1678,10 @@ Test (broker, dispatch_goes_on_while_a_commit_waits_for_the_disk)
 //  and each worker's load (capacity, leases held, results stored).
 Test (broker, stats_rates_queue_age_and_worker_load)
 {
-    dp_broker_options_t options;
-    dp_broker_options_default (&options);
-    options.data_dir = s_dir;
-    options.listen = "tcp://127.0.0.1:*";
-    options.heartbeat_ms = 100;
+    dp_broker_options_t options = s_options ();
     options.liveness = 50;              //  the raw worker does not send heartbeats
+    dp_broker_t *broker = s_broker_from (&options);
     dp_error_t err;
-    dp_broker_t *broker = dp_broker_new (&options, &err);
-    cr_assert_not_null (broker, "%s", err.text);
     dp_client_t *client = dp_client_new (dp_broker_endpoint (broker), 5000, &err);
     cr_assert_not_null (client, "%s", err.text);
     dp_wire_item_t items [5];

@@ -46,13 +46,27 @@ start_broker() {
         "$@" >>"$WORK/broker.log" 2>&1 &
     BROKER=$!
     PIDS+=("$BROKER")
+    wait_answer "$EP" "$BROKER"
+}
+
+# wait_answer ENDPOINT PID: until the broker PID answers on ENDPOINT.
+wait_answer() {
     local i
-    for i in $(seq 1 100); do
-        if "$BIN/dp-testclient" stats --broker "$EP" >/dev/null 2>&1; then return 0; fi
-        kill -0 "$BROKER" 2>/dev/null || fail "dp-broker exited at start"
+    for i in $(seq 1 200); do
+        if "$BIN/dp-testclient" stats --broker "$1" >/dev/null 2>&1; then return 0; fi
+        kill -0 "$2" 2>/dev/null || fail "the broker on $1 exited at start"
         sleep 0.05
     done
-    fail "dp-broker did not answer"
+    fail "the broker on $1 did not answer"
+}
+
+# wait_gone PID SECONDS WHAT: until PID has exited, or fail naming WHAT.
+wait_gone() {
+    local deadline=$(( $(date +%s) + $2 ))
+    while kill -0 "$1" 2>/dev/null; do
+        [ "$(date +%s)" -lt "$deadline" ] || fail "$3"
+        sleep 0.01
+    done
 }
 
 # start_worker NAME [extra flags...]: sets WORKER to the pid.
