@@ -16,7 +16,10 @@
         with the lean worker, and again (p50) with the dp_worker runtime;
       what bounds it: the broker's mean LMDB commit (two per deal) beside
         a 1 KB append + fdatasync to a preallocated file, beanstalkd -f 0's
-        durable write (two per job), on the same disk;
+        durable write (two per job), on the same disk; and the least the
+        issue's durability allows, two bare liblmdb commits (a 1 KB put,
+        then its delete: no network, no threads) beside beanstalkd -f 0's
+        whole put -> delete;
       the latency floor: both p50s again with the data on tmpfs, where a
         flush costs nothing (transport and processing only), and a 1 KB
         round trip over ZeroMQ beside one over plain TCP;
@@ -53,6 +56,8 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <lmdb.h>
 
 #include "dp_client.h"
 #include "dp_log.h"
@@ -727,6 +732,54 @@ s_append_fsync_ms (int samples)
     return ms;
 }
 
+//  The least any design the issue allows can spend on durability per
+//  deal: a submit acknowledged only after its LMDB transaction is
+//  fsync-committed, and a completion committed before its event, are two
+//  commits. Here they are bare liblmdb on the same disk, nothing else: one
+//  1 KB put committed, then its delete committed, in a fresh environment
+//  opened as the broker opens its store (synced, MDB_NORDAHEAD). No
+//  network, no threads, no msgpack. p50 in ms; 0 when LMDB cannot start.
+static double
+s_lmdb_floor_ms (int samples)
+{
+    char dir [300];
+    snprintf (dir, sizeof dir, "%s/lmdb-floor", s_tmp);
+    s_fresh_dir (dir);
+    MDB_env *env = NULL;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    double *v = calloc ((size_t) samples, sizeof *v);
+    int rc = v? mdb_env_create (&env): ENOMEM;
+    rc = rc? rc: mdb_env_set_mapsize (env, 64ull << 20);
+    rc = rc? rc: mdb_env_open (env, dir, MDB_NORDAHEAD, 0600);
+    rc = rc? rc: mdb_txn_begin (env, NULL, 0, &txn);
+    rc = rc? rc: mdb_dbi_open (txn, NULL, 0, &dbi);
+    rc = rc? rc: mdb_txn_commit (txn);
+    int done = 0;
+    for (; rc == 0 && done < samples; done++) {
+        char id [32];
+        snprintf (id, sizeof id, "floor-%08d", done);
+        MDB_val key = { strlen (id), id }, val = { JOB_SIZE, s_body };
+        double t0 = s_now ();
+        rc = mdb_txn_begin (env, NULL, 0, &txn);
+        rc = rc? rc: mdb_put (txn, dbi, &key, &val, 0);
+        rc = rc? rc: mdb_txn_commit (txn);
+        rc = rc? rc: mdb_txn_begin (env, NULL, 0, &txn);
+        rc = rc? rc: mdb_del (txn, dbi, &key, NULL);
+        rc = rc? rc: mdb_txn_commit (txn);
+        v [done] = (s_now () - t0) * 1000;
+    }
+    double p50 = rc == 0? s_pct (v, done, 0.5): 0;
+    if (rc)
+        fprintf (stderr, "bench: bare LMDB floor: %s\n", mdb_strerror (rc));
+    if (env)
+        mdb_env_close (env);
+    free (v);
+    s_fresh_dir (dir);
+    rmdir (dir);
+    return p50;
+}
+
 //  Low-load latency; also the broker's mean commit time over the run
 //  (its stats), which bounds it: two durable commits per deal.
 static void
@@ -1157,7 +1210,7 @@ main (int argc, char **argv)
     double drs [MAX_REPS], brs [MAX_REPS], cpu_broker [MAX_REPS], cpu_clients [MAX_REPS];
     double dp_rt [MAX_REPS], dcommit [MAX_REPS], bfsync [MAX_REPS];
     double drt50 [MAX_REPS], drt99 [MAX_REPS], dfl50 [MAX_REPS], bfl50 [MAX_REPS];
-    double zrt [MAX_REPS], trt [MAX_REPS];
+    double zrt [MAX_REPS], trt [MAX_REPS], lfloor [MAX_REPS];
     s_dp_t filled;
     char bs_dir [300];
     snprintf (bs_dir, sizeof bs_dir, "%s/bs-backlog", s_tmp);
@@ -1171,7 +1224,7 @@ main (int argc, char **argv)
     memset (dp_rt, 0, sizeof dp_rt); memset (dcommit, 0, sizeof dcommit);
     memset (bfsync, 0, sizeof bfsync); memset (drt50, 0, sizeof drt50);
     memset (drt99, 0, sizeof drt99); memset (dfl50, 0, sizeof dfl50); memset (bfl50, 0, sizeof bfl50);
-    memset (zrt, 0, sizeof zrt); memset (trt, 0, sizeof trt);
+    memset (zrt, 0, sizeof zrt); memset (trt, 0, sizeof trt); memset (lfloor, 0, sizeof lfloor);
     if (s_wanted (only, "restart")) {
         fprintf (stderr, "bench: filling backlogs of %ld jobs\n", backlog);
         s_dp_fill (&filled, backlog);
@@ -1191,6 +1244,7 @@ main (int argc, char **argv)
             s_dp_latency (samples, 1, &drt50 [r], &drt99 [r], &dcommit [r]);
             s_bs_latency ("0", samples, &bl50 [r], &bl99 [r]);
             bfsync [r] = s_append_fsync_ms (samples);
+            lfloor [r] = s_lmdb_floor_ms (samples);
             s_latency_floor (samples, &dfl50 [r], &bfl50 [r]);
             s_round_trips (1000, &zrt [r], &trt [r]);
         }
@@ -1219,6 +1273,7 @@ main (int argc, char **argv)
     s_row ("latency p99 submit->done vs -f 0 put->delete", dl99, bl99, reps, "ms", "<= 1.0x");
     s_row ("same p50, dp_worker runtime as worker", drt50, bl50, reps, "ms", "-");
     s_row ("durable write: dp commit vs append+fdatasync", dcommit, bfsync, reps, "ms", "-");
+    s_row ("2 bare LMDB commits vs -f 0 put->delete", lfloor, bl50, reps, "ms", "-");
     s_row ("latency p50, data on tmpfs (no flush): floor", dfl50, bfl50, reps, "ms", "-");
     s_row ("1 KB round trip p50: ZeroMQ vs plain TCP", zrt, trt, reps, "us", "-");
     s_row ("worker kill -9 -> job on another worker p50", dk50, bk50, reps, "ms", "-");

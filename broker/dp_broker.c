@@ -180,13 +180,15 @@ dp_broker_flush (dp_reactor_t *self)
         return;
     if (self->accum->count == 0 && !self->accum->replies)
         return;
-    //  Lease records may wait 2 ms: a fast worker's result then shares
-    //  their commit instead of queueing behind it (one fsync'd commit per
-    //  deal instead of two). The job itself was sent already.
+    //  Lease records may wait: a fast worker's result then shares their
+    //  commit instead of queueing behind it (two fsync'd commits per deal
+    //  instead of three). The job itself was sent already. At 2 ms, a
+    //  quarter of the bench's low-load deals still took three commits:
+    //  the worker's answer came later than zloop's millisecond timer.
     if (!self->force_flush && !self->draining && s_only_leases (self->accum)) {
         if (!self->lease_timer && self->loop) {
             self->lease_timer = true;
-            zloop_timer (self->loop, 2, 1, s_on_lease_timer, self);
+            zloop_timer (self->loop, DP_BROKER_LEASE_HOLD_MS, 1, s_on_lease_timer, self);
         }
         return;
     }

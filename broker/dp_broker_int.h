@@ -135,6 +135,12 @@ typedef struct {
 //  Bytes of jobs in one `jobs` message, unless a single job is bigger.
 #define DP_BROKER_JOBS_BYTES (1u << 20)
 
+//  How long lease records (leases, renewals, requeues) may wait for other
+//  work to share their commit. A lease that a crash loses in that window is
+//  unknown after the restart: its deal is dispatched again and costs no
+//  attempt, as for a crash just before the lease (SPEC §2).
+#define DP_BROKER_LEASE_HOLD_MS 10
+
 //  Frees a worker's record (its leases must be elsewhere by then).
 void dp_qworker_destroy (dp_qworker_t **self_p);
 
