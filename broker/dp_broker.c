@@ -581,21 +581,30 @@ s_reactor_new (const dp_broker_options_t *options, dp_error_t *err)
     self->deals = dp_deal_index_new ();
     self->workers = zhashx_new ();
     self->accum = dp_group_new ();
-    self->store = dp_store_open (self->data_dir, self->opt.map_size, self->opt.map_max,
-                                 self->opt.event_window, err);
-    if (!self->deals || !self->workers || !self->accum || !self->store) {
-        if (self->store)
-            dp_error_set (err, DP_NOMEM, "out of memory");
+    if (!self->deals || !self->workers || !self->accum) {
+        dp_error_set (err, DP_NOMEM, "out of memory");
         s_reactor_destroy (&self);
         return NULL;
     }
-    self->epoch = dp_store_epoch (self->store);
-    self->seq = self->published_seq = dp_store_last_seq (self->store);
-    self->order = dp_store_order (self->store);
     //  The rate window starts now: from 0, the first tick would clear
     //  the buckets, and with them what was counted before it.
     self->rate_second = dp_broker_now () / 1000;
     return self;
+}
+
+//  Opens the store (which takes the directory's lock and counts a new
+//  epoch) and reads where it left off.
+static int
+s_open_store (dp_reactor_t *self, dp_error_t *err)
+{
+    self->store = dp_store_open (self->data_dir, self->opt.map_size, self->opt.map_max,
+                                 self->opt.event_window, err);
+    if (!self->store)
+        return -1;
+    self->epoch = dp_store_epoch (self->store);
+    self->seq = self->published_seq = dp_store_last_seq (self->store);
+    self->order = dp_store_order (self->store);
+    return 0;
 }
 
 //  Recovered pending deals come out of LMDB in deal id order; the ready
@@ -667,13 +676,20 @@ dp_broker_new (const dp_broker_options_t *options, dp_error_t *err)
         return NULL;
     }
     int64_t start = zclock_usecs ();
+    //  Bound before the store is opened: a broker that cannot have its
+    //  endpoints (one is already running there) leaves the store as it
+    //  found it, epoch included. And before the backlog is read: workers
+    //  and clients that retry while the broker starts are connected at
+    //  once (their hellos wait in the socket) instead of backing off past
+    //  the end of recovery.
+    if (s_bind (self, err) != DP_OK || s_open_store (self, err) != 0) {
+        s_reactor_destroy (&self);
+        free (broker);
+        return NULL;
+    }
     if (dp_deal_index_reserve (self->deals, (size_t) dp_store_active_count (self->store)) != 0)
         dp_log_warn ("broker: cannot size the deal index for the backlog: growing instead");
-    //  Bound before the backlog is read: workers and clients that retry
-    //  while the broker starts are connected at once (their hellos wait
-    //  in the socket) instead of backing off past the end of recovery.
-    if (s_bind (self, err) != DP_OK
-        || dp_store_scan_active (self->store, s_recover_one, self, err) != DP_OK) {
+    if (dp_store_scan_active (self->store, s_recover_one, self, err) != DP_OK) {
         s_reactor_destroy (&self);
         free (broker);
         return NULL;

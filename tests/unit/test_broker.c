@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "dp_broker.h"
@@ -165,6 +166,41 @@ Test (broker, data_dir_used_by_one_broker_at_a_time)
     second = dp_broker_new (&options, &err);
     cr_assert_not_null (second, "%s", err.text);
     dp_broker_destroy (&second);
+}
+
+//  A broker whose endpoint is taken (another broker runs there) must fail
+//  before it touches its store: no epoch counted, no file created.
+Test (broker, a_broker_that_cannot_bind_leaves_its_store_alone)
+{
+    char other [192], fresh [192], path [256];
+    snprintf (other, sizeof other, "%s/other", s_dir);
+    snprintf (fresh, sizeof fresh, "%s/fresh", s_dir);
+    cr_assert_eq (mkdir (other, 0700), 0);
+    cr_assert_eq (mkdir (fresh, 0700), 0);
+    dp_broker_options_t options = s_options ();
+    options.data_dir = other;
+    dp_broker_t *broker = s_broker_from (&options);     //  epoch 1
+    dp_broker_destroy (&broker);
+
+    dp_broker_t *running = s_broker (0);
+    dp_error_t err;
+    options.listen = dp_broker_endpoint (running);
+    cr_assert_null (dp_broker_new (&options, &err));
+    options.data_dir = fresh;
+    cr_assert_null (dp_broker_new (&options, &err));
+    snprintf (path, sizeof path, "%s/data.mdb", fresh);
+    cr_assert_neq (access (path, F_OK), 0, "a broker that could not bind created %s", path);
+    dp_broker_destroy (&running);
+
+    options.data_dir = other;
+    options.listen = "tcp://127.0.0.1:*";
+    broker = s_broker_from (&options);
+    dp_client_t *client = dp_client_new (dp_broker_endpoint (broker), 5000, &err);
+    cr_assert_not_null (client, "%s", err.text);
+    cr_assert_eq (dp_client_epoch (client), 2, "epoch %llu: the failed start counted one",
+                  (unsigned long long) dp_client_epoch (client));
+    dp_client_destroy (&client);
+    dp_broker_destroy (&broker);
 }
 
 Test (broker, result_annotation_events_and_paging)
