@@ -628,6 +628,74 @@ dp_quote_pki_verify_chain (STACK_OF (X509) *chain, const dp_quote_root_t *root,
     return rc;
 }
 
+static int
+s_cn_ends (X509 *cert, const char *suffix)
+{
+    char cn [128];
+    int len = X509_NAME_get_text_by_NID (X509_get_subject_name (cert), NID_commonName, cn, (int) sizeof cn);
+    size_t n = strlen (suffix);
+    return len >= 0 && (size_t) len >= n && strcmp (cn + len - n, suffix) == 0;
+}
+
+//  cert is a CA (is_ca) or not, with a CN ending in one of the suffixes
+//  (NULL-terminated).
+static dp_status
+s_check_one_role (X509 *cert, int index, int is_ca, const char *const *suffixes, const char *role,
+                  const char *what, dp_error_t *err)
+{
+    char cn [96];
+    int named = 0;
+    for (int i = 0; suffixes [i] && !named; i++)
+        named = s_cn_ends (cert, suffixes [i]);
+    if (!named)
+        return dp_error_set (err, DP_CRYPTO, "%s: certificate %d (%s) is not %s",
+                             what, index, s_cn (cert, cn, sizeof cn), role);
+    if ((X509_check_ca (cert) >= 1) != is_ca)
+        return dp_error_set (err, DP_CRYPTO, "%s: certificate %d (%s) is %s CA, which %s never is",
+                             what, index, s_cn (cert, cn, sizeof cn), is_ca? "not a": "a",
+                             is_ca? "an issuing CA": role);
+    return DP_OK;
+}
+
+dp_status
+dp_quote_pki_check_role (STACK_OF (X509) *chain, dp_quote_role_t role, const dp_quote_root_t *root,
+                         const char *what, dp_error_t *err)
+{
+    static const char *const signer [] = { "SGX TCB Signing", NULL };
+    static const char *const pck_ca [] = { "SGX PCK Platform CA", "SGX PCK Processor CA", NULL };
+    static const char *const pck [] = { "SGX PCK Certificate", NULL };
+    X509 *cert = sk_X509_num (chain) > 0? sk_X509_value (chain, 0): NULL;
+    if (!cert)
+        return dp_error_set (err, DP_CRYPTO, "%s: empty certificate chain", what);
+    X509 *ca = cert;
+    int ca_index = 0;
+    dp_status rc;
+    if (role == DP_QUOTE_ROLE_TCB_SIGNER)
+        rc = s_check_one_role (cert, 0, 0, signer, "a TCB signing certificate", what, err);
+    else
+    if (role == DP_QUOTE_ROLE_PCK_CA)
+        rc = s_check_one_role (cert, 0, 1, pck_ca, "a PCK platform or processor CA", what, err);
+    else {
+        rc = s_check_one_role (cert, 0, 0, pck, "a PCK certificate", what, err);
+        ca = sk_X509_num (chain) > 1? sk_X509_value (chain, 1): NULL;
+        ca_index = 1;
+        if (rc == DP_OK && (!ca || X509_check_issued (ca, cert) != X509_V_OK))
+            return dp_error_set (err, DP_CRYPTO, "%s: the PCK certificate is not issued by a PCK CA in the chain", what);
+        if (rc == DP_OK)
+            rc = s_check_one_role (ca, 1, 1, pck_ca, "a PCK platform or processor CA", what, err);
+    }
+    if (rc != DP_OK)
+        return rc;
+    //  The signer and the PCK CA hang from the root directly: a longer
+    //  path would put a CA of someone else's between Intel and them.
+    if (X509_check_issued (root->cert, ca) != X509_V_OK || X509_cmp (ca, root->cert) == 0) {
+        char cn [96];
+        return dp_error_set (err, DP_CRYPTO, "%s: certificate %d (%s) is not issued by the root itself",
+                             what, ca_index, s_cn (ca, cn, sizeof cn));
+    }
+    return DP_OK;
+}
+
 static dp_status
 s_check_crl (X509_CRL *crl, X509 *issuer, int64_t now, const char *name, dp_error_t *err)
 {
@@ -662,6 +730,9 @@ dp_quote_pki_check_crls (X509_CRL *root_crl, X509_CRL *pck_crl, STACK_OF (X509) 
     crls->root_crl = root_crl;
     if (rc == DP_OK)
         rc = dp_quote_pki_verify_chain (issuer_chain, root, crls, now, "crl: pck_crl_issuer_chain", err);
+    if (rc == DP_OK)
+        rc = dp_quote_pki_check_role (issuer_chain, DP_QUOTE_ROLE_PCK_CA, root,
+                                      "crl: pck_crl_issuer_chain", err);
     X509 *issuer = rc == DP_OK? sk_X509_value (issuer_chain, 0): NULL;
     if (rc == DP_OK)
         rc = s_check_crl (pck_crl, issuer, now, "PCK CRL", err);

@@ -78,6 +78,31 @@ dp_status dp_quote_pki_verify_chain (STACK_OF (X509) *chain, const dp_quote_root
                                      const dp_quote_crls_t *crls, int64_t now,
                                      const char *what, dp_error_t *err) DP_MUST_CHECK;
 
+//  What a certificate is for in DCAP. A chain that reaches the root proves
+//  only that Intel issued every link; which link may sign what is in the
+//  names and the shape (Intel's PCK and TCB signing profiles, and the
+//  built-in simulation PKI, which uses the same name endings):
+//    DP_QUOTE_ROLE_TCB_SIGNER  chain[0] signs TCB info and QE identity:
+//      CN ends "SGX TCB Signing", not a CA, issued by the root itself;
+//    DP_QUOTE_ROLE_PCK_CA      chain[0] issues PCK certificates and signs
+//      the PCK CRL: CN ends "SGX PCK Platform CA" or "SGX PCK Processor
+//      CA", a CA, issued by the root itself;
+//    DP_QUOTE_ROLE_PCK         chain[0] certifies a platform's key (it
+//      signs the QE report): CN ends "SGX PCK Certificate", not a CA,
+//      issued by chain[1], which has the PCK CA role.
+//  Without these a PCK leaf, whose key lives on a platform and leaks with
+//  it, could sign TCB info saying its own platform is UpToDate. Call after
+//  dp_quote_pki_verify_chain. DP_CRYPTO "<what>: <reason>".
+typedef enum {
+    DP_QUOTE_ROLE_TCB_SIGNER,
+    DP_QUOTE_ROLE_PCK_CA,
+    DP_QUOTE_ROLE_PCK
+} dp_quote_role_t;
+
+dp_status dp_quote_pki_check_role (STACK_OF (X509) *chain, dp_quote_role_t role,
+                                   const dp_quote_root_t *root, const char *what,
+                                   dp_error_t *err) DP_MUST_CHECK;
+
 //  Checks the two CRLs: root_crl signed by the root, pck_crl signed by the
 //  first certificate of issuer_chain (which must chain to the root), both
 //  valid at now, and the root itself not revoked. Fills crls (borrowed

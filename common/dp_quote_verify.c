@@ -113,6 +113,8 @@ s_check_signed_json (s_run_t *run, const char *step, STACK_OF (X509) *chain, con
 {
     dp_status rc = chain_checked? DP_OK
                  : dp_quote_pki_verify_chain (chain, run->root, &run->crls, run->now, step, run->err);
+    if (rc == DP_OK && !chain_checked)
+        rc = dp_quote_pki_check_role (chain, DP_QUOTE_ROLE_TCB_SIGNER, run->root, step, run->err);
     if (rc != DP_OK)
         return rc;
     EVP_PKEY *key = X509_get0_pubkey (sk_X509_value (chain, 0));
@@ -261,6 +263,8 @@ s_step_pck_chain (s_run_t *run)
         rc = dp_quote_pki_verify_chain (chain, run->root, run->collateral? &run->crls: NULL, run->now,
                                         "pck_chain", run->err);
     if (rc == DP_OK)
+        rc = dp_quote_pki_check_role (chain, DP_QUOTE_ROLE_PCK, run->root, "pck_chain", run->err);
+    if (rc == DP_OK)
         rc = dp_quote_pki_pck_info (sk_X509_value (chain, 0), &run->report->pck, run->err);
     if (rc == DP_OK) {
         run->report->has_pck = 1;
@@ -291,6 +295,11 @@ s_step_qe_report (s_run_t *run)
     if (memcmp (digest, quote->qe_report.report_data, 32) != 0)
         return dp_error_set (run->err, DP_CRYPTO,
                              "qe_report_data: QE report data does not bind the attestation key");
+    //  Intel's QVL compares all 64 bytes: the hash, then 32 zero bytes.
+    static const uint8_t zeros [32] = { 0 };
+    if (memcmp (quote->qe_report.report_data + 32, zeros, 32) != 0)
+        return dp_error_set (run->err, DP_CRYPTO,
+                             "qe_report_data: bytes 32-63 of the QE report data are not zero");
     return DP_OK;
 }
 
@@ -448,6 +457,8 @@ static dp_status
 s_run_steps (s_run_t *run)
 {
     dp_quote_tcb_result_t qe;
+    memset (&qe, 0, sizeof qe);
+    qe.status = DP_QUOTE_TCB_UNKNOWN;
     dp_quote_report_t *report = run->report;
     dp_status rc = s_step_header (run);
     if (!rc && run->collateral) {

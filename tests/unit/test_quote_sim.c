@@ -380,4 +380,188 @@ Test (quote_sim, qe_identity_policy_refusals)
     cr_assert (strstr (r.error, "below every"), "%s", r.error);
     cr_assert_eq (s_with_edit ("qe_identity", "\"TD_QE\"", "\"QE\"", &r), DP_CRYPTO);
     cr_assert_str_eq (r.step, "qe_identity");
+    //  Not evaluated, so not reported (it was read unset).
+    cr_assert_eq (r.qe_status, DP_QUOTE_TCB_UNKNOWN);
+}
+
+//  The QE report data is SHA-256 (attestation key || QE auth data) and 32
+//  zero bytes; a nonzero byte in the second half is refused even when the
+//  PCK key signed it.
+Test (quote_sim, qe_report_data_second_half_must_be_zero)
+{
+    dp_quote_t *quote = s_sim_quote (NULL);
+    size_t at = (size_t) (quote->qe_report.raw - quote->data);
+    uint8_t *bytes = malloc (quote->size);
+    memcpy (bytes, quote->data, quote->size);
+    size_t size = quote->size;
+    dp_quote_destroy (&quote);
+    bytes [at + 320 + 63] ^= 0x01;              //  report_data is at 320 in a report body
+    EVP_PKEY *pck = s_private_key ("pck.key.pem");
+    cr_assert_eq (dp_simroot_sign_raw (pck, bytes + at, 384, bytes + at + 384, NULL), DP_OK);
+    EVP_PKEY_free (pck);
+    dp_error_t err;
+    cr_assert_eq (dp_quote_parse (bytes, size, &quote, &err), DP_OK, "%s", err.text);
+    dp_quote_collateral_t *collateral = s_sim_collateral (NULL, NULL);
+    dp_quote_report_t r;
+    cr_assert_eq (s_verify (quote, collateral, s_anchor, NULL, &r), DP_CRYPTO);
+    cr_assert_str_eq (r.step, "qe_report_data");
+    cr_assert (strstr (r.error, "bytes 32-63 of the QE report data are not zero"), "%s", r.error);
+    dp_quote_collateral_destroy (&collateral);
+    dp_quote_destroy (&quote);
+    free (bytes);
+}
+
+//  The sim collateral with field's text signed by key_name's key and its
+//  issuer chain (chain_field) replaced by chain_pem.
+static dp_quote_collateral_t *
+s_collateral_signed_by (const char *field, const char *chain_field, const char *chain_pem,
+                        const char *key_name, const char *text)
+{
+    size_t len = 0;
+    json_object *doc = json_tokener_parse (dp_simroot_collateral (s_root, &len));
+    cr_assert_not_null (doc);
+    json_object_object_add (doc, field, json_object_new_string (text));
+    json_object_object_add (doc, chain_field, json_object_new_string (chain_pem));
+    if (strcmp (field, "pck_crl") != 0) {
+        EVP_PKEY *key = s_private_key (key_name);
+        uint8_t sig [64];
+        char hex [129], name [64];
+        cr_assert_eq (dp_simroot_sign_raw (key, text, strlen (text), sig, NULL), DP_OK);
+        snprintf (name, sizeof name, "%s_signature", field);
+        json_object_object_add (doc, name, json_object_new_string (dp_hex_encode (sig, 64, hex)));
+        EVP_PKEY_free (key);
+    }
+    const char *json = json_object_to_json_string_ext (doc, JSON_C_TO_STRING_PLAIN);
+    dp_quote_collateral_t *collateral = NULL;
+    dp_error_t err;
+    cr_assert_eq (dp_quote_collateral_from_json (json, strlen (json), &collateral, &err), DP_OK, "%s", err.text);
+    json_object_put (doc);
+    return collateral;
+}
+
+//  A PEM file of the sim PKI, with the root's PEM after it (malloc'd).
+static char *
+s_chain_pem (const char *const *names)
+{
+    char *out = strdup ("");
+    for (int i = 0; names [i]; i++) {
+        char path [512];
+        snprintf (path, sizeof path, "%s/private/%s", s_base, names [i]);
+        FILE *file = fopen (path, "r");
+        cr_assert (file, "%s", path);
+        char buffer [8192];
+        size_t n = fread (buffer, 1, sizeof buffer - 1, file);
+        fclose (file);
+        buffer [n] = '\0';
+        out = realloc (out, strlen (out) + n + 1);
+        strcat (out, buffer);
+    }
+    const char *root = dp_simroot_root_pem (s_root);
+    out = realloc (out, strlen (out) + strlen (root) + 1);
+    strcat (out, root);
+    return out;
+}
+
+//  Every certificate under the root verifies as a chain; only the TCB
+//  signing certificate may sign TCB info and QE identity. A PCK key lives
+//  on its platform: if it could sign TCB info, whoever extracted it from an
+//  out-of-date platform could declare that platform UpToDate.
+Test (quote_sim, tcb_info_and_qe_identity_only_from_the_tcb_signing_certificate)
+{
+    static const char *const pck_chain [] = { "pck.pem", "pck-ca.pem", NULL };
+    static const char *const ca_chain [] = { "pck-ca.pem", NULL };
+    static const char *const fields [] = { "tcb_info", "qe_identity" };
+    char *pck = s_chain_pem (pck_chain), *ca = s_chain_pem (ca_chain);
+    dp_quote_t *quote = s_sim_quote (NULL);
+    dp_quote_report_t r;
+    for (int i = 0; i < 2; i++) {
+        char *text = s_sim_field (fields [i]);
+        char chain_field [64];
+        snprintf (chain_field, sizeof chain_field, "%s_issuer_chain", fields [i]);
+        //  Signed by the platform's PCK key, with its real chain.
+        dp_quote_collateral_t *collateral = s_collateral_signed_by (fields [i], chain_field, pck,
+                                                                    "pck.key.pem", text);
+        cr_assert_eq (s_verify (quote, collateral, s_anchor, NULL, &r), DP_CRYPTO, "%s", fields [i]);
+        cr_assert (strstr (r.error, "is not a TCB signing certificate"), "%s", r.error);
+        cr_assert (strstr (r.error, fields [i]) == r.error, "%s", r.error);
+        dp_quote_collateral_destroy (&collateral);
+        //  Signed by the PCK CA's key, with its real chain.
+        collateral = s_collateral_signed_by (fields [i], chain_field, ca, "pck-ca.key.pem", text);
+        cr_assert_eq (s_verify (quote, collateral, s_anchor, NULL, &r), DP_CRYPTO, "%s", fields [i]);
+        cr_assert (strstr (r.error, "is not a TCB signing certificate"), "%s", r.error);
+        dp_quote_collateral_destroy (&collateral);
+        free (text);
+    }
+    //  The same collateral signed by the TCB signing key still verifies
+    //  (the helper itself is not what refuses).
+    static const char *const signer_chain [] = { "tcb-signing.pem", NULL };
+    char *signer = s_chain_pem (signer_chain);
+    char *text = s_sim_field ("tcb_info");
+    dp_quote_collateral_t *collateral = s_collateral_signed_by ("tcb_info", "tcb_info_issuer_chain", signer,
+                                                                "tcb-signing.key.pem", text);
+    cr_assert_eq (s_verify (quote, collateral, s_anchor, NULL, &r), DP_OK, "%s", r.error);
+    dp_quote_collateral_destroy (&collateral);
+    free (text);
+    free (signer);
+    free (pck);
+    free (ca);
+    dp_quote_destroy (&quote);
+}
+
+//  The PCK CRL comes from a PCK CA; a CRL "issued" by the TCB signing
+//  certificate (which chains to the root) is refused.
+Test (quote_sim, pck_crl_only_from_a_pck_ca)
+{
+    static const char *const signer_chain [] = { "tcb-signing.pem", NULL };
+    char *signer = s_chain_pem (signer_chain);
+    char *crl = s_sim_field ("pck_crl");
+    dp_quote_collateral_t *collateral = s_collateral_signed_by ("pck_crl", "pck_crl_issuer_chain", signer,
+                                                                NULL, crl);
+    dp_quote_t *quote = s_sim_quote (NULL);
+    dp_quote_report_t r;
+    cr_assert_eq (s_verify (quote, collateral, s_anchor, NULL, &r), DP_CRYPTO);
+    cr_assert (strstr (r.error, "crl: pck_crl_issuer_chain: certificate 0"), "%s", r.error);
+    cr_assert (strstr (r.error, "is not a PCK platform or processor CA"), "%s", r.error);
+    dp_quote_collateral_destroy (&collateral);
+    dp_quote_destroy (&quote);
+    free (crl);
+    free (signer);
+}
+
+//  The roles one by one, on chains that all verify up to the root.
+Test (quote_sim, certificate_roles)
+{
+    struct {
+        const char *const names [3];
+        dp_quote_role_t role;
+        const char *refusal;            //  NULL: accepted
+    } cases [] = {
+        { { "tcb-signing.pem", NULL }, DP_QUOTE_ROLE_TCB_SIGNER, NULL },
+        { { "pck.pem", "pck-ca.pem", NULL }, DP_QUOTE_ROLE_TCB_SIGNER, "is not a TCB signing certificate" },
+        { { "pck-ca.pem", NULL }, DP_QUOTE_ROLE_TCB_SIGNER, "is not a TCB signing certificate" },
+        { { "pck-ca.pem", NULL }, DP_QUOTE_ROLE_PCK_CA, NULL },
+        { { "tcb-signing.pem", NULL }, DP_QUOTE_ROLE_PCK_CA, "is not a PCK platform or processor CA" },
+        { { "pck.pem", "pck-ca.pem", NULL }, DP_QUOTE_ROLE_PCK_CA, "is not a PCK platform or processor CA" },
+        { { "pck.pem", "pck-ca.pem", NULL }, DP_QUOTE_ROLE_PCK, NULL },
+        { { "tcb-signing.pem", NULL }, DP_QUOTE_ROLE_PCK, "is not a PCK certificate" },
+        { { "pck-ca.pem", NULL }, DP_QUOTE_ROLE_PCK, "is not a PCK certificate" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases [0]; i++) {
+        char *pem = s_chain_pem (cases [i].names);
+        STACK_OF (X509) *chain = NULL;
+        dp_error_t err;
+        cr_assert_eq (dp_quote_pki_chain_from_pem ((const uint8_t *) pem, strlen (pem), "t", &chain, &err),
+                      DP_OK, "%s", err.text);
+        cr_assert_eq (dp_quote_pki_verify_chain (chain, s_anchor, NULL, s_now, "t", &err), DP_OK,
+                      "case %zu: %s", i, err.text);
+        dp_status rc = dp_quote_pki_check_role (chain, cases [i].role, s_anchor, "t", &err);
+        if (cases [i].refusal) {
+            cr_assert_eq (rc, DP_CRYPTO, "case %zu accepted", i);
+            cr_assert (strstr (err.text, cases [i].refusal), "case %zu: %s", i, err.text);
+        }
+        else
+            cr_assert_eq (rc, DP_OK, "case %zu: %s", i, err.text);
+        sk_X509_pop_free (chain, X509_free);
+        free (pem);
+    }
 }
