@@ -848,7 +848,7 @@ dp_relayer_new (const dp_relayer_options_t *options, dp_error_t *err)
     dp_relayer_policy_t policy = {
         .allow_simulation = options->allow_simulation, .sim_root = options->sim_root,
         .collateral = options->collateral, .tcb_statuses = options->tcb_statuses,
-        .mrtd_hex = options->mrtd_hex,
+        .mrtd_hex = options->mrtd_hex, .policy_path = options->policy_path,
     };
     if (s_store_open (self, err) != DP_OK
     ||  !(self->checker = dp_relayer_checker_new (&policy, err))

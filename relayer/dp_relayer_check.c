@@ -2,8 +2,10 @@
 
 #include "dp_relayer_check.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "dp_binding.h"
@@ -12,6 +14,7 @@
 #include "dp_money.h"
 #include "dp_quote.h"
 #include "dp_quote_collateral.h"
+#include "dp_quote_policy.h"
 #include "dp_quote_pki.h"
 #include "dp_quote_verify.h"
 #include "dp_result.h"
@@ -32,6 +35,8 @@ struct dp_relayer_checker_t {
     size_t status_count;
     int has_mrtd;
     uint8_t mrtd [48];
+    char *collateral_dir;               //  a folder of collateral files, or NULL
+    dp_quote_policy_doc_t *policy;      //  --policy, or NULL
 };
 
 static char *
@@ -101,7 +106,32 @@ s_policy (dp_relayer_checker_t *self, const dp_relayer_policy_t *policy, dp_erro
             return dp_error_prefix (err, "--mrtd");
         self->has_mrtd = 1;
     }
+    if (!policy->policy_path)
+        return DP_OK;
+    if (dp_quote_policy_load (policy->policy_path, &self->policy, err) != DP_OK)
+        return dp_error_prefix (err, "--policy");
+    const dp_quote_policy_t *doc = dp_quote_policy_get (self->policy);
+    if (doc->report_data)
+        return dp_error_set (err, DP_INVALID, "--policy: %s: report_data cannot be fixed: each "
+                             "deal's result binds its own", policy->policy_path);
+    if (doc->measurements && self->has_mrtd)
+        return dp_error_set (err, DP_INVALID, "--policy and --mrtd both list measurements: give one");
     return DP_OK;
+}
+
+//  Collateral from --collateral: a file (read once at start) or a folder
+//  (read at each check, so fresh collateral can be dropped in without a
+//  restart; TCB info expires about 30 days after it is issued).
+static dp_status
+s_open_collateral (dp_relayer_checker_t *self, const char *path, dp_error_t *err)
+{
+    struct stat st;
+    if (stat (path, &st) != 0)
+        return dp_error_set (err, DP_IO, "--collateral: %s: %s", path, strerror (errno));
+    if (!S_ISDIR (st.st_mode))
+        return (self->collateral = s_read_file (path, &self->collateral_len, err))? DP_OK: DP_IO;
+    self->collateral_dir = strdup (path);
+    return self->collateral_dir? DP_OK: dp_error_set (err, DP_NOMEM, "out of memory");
 }
 
 dp_relayer_checker_t *
@@ -116,8 +146,7 @@ dp_relayer_checker_new (const dp_relayer_policy_t *policy, dp_error_t *err)
     if (!self->intel
     ||  s_policy (self, policy, err) != DP_OK
     ||  (policy->allow_simulation && s_open_sim (self, policy->sim_root, err) != DP_OK)
-    ||  (policy->collateral && !(self->collateral = s_read_file (policy->collateral,
-                                                                 &self->collateral_len, err))))
+    ||  (policy->collateral && s_open_collateral (self, policy->collateral, err) != DP_OK))
         dp_relayer_checker_destroy (&self);
     return self;
 }
@@ -132,6 +161,8 @@ dp_relayer_checker_destroy (dp_relayer_checker_t **self_p)
     dp_quote_root_destroy (&self->sim);
     free (self->sim_collateral);
     free (self->collateral);
+    free (self->collateral_dir);
+    dp_quote_policy_destroy (&self->policy);
     free (self);
     *self_p = NULL;
 }
@@ -246,16 +277,37 @@ s_check_quote (dp_relayer_checker_t *self, json_object *result, const uint8_t re
     size_t collateral_len = simulated? self->sim_collateral_len: self->collateral_len;
     dp_quote_collateral_t *collateral = NULL;
     dp_status rc = DP_OK;
+    if (!simulated && self->collateral_dir)
+        rc = dp_quote_collateral_load_for (self->collateral_dir, quote, &collateral, err);
+    else
     if (!collateral_text)
         rc = dp_error_set (err, DP_CRYPTO, "quote: no collateral configured for real quotes (--collateral)");
     else
         rc = dp_quote_collateral_from_json (collateral_text, collateral_len, &collateral, err);
+    if (rc != DP_OK && rc != DP_CRYPTO)
+        rc = dp_error_prefix (err, "collateral");
     dp_quote_measurement_t measurement = { .mrtd = self->mrtd };
     dp_quote_policy_t policy = {
         .tcb_statuses = self->statuses, .tcb_status_count = self->status_count,
         .measurements = self->has_mrtd? &measurement: NULL, .measurement_count = self->has_mrtd,
-        .report_data = report_data,
     };
+    if (self->policy) {
+        //  The file's allow-list and switches; its statuses only when it
+        //  names some (the relayer's own default, UpToDate, is stricter
+        //  than a policy's "any").
+        const dp_quote_policy_t *file = dp_quote_policy_get (self->policy);
+        policy.allow_debug = file->allow_debug;
+        policy.allow_service_td = file->allow_service_td;
+        if (file->measurements) {
+            policy.measurements = file->measurements;
+            policy.measurement_count = file->measurement_count;
+        }
+        if (file->tcb_statuses) {
+            policy.tcb_statuses = file->tcb_statuses;
+            policy.tcb_status_count = file->tcb_status_count;
+        }
+    }
+    policy.report_data = report_data;
     dp_quote_report_t *report = calloc (1, sizeof *report);
     if (rc == DP_OK && !report)
         rc = dp_error_set (err, DP_NOMEM, "out of memory");

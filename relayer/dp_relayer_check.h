@@ -14,8 +14,8 @@
       binding         report_data[32:64] = SPEC §5 binding (deal id,
                       transcript digest, signer)
       quote           the attestation verifies under the policy (root,
-                      collateral, TCB statuses, MRTD) and carries
-                      report_data
+                      collateral, TCB statuses, MRTD or a policy file's
+                      MRTD/RTMR allow-list) and carries report_data
 
     Threading: a checker is read-only after creation; reentrant. */
 
@@ -33,9 +33,13 @@ typedef struct dp_relayer_checker_t dp_relayer_checker_t;
 typedef struct {
     int allow_simulation;           //  accept simulated quotes (the simulation root)
     const char *sim_root;           //  its folder; NULL = SPEC §8 default
-    const char *collateral;         //  collateral file for real quotes; NULL: none (refused)
+    const char *collateral;         //  collateral file for real quotes, or a folder of them
+                                    //  (read at each check, chosen by FMSPC); NULL: none (refused)
     const char *tcb_statuses;       //  comma list; NULL = "UpToDate"
     const char *mrtd_hex;           //  96 hex digits, or NULL = any measurement
+    const char *policy_path;        //  dp_quote_policy.h JSON, or NULL: its measurements
+                                    //  (MRTD + RTMRs) replace mrtd_hex (not both), its
+                                    //  tcb_statuses (if any) replace tcb_statuses; no report_data
 } dp_relayer_policy_t;
 
 dp_relayer_checker_t *dp_relayer_checker_new (const dp_relayer_policy_t *policy, dp_error_t *err);

@@ -27,7 +27,8 @@
 static const dp_config_option_t s_options [] = {
     DP_SUBMIT_OPTION_SIM_ROOT,
     { "root", NULL, NULL, "verify against this root certificate (PEM) instead", 0, 0 },
-    { "collateral", NULL, NULL, "collateral JSON (QuoteCollateralV3 shape) for real quotes", 0, 0 },
+    { "collateral", NULL, NULL, "collateral JSON (QuoteCollateralV3 shape) for real quotes, or a folder of them (chosen by FMSPC)", 0, 0 },
+    { "policy", NULL, NULL, "quote acceptance policy JSON: TCB statuses, MRTD/RTMR allow-list (docs/quote-verification.md)", 0, 0 },
     { "now", NULL, NULL, "Unix time for certificate and collateral checks (default: now)", 0, 0 },
     { "event-log", NULL, NULL, "the quote's dstack event log (JSON): replay it to RTMR0-3 and list its events", 0, 0 },
     DP_SUBMIT_OPTION_JSON,
@@ -155,9 +156,19 @@ dp_submit_cmd_inspect (int argc, char **argv)
     dp_quote_t *quote = NULL;
     char *deal_id = NULL;
     dp_error_t err;
+    dp_quote_policy_doc_t *policy = NULL;
+    const char *policy_path = dp_config_get (config, "policy");
+    if (dp_submit_quote_preflight (dp_config_get (config, "root"), dp_config_get (config, "collateral"),
+                                   &err) != DP_OK
+    ||  (policy_path && dp_submit_quote_policy_load (policy_path, 0, &policy, &err) != DP_OK)) {
+        dp_submit_report (S_COMMAND, &err);
+        dp_config_destroy (&config);
+        return DP_SUBMIT_EXIT_USAGE;
+    }
     dp_status rc = s_load (config, dp_config_positional (config, 0), &quote, &deal_id, &err);
     if (rc != DP_OK) {
         dp_submit_report (S_COMMAND, &err);
+        dp_quote_policy_destroy (&policy);
         dp_config_destroy (&config);
         return dp_submit_exit_for (rc == DP_CRYPTO? DP_INVALID: rc);
     }
@@ -165,6 +176,7 @@ dp_submit_cmd_inspect (int argc, char **argv)
         .sim_root_dir = dp_config_get (config, "sim-root"),
         .root_pem_path = dp_config_get (config, "root"),
         .collateral_path = dp_config_get (config, "collateral"),
+        .policy = policy? dp_quote_policy_get (policy): NULL,
         .now = now,
     };
     dp_submit_quote_check_t check;
@@ -180,6 +192,7 @@ dp_submit_cmd_inspect (int argc, char **argv)
         json_object_put (report);
         free (deal_id);
         dp_quote_destroy (&quote);
+        dp_quote_policy_destroy (&policy);
         dp_config_destroy (&config);
         return DP_SUBMIT_EXIT_USAGE;
     }
@@ -194,6 +207,7 @@ dp_submit_cmd_inspect (int argc, char **argv)
     json_object_put (report);
     free (deal_id);
     dp_quote_destroy (&quote);
+    dp_quote_policy_destroy (&policy);
     dp_config_destroy (&config);
     return check.ok && log_ok? DP_SUBMIT_EXIT_OK: DP_SUBMIT_EXIT_NEGATIVE;
 }

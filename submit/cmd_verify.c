@@ -16,6 +16,7 @@
 #include "dp_submit_cli.h"
 #include "dp_submit_fetch.h"
 #include "dp_submit_input.h"
+#include "dp_submit_quote.h"
 #include "dp_submit_verify.h"
 
 #define S_COMMAND "verify"
@@ -24,7 +25,8 @@
 static const dp_config_option_t s_options [] = {
     DP_SUBMIT_OPTION_SIM_ROOT,
     { "root", NULL, NULL, "verify quotes against this root certificate (PEM) instead", 0, 0 },
-    { "collateral", NULL, NULL, "collateral JSON for real quotes (QuoteCollateralV3 shape)", 0, 0 },
+    { "collateral", NULL, NULL, "collateral JSON for real quotes (QuoteCollateralV3 shape), or a folder of them (chosen by FMSPC)", 0, 0 },
+    { "policy", NULL, NULL, "quote acceptance policy JSON: TCB statuses, MRTD/RTMR allow-list (docs/quote-verification.md)", 0, 0 },
     { "now", NULL, NULL, "Unix time for certificate and collateral checks (default: now)", 0, 0 },
     DP_SUBMIT_OPTION_JSON,
     DP_SUBMIT_OPTION_BROKER,
@@ -207,6 +209,18 @@ dp_submit_cmd_verify (int argc, char **argv)
         .collateral_path = dp_config_get (config, "collateral"),
         .now = now,
     };
+    //  Files that apply to every result are read once, first: one that
+    //  cannot be used is bad input, not a failure of each result.
+    dp_quote_policy_doc_t *policy = NULL;
+    const char *policy_path = dp_config_get (config, "policy");
+    dp_error_t err;
+    if (dp_submit_quote_preflight (options.root_pem_path, options.collateral_path, &err) != DP_OK
+    ||  (policy_path && dp_submit_quote_policy_load (policy_path, 1, &policy, &err) != DP_OK)) {
+        dp_submit_report (S_COMMAND, &err);
+        dp_config_destroy (&config);
+        return DP_SUBMIT_EXIT_USAGE;
+    }
+    options.policy = policy? dp_quote_policy_get (policy): NULL;
     s_run_t run = { .options = &options, .json = dp_config_get_switch (config, "json") };
     int unreachable = 0;
     for (int i = 0; i < dp_config_positional_count (config); i++) {
@@ -219,6 +233,7 @@ dp_submit_cmd_verify (int argc, char **argv)
             unreachable = 1;
     }
     dp_config_destroy (&config);
+    dp_quote_policy_destroy (&policy);
     if (unreachable)
         return DP_SUBMIT_EXIT_UNREACHABLE;
     if (run.bad_input)

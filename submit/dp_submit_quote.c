@@ -2,11 +2,15 @@
 
 #include "dp_submit_quote.h"
 
+#include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "dp_hex.h"
+#include "dp_quote_collateral.h"
 #include "dp_quote_verify.h"
 #include "dp_simroot.h"
 
@@ -14,11 +18,11 @@
 static void
 s_verify (const dp_quote_t *quote, dp_quote_collateral_t *collateral,
           const dp_quote_root_t *root, const char *root_name, int64_t now,
-          dp_submit_quote_check_t *out)
+          const dp_quote_policy_t *policy, dp_submit_quote_check_t *out)
 {
     dp_quote_report_t report;
     dp_error_t err;
-    dp_status rc = dp_quote_verify (quote, collateral, root, now, NULL, &report, &err);
+    dp_status rc = dp_quote_verify (quote, collateral, root, now, policy, &report, &err);
     json_object_put (out->report);
     out->report = dp_quote_report_to_json (&report);
     snprintf (out->status, sizeof out->status, "%s", dp_quote_status_name (report.status));
@@ -60,7 +64,7 @@ s_check_simulation (const dp_quote_t *quote, const dp_submit_quote_options_t *op
     else {
         char name [DP_SIMROOT_PATH_MAX + 64];
         snprintf (name, sizeof name, "the simulation root %.16s… (%s)", mine, dp_simroot_dir (simroot));
-        s_verify (quote, collateral, root, name, now, out);
+        s_verify (quote, collateral, root, name, now, options->policy, out);
     }
     dp_quote_collateral_destroy (&collateral);
     dp_quote_root_destroy (&root);
@@ -80,13 +84,13 @@ s_check_given (const dp_quote_t *quote, const dp_submit_quote_options_t *options
         snprintf (out->detail, sizeof out->detail, "--root: %s", err.text);
     else
     if (options->collateral_path
-    &&  dp_quote_collateral_load (options->collateral_path, &collateral, &err) != DP_OK)
+    &&  dp_quote_collateral_load_for (options->collateral_path, quote, &collateral, &err) != DP_OK)
         snprintf (out->detail, sizeof out->detail, "--collateral: %s", err.text);
     else {
         char name [4200];
         snprintf (name, sizeof name, "%s%s", root? options->root_pem_path: "Intel's root",
                   collateral? "": " (no collateral given)");
-        s_verify (quote, collateral, root, name, now, out);
+        s_verify (quote, collateral, root, name, now, options->policy, out);
     }
     dp_quote_collateral_destroy (&collateral);
     dp_quote_root_destroy (&root);
@@ -121,4 +125,47 @@ dp_submit_quote_check (const dp_quote_t *quote, const dp_submit_quote_options_t 
         else
             json_object_put (sim.report);
     }
+}
+
+dp_status
+dp_submit_quote_preflight (const char *root_pem_path, const char *collateral_path, dp_error_t *err)
+{
+    if (root_pem_path) {
+        dp_quote_root_t *root = NULL;
+        if (dp_quote_root_load (root_pem_path, &root, err) != DP_OK)
+            return dp_error_prefix (err, "--root");
+        dp_quote_root_destroy (&root);
+    }
+    struct stat st;
+    if (!collateral_path)
+        return DP_OK;
+    if (stat (collateral_path, &st) != 0)
+        return dp_error_set (err, DP_IO, "--collateral: %s: %s", collateral_path, strerror (errno));
+    if (S_ISDIR (st.st_mode)) {
+        DIR *dir = opendir (collateral_path);
+        if (!dir)
+            return dp_error_set (err, DP_IO, "--collateral: %s: %s", collateral_path, strerror (errno));
+        closedir (dir);
+        return DP_OK;
+    }
+    dp_quote_collateral_t *collateral = NULL;
+    if (dp_quote_collateral_load (collateral_path, &collateral, err) != DP_OK)
+        return dp_error_prefix (err, "--collateral");
+    dp_quote_collateral_destroy (&collateral);
+    return DP_OK;
+}
+
+dp_status
+dp_submit_quote_policy_load (const char *path, int for_many, dp_quote_policy_doc_t **out,
+                             dp_error_t *err)
+{
+    *out = NULL;
+    if (dp_quote_policy_load (path, out, err) != DP_OK)
+        return dp_error_prefix (err, "--policy");
+    if (for_many && dp_quote_policy_get (*out)->report_data) {
+        dp_quote_policy_destroy (out);
+        return dp_error_set (err, DP_INVALID, "--policy: %s: report_data fits one quote, not every "
+                             "result (each result's own binding is checked anyway)", path);
+    }
+    return DP_OK;
 }

@@ -170,6 +170,7 @@ s_check_quote_chain (s_ctx_t *ctx, const char *check, dp_quote_t *quote)
         .sim_root_dir = ctx->options->sim_root_dir,
         .root_pem_path = ctx->options->root_pem_path,
         .collateral_path = ctx->options->collateral_path,
+        .policy = ctx->options->policy,
         .now = ctx->options->now,
     };
     dp_submit_quote_check_t outcome;

@@ -35,12 +35,14 @@
 #include <json-c/json.h>
 #include <stdint.h>
 
+#include "dp_quote_verify.h"
 #include "dp_status.h"
 
 typedef struct {
     const char *sim_root_dir;   //  simulation root folder; NULL = SPEC §8's default
     const char *root_pem_path;  //  verify quotes against this root instead; NULL = by mode
-    const char *collateral_path;//  collateral JSON for real quotes; NULL = none
+    const char *collateral_path;//  collateral JSON (file or folder) for real quotes; NULL = none
+    const dp_quote_policy_t *policy;//  quote acceptance policy; NULL = dcap-qvl's defaults
     int64_t now;                //  Unix seconds for certificate checks; 0 = now
 } dp_submit_verify_options_t;
 

@@ -11,7 +11,9 @@
 #include "dp_deal.h"
 #include "dp_eth.h"
 #include "dp_json.h"
+#include "dp_hex.h"
 #include "dp_pipeline.h"
+#include "dp_quote.h"
 #include "dp_relayer_check.h"
 
 #define S_CONTRACT "0xe78A0F7E598Cc8b0Bb87894B0F60dD2a88d6a8Ab"
@@ -165,4 +167,97 @@ Test (relayer_check, not_agreed_refused, .init = s_setup, .fini = s_teardown)
     cr_assert_neq (s_check (forged, &s_envelope, 1337, 1, &err), DP_OK);
     cr_assert (strstr (err.text, "status: failed"), "%s", err.text);
     json_object_put (forged);
+}
+
+//  A checker with a policy file holding text (and --mrtd if given).
+static dp_relayer_checker_t *
+s_checker_with_policy (const char *text, const char *mrtd_hex, dp_error_t *err)
+{
+    char sim_root [300], path [300];
+    snprintf (sim_root, sizeof sim_root, "%s/sim-root", s_dir);
+    snprintf (path, sizeof path, "%s/policy.json", s_dir);
+    FILE *file = fopen (path, "w");
+    cr_assert (file);
+    fputs (text, file);
+    fclose (file);
+    dp_relayer_policy_t policy = { .allow_simulation = 1, .sim_root = sim_root, .policy_path = path,
+                                   .mrtd_hex = mrtd_hex };
+    return dp_relayer_checker_new (&policy, err);
+}
+
+//  The result's quote's MRTD and RTMR3 in hex.
+static void
+s_measurements (char mrtd [97], char rtmr3 [97])
+{
+    json_object *value = NULL;
+    cr_assert (json_object_object_get_ex (s_result, "attestation", &value));
+    const char *hex = json_object_get_string (value);
+    dp_quote_t *quote = NULL;
+    cr_assert_eq (dp_quote_parse ((const uint8_t *) hex, strlen (hex), &quote, NULL), DP_OK);
+    dp_hex_encode (quote->td.mrtd, 48, mrtd);
+    dp_hex_encode (quote->td.rtmr [3], 48, rtmr3);
+    dp_quote_destroy (&quote);
+}
+
+//  --policy: an MRTD + RTMR allow-list (the app is in RTMR3 on dstack)
+//  and TCB statuses; refused when the file is unusable or contradicts the
+//  other flags.
+Test (relayer_check, quote_policy_file, .init = s_setup, .fini = s_teardown)
+{
+    char mrtd [97], rtmr3 [97], text [1024];
+    s_measurements (mrtd, rtmr3);
+    const char *other = "abababababababababababababababababababababababababababababababababababababababababababababababab";
+    dp_error_t err;
+    dp_relayer_release_t release;
+    struct {
+        const char *rtmr3;
+        const char *statuses;
+        int ok;
+    } cases [] = {
+        { rtmr3, "[\"UpToDate\"]", 1 },
+        { rtmr3, "[\"OutOfDate\"]", 0 },
+        { other, "[\"UpToDate\"]", 0 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases [0]; i++) {
+        snprintf (text, sizeof text, "{\"tcb_statuses\":%s,\"measurements\":[{\"mrtd\":\"%s\",\"rtmr3\":\"%s\"}]}",
+                  cases [i].statuses, mrtd, cases [i].rtmr3);
+        dp_relayer_checker_t *checker = s_checker_with_policy (text, NULL, &err);
+        cr_assert_not_null (checker, "%s", err.text);
+        dp_status rc = dp_relayer_check (checker, s_result, &s_envelope, 1337, s_contract, &release, &err);
+        if (cases [i].ok)
+            cr_assert_eq (rc, DP_OK, "case %zu: %s", i, err.text);
+        else {
+            cr_assert_neq (rc, DP_OK, "case %zu accepted", i);
+            cr_assert (strstr (err.text, "quote") == err.text, "case %zu: %s", i, err.text);
+            cr_assert (strstr (err.text, "policy"), "case %zu: %s", i, err.text);
+        }
+        dp_relayer_checker_destroy (&checker);
+    }
+    //  Unusable or contradictory: the checker is not made.
+    snprintf (text, sizeof text, "{\"measurements\":[{\"mrtd\":\"%s\"}]}", mrtd);
+    cr_assert_null (s_checker_with_policy (text, mrtd, &err));
+    cr_assert (strstr (err.text, "--policy and --mrtd"), "%s", err.text);
+    cr_assert_null (s_checker_with_policy ("{\"mrtds\":[]}", NULL, &err));
+    cr_assert (strstr (err.text, "--policy") == err.text, "%s", err.text);
+    snprintf (text, sizeof text, "{\"report_data\":\"%0128d\"}", 0);
+    cr_assert_null (s_checker_with_policy (text, NULL, &err));
+    cr_assert (strstr (err.text, "report_data cannot be fixed"), "%s", err.text);
+}
+
+//  --collateral: a missing path is refused at start; a folder is taken
+//  (its files are read at each check, by dp_quote_collateral_load_for, as
+//  `dp-submit inspect --collateral DIR` reads them: quote_policy.sh).
+Test (relayer_check, collateral_file_or_folder, .init = s_setup, .fini = s_teardown)
+{
+    char missing [300];
+    snprintf (missing, sizeof missing, "%s/no-such-collateral.json", s_dir);
+    dp_relayer_policy_t policy = { .collateral = missing };
+    dp_error_t err;
+    dp_relayer_checker_t *checker = dp_relayer_checker_new (&policy, &err);
+    cr_assert_null (checker);
+    cr_assert (strstr (err.text, "--collateral") && strstr (err.text, "no-such-collateral"), "%s", err.text);
+    policy.collateral = s_dir;
+    checker = dp_relayer_checker_new (&policy, &err);
+    cr_assert_not_null (checker, "%s", err.text);
+    dp_relayer_checker_destroy (&checker);
 }
