@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "dp_hex.h"
+#include "dp_quote_verify.h"
 
 //  Intel publishes the root CA CRL here (the root's CRL distribution point).
 #define S_INTEL_ROOT_CRL_URL "https://certificates.trustedservices.intel.com/IntelSGXRootCA.der"
@@ -267,6 +268,26 @@ s_cache_write (const char *dir, const char *path, const char *text, dp_error_t *
     return DP_OK;
 }
 
+//  Signatures protect collateral's integrity, not its freshness: a man in
+//  the middle could replay an older TCB info that still rated a platform
+//  UpToDate. So https, or plain http only where no one is in the middle.
+static int
+s_url_allowed (const char *url)
+{
+    if (strncasecmp (url, "https://", 8) == 0)
+        return 1;
+    if (strncasecmp (url, "http://", 7) != 0)
+        return 0;
+    static const char *const loopback [] = { "127.0.0.1", "localhost", "[::1]" };
+    for (size_t i = 0; i < sizeof loopback / sizeof loopback [0]; i++) {
+        size_t n = strlen (loopback [i]);
+        char next = url [7 + n];
+        if (strncasecmp (url + 7, loopback [i], n) == 0 && (next == ':' || next == '/' || next == '\0'))
+            return 1;
+    }
+    return 0;
+}
+
 dp_status
 dp_quote_collateral_fetch (const dp_quote_fetch_options_t *options, const dp_quote_t *quote,
                            dp_quote_collateral_t **out, dp_error_t *err)
@@ -274,6 +295,9 @@ dp_quote_collateral_fetch (const dp_quote_fetch_options_t *options, const dp_quo
     *out = NULL;
     if (!options || !options->base_url || !*options->base_url)
         return dp_error_set (err, DP_INVALID, "fetch: no collateral service URL");
+    if (!s_url_allowed (options->base_url))
+        return dp_error_set (err, DP_INVALID, "fetch: %s: https only (plain http only to a loopback "
+                             "address): collateral's freshness rests on the service", options->base_url);
     char fmspc [13], path [4096] = "";
     const char *ca = NULL;
     const char *tee = quote->tee_type == DP_QUOTE_TEE_TDX? "tdx": "sgx";
@@ -292,6 +316,8 @@ dp_quote_collateral_fetch (const dp_quote_fetch_options_t *options, const dp_quo
     const char *text = rc? NULL: json_object_to_json_string_ext (doc, JSON_C_TO_STRING_PLAIN);
     if (!rc && (rc = dp_quote_collateral_from_json (text, strlen (text), out, err)) != DP_OK)
         dp_error_prefix (err, "fetch: %s", options->base_url);
+    if (!rc && (rc = dp_quote_collateral_check (*out, options->root, options->now, err)) != DP_OK)
+        dp_error_prefix (err, "fetch: %s: the collateral received does not verify", options->base_url);
     if (!rc && options->cache_dir)
         rc = s_cache_write (options->cache_dir, path, text, err);
     if (rc)

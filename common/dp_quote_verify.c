@@ -492,6 +492,21 @@ s_report_failure (dp_quote_report_t *report, const dp_error_t *err)
 }
 
 dp_status
+dp_quote_collateral_check (dp_quote_collateral_t *collateral, const dp_quote_root_t *root,
+                           int64_t now, dp_error_t *err)
+{
+    if (!root)
+        root = dp_quote_intel_root ();
+    if (!collateral || !root)
+        return dp_error_set (err, DP_INVALID, "collateral: %s", collateral? "no root": "none given");
+    s_run_t run = { .collateral = collateral, .root = root, .now = now, .err = err,
+                    .from = INT64_MIN, .until = INT64_MAX };
+    dp_quote_root_sha256 (root, run.root_sha256);
+    dp_status rc = s_step_collateral (&run);
+    return rc == DP_OK || rc == DP_NOMEM? rc: DP_CRYPTO;
+}
+
+dp_status
 dp_quote_verify (const dp_quote_t *quote, dp_quote_collateral_t *collateral,
                  const dp_quote_root_t *root, int64_t now, const dp_quote_policy_t *policy,
                  dp_quote_report_t *report, dp_error_t *err)

@@ -104,6 +104,15 @@ typedef struct {
 //  "verified", "simulation_only", "no_collateral", "invalid_quote".
 const char *dp_quote_status_name (dp_quote_status status);
 
+//  Checks collateral on its own, without a quote: both CRLs, the TCB info
+//  and QE identity signatures over their exact bytes by the TCB signing
+//  certificate, every chain to root (NULL = Intel's) and every date at
+//  now. What dp_quote_verify's `tcb_info`, `qe_identity` and `crl` steps
+//  check; used before fetched collateral is cached, so that a forged or
+//  corrupted answer is never kept. DP_CRYPTO "<step>: <reason>".
+dp_status dp_quote_collateral_check (dp_quote_collateral_t *collateral, const dp_quote_root_t *root,
+                                     int64_t now, dp_error_t *err) DP_MUST_CHECK;
+
 //  Verifies quote against root (NULL = the pinned Intel root) with
 //  collateral (NULL = no collateral) at now (Unix seconds) under policy
 //  (NULL = default). report is always filled (memset first).

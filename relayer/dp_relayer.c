@@ -845,10 +845,13 @@ dp_relayer_new (const dp_relayer_options_t *options, dp_error_t *err)
     }
     self->options = *options;
     self->lock_fd = -1;
+    char cache_dir [4200];
+    snprintf (cache_dir, sizeof cache_dir, "%s/collateral", options->data_dir);
     dp_relayer_policy_t policy = {
         .allow_simulation = options->allow_simulation, .sim_root = options->sim_root,
         .collateral = options->collateral, .tcb_statuses = options->tcb_statuses,
         .mrtd_hex = options->mrtd_hex, .policy_path = options->policy_path,
+        .pccs_url = options->pccs_url, .cache_dir = cache_dir,
     };
     if (s_store_open (self, err) != DP_OK
     ||  !(self->checker = dp_relayer_checker_new (&policy, err))

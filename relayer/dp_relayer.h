@@ -50,6 +50,8 @@ typedef struct {
     const char *tcb_statuses;
     const char *mrtd_hex;           //  allow only this MRTD (96 hex), or NULL
     const char *policy_path;        //  quote policy file (dp_quote_policy.h), or NULL
+    const char *pccs_url;           //  collateral service for real quotes (cached in
+                                    //  data_dir/collateral), or NULL
     int deposit;                    //  1 (default): deposit at creation
     int receipt_timeout_ms;         //  a transaction unmined this long is bumped (default 30000)
     int rpc_timeout_ms;             //  default 10000

@@ -14,6 +14,7 @@
 #include "dp_money.h"
 #include "dp_quote.h"
 #include "dp_quote_collateral.h"
+#include "dp_quote_fetch.h"
 #include "dp_quote_policy.h"
 #include "dp_quote_pki.h"
 #include "dp_quote_verify.h"
@@ -36,6 +37,8 @@ struct dp_relayer_checker_t {
     int has_mrtd;
     uint8_t mrtd [48];
     char *collateral_dir;               //  a folder of collateral files, or NULL
+    char *pccs_url;                     //  --pccs, or NULL
+    char *cache_dir;                    //  its cache, or NULL
     dp_quote_policy_doc_t *policy;      //  --policy, or NULL
 };
 
@@ -134,6 +137,18 @@ s_open_collateral (dp_relayer_checker_t *self, const char *path, dp_error_t *err
     return self->collateral_dir? DP_OK: dp_error_set (err, DP_NOMEM, "out of memory");
 }
 
+static dp_status
+s_open_pccs (dp_relayer_checker_t *self, const dp_relayer_policy_t *policy, dp_error_t *err)
+{
+    if (!policy->pccs_url)
+        return DP_OK;
+    self->pccs_url = strdup (policy->pccs_url);
+    self->cache_dir = policy->cache_dir? strdup (policy->cache_dir): NULL;
+    if (!self->pccs_url || (policy->cache_dir && !self->cache_dir))
+        return dp_error_set (err, DP_NOMEM, "out of memory");
+    return DP_OK;
+}
+
 dp_relayer_checker_t *
 dp_relayer_checker_new (const dp_relayer_policy_t *policy, dp_error_t *err)
 {
@@ -146,7 +161,8 @@ dp_relayer_checker_new (const dp_relayer_policy_t *policy, dp_error_t *err)
     if (!self->intel
     ||  s_policy (self, policy, err) != DP_OK
     ||  (policy->allow_simulation && s_open_sim (self, policy->sim_root, err) != DP_OK)
-    ||  (policy->collateral && s_open_collateral (self, policy->collateral, err) != DP_OK))
+    ||  (policy->collateral && s_open_collateral (self, policy->collateral, err) != DP_OK)
+    ||  s_open_pccs (self, policy, err) != DP_OK)
         dp_relayer_checker_destroy (&self);
     return self;
 }
@@ -162,6 +178,8 @@ dp_relayer_checker_destroy (dp_relayer_checker_t **self_p)
     free (self->sim_collateral);
     free (self->collateral);
     free (self->collateral_dir);
+    free (self->pccs_url);
+    free (self->cache_dir);
     dp_quote_policy_destroy (&self->policy);
     free (self);
     *self_p = NULL;
@@ -280,8 +298,16 @@ s_check_quote (dp_relayer_checker_t *self, json_object *result, const uint8_t re
     if (!simulated && self->collateral_dir)
         rc = dp_quote_collateral_load_for (self->collateral_dir, quote, &collateral, err);
     else
+    if (!simulated && !collateral_text && self->pccs_url) {
+        dp_quote_fetch_options_t fetch = {
+            .base_url = self->pccs_url, .cache_dir = self->cache_dir, .now = (int64_t) time (NULL),
+            .root = self->intel,
+        };
+        rc = dp_quote_collateral_fetch (&fetch, quote, &collateral, err);
+    }
+    else
     if (!collateral_text)
-        rc = dp_error_set (err, DP_CRYPTO, "quote: no collateral configured for real quotes (--collateral)");
+        rc = dp_error_set (err, DP_CRYPTO, "quote: no collateral configured for real quotes (--collateral or --pccs)");
     else
         rc = dp_quote_collateral_from_json (collateral_text, collateral_len, &collateral, err);
     if (rc != DP_OK && rc != DP_CRYPTO)

@@ -37,6 +37,9 @@ typedef struct {
                                     //  (read at each check, chosen by FMSPC); NULL: none (refused)
     const char *tcb_statuses;       //  comma list; NULL = "UpToDate"
     const char *mrtd_hex;           //  96 hex digits, or NULL = any measurement
+    const char *pccs_url;           //  fetch real quotes' collateral from this PCS/PCCS when
+                                    //  no collateral is given (verified, then cached), or NULL
+    const char *cache_dir;          //  the fetched collateral's cache folder, or NULL
     const char *policy_path;        //  dp_quote_policy.h JSON, or NULL: its measurements
                                     //  (MRTD + RTMRs) replace mrtd_hex (not both), its
                                     //  tcb_statuses (if any) replace tcb_statuses; no report_data

@@ -28,6 +28,7 @@ static const dp_config_option_t s_options [] = {
     { "collateral", "DP_COLLATERAL", NULL, "collateral JSON for real quotes, or a folder of them (read at each release)", 0, 0 },
     { "tcb-status", "DP_TCB_STATUS", "UpToDate", "accepted TCB statuses, comma separated", 0, 0 },
     { "mrtd", "DP_MRTD", NULL, "accept only this MRTD (96 hex digits)", 0, 0 },
+    { "pccs", "DP_PCCS_URL", NULL, "fetch real quotes' collateral from this PCS/PCCS (https), cached in DATA/collateral", 0, 0 },
     { "policy", "DP_QUOTE_POLICY", NULL, "quote policy JSON: MRTD/RTMR allow-list, TCB statuses (docs/escrow.md)", 0, 0 },
     { "receipt-timeout", "DP_RECEIPT_TIMEOUT", "30000", "ms before a stuck transaction is replaced", 0, 0 },
     { "idle-exit", NULL, "0", "exit after this many ms without events (tests; 0: never)", 0, 0 },
@@ -109,6 +110,7 @@ s_main (dp_config_t *config)
     options.tcb_statuses = dp_config_get (config, "tcb-status");
     options.mrtd_hex = dp_config_get (config, "mrtd");
     options.policy_path = dp_config_get (config, "policy");
+    options.pccs_url = dp_config_get (config, "pccs");
     options.receipt_timeout_ms = (int) receipt_timeout;
     dp_error_t err;
     dp_relayer_t *relayer = dp_relayer_new (&options, &err);

@@ -28,6 +28,7 @@ static const dp_config_option_t s_options [] = {
     DP_SUBMIT_OPTION_SIM_ROOT,
     { "root", NULL, NULL, "verify against this root certificate (PEM) instead", 0, 0 },
     { "collateral", NULL, NULL, "collateral JSON (QuoteCollateralV3 shape) for real quotes, or a folder of them (chosen by FMSPC)", 0, 0 },
+    DP_SUBMIT_OPTION_PCCS,
     { "policy", NULL, NULL, "quote acceptance policy JSON: TCB statuses, MRTD/RTMR allow-list (docs/quote-verification.md)", 0, 0 },
     { "now", NULL, NULL, "Unix time for certificate and collateral checks (default: now)", 0, 0 },
     { "event-log", NULL, NULL, "the quote's dstack event log (JSON): replay it to RTMR0-3 and list its events", 0, 0 },
@@ -177,8 +178,12 @@ dp_submit_cmd_inspect (int argc, char **argv)
         .root_pem_path = dp_config_get (config, "root"),
         .collateral_path = dp_config_get (config, "collateral"),
         .policy = policy? dp_quote_policy_get (policy): NULL,
+        .pccs_url = dp_config_get (config, "pccs"),
         .now = now,
     };
+    char cache_dir [1024];
+    if (options.pccs_url && dp_submit_quote_cache_dir (cache_dir, sizeof cache_dir) == 0)
+        options.cache_dir = cache_dir;
     dp_submit_quote_check_t check;
     dp_submit_quote_check (quote, &options, &check);
     json_object *report = check.report? check.report: json_object_new_object ();

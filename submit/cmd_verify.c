@@ -26,6 +26,7 @@ static const dp_config_option_t s_options [] = {
     DP_SUBMIT_OPTION_SIM_ROOT,
     { "root", NULL, NULL, "verify quotes against this root certificate (PEM) instead", 0, 0 },
     { "collateral", NULL, NULL, "collateral JSON for real quotes (QuoteCollateralV3 shape), or a folder of them (chosen by FMSPC)", 0, 0 },
+    DP_SUBMIT_OPTION_PCCS,
     { "policy", NULL, NULL, "quote acceptance policy JSON: TCB statuses, MRTD/RTMR allow-list (docs/quote-verification.md)", 0, 0 },
     { "now", NULL, NULL, "Unix time for certificate and collateral checks (default: now)", 0, 0 },
     DP_SUBMIT_OPTION_JSON,
@@ -221,6 +222,10 @@ dp_submit_cmd_verify (int argc, char **argv)
         return DP_SUBMIT_EXIT_USAGE;
     }
     options.policy = policy? dp_quote_policy_get (policy): NULL;
+    char cache_dir [1024];
+    options.pccs_url = dp_config_get (config, "pccs");
+    if (options.pccs_url && dp_submit_quote_cache_dir (cache_dir, sizeof cache_dir) == 0)
+        options.cache_dir = cache_dir;
     s_run_t run = { .options = &options, .json = dp_config_get_switch (config, "json") };
     int unreachable = 0;
     for (int i = 0; i < dp_config_positional_count (config); i++) {

@@ -21,6 +21,9 @@
     { "timeout", "DP_TIMEOUT_MS", "10000", "milliseconds to wait for the broker's answer", 0, 0 }
 #define DP_SUBMIT_OPTION_JSON \
     { "json", NULL, NULL, "machine-readable output: one JSON object per line on stdout", 1, 0 }
+#define DP_SUBMIT_OPTION_PCCS \
+    { "pccs", "DP_PCCS_URL", NULL, \
+      "fetch collateral for real quotes from this PCS/PCCS (https; cached in ~/.cache/dealproof/collateral)", 0, 0 }
 #define DP_SUBMIT_OPTION_SIM_ROOT \
     { "sim-root", "DP_SIM_ROOT", NULL, \
       "simulation root folder (default ${XDG_DATA_HOME:-~/.local/share}/dealproof/sim-root)", 0, 0 }

@@ -5,12 +5,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 
 #include "dp_hex.h"
 #include "dp_quote_collateral.h"
+#include "dp_quote_fetch.h"
 #include "dp_quote_verify.h"
 #include "dp_simroot.h"
 
@@ -71,6 +73,16 @@ s_check_simulation (const dp_quote_t *quote, const dp_submit_quote_options_t *op
     dp_simroot_destroy (&simroot);
 }
 
+static dp_status
+s_fetch (const dp_quote_t *quote, const dp_submit_quote_options_t *options,
+         const dp_quote_root_t *root, int64_t now, dp_quote_collateral_t **collateral, dp_error_t *err)
+{
+    dp_quote_fetch_options_t fetch = {
+        .base_url = options->pccs_url, .cache_dir = options->cache_dir, .now = now, .root = root,
+    };
+    return dp_quote_collateral_fetch (&fetch, quote, collateral, err);
+}
+
 //  Intel's root, or the one given; with the given collateral if any.
 static void
 s_check_given (const dp_quote_t *quote, const dp_submit_quote_options_t *options, int64_t now,
@@ -86,6 +98,10 @@ s_check_given (const dp_quote_t *quote, const dp_submit_quote_options_t *options
     if (options->collateral_path
     &&  dp_quote_collateral_load_for (options->collateral_path, quote, &collateral, &err) != DP_OK)
         snprintf (out->detail, sizeof out->detail, "--collateral: %s", err.text);
+    else
+    if (!options->collateral_path && options->pccs_url
+    &&  s_fetch (quote, options, root, now, &collateral, &err) != DP_OK)
+        snprintf (out->detail, sizeof out->detail, "--pccs: %s", err.text);
     else {
         char name [4200];
         snprintf (name, sizeof name, "%s%s", root? options->root_pem_path: "Intel's root",
@@ -168,4 +184,38 @@ dp_submit_quote_policy_load (const char *path, int for_many, dp_quote_policy_doc
                              "result (each result's own binding is checked anyway)", path);
     }
     return DP_OK;
+}
+
+//  mkdir -p with 0700 for each folder made.
+static int
+s_make_dirs (char *path)
+{
+    for (char *slash = strchr (path + 1, '/'); ; slash = strchr (slash + 1, '/')) {
+        if (slash)
+            *slash = '\0';
+        int rc = mkdir (path, 0700);
+        if (slash)
+            *slash = '/';
+        if (rc != 0 && errno != EEXIST)
+            return -1;
+        if (!slash)
+            return 0;
+    }
+}
+
+int
+dp_submit_quote_cache_dir (char *out, size_t size)
+{
+    const char *xdg = getenv ("XDG_CACHE_HOME"), *home = getenv ("HOME");
+    int n;
+    if (xdg && xdg [0] == '/')
+        n = snprintf (out, size, "%s/dealproof/collateral", xdg);
+    else
+    if (home && home [0] == '/')
+        n = snprintf (out, size, "%s/.cache/dealproof/collateral", home);
+    else
+        return -1;
+    if (n < 0 || (size_t) n >= size)
+        return -1;
+    return s_make_dirs (out);
 }

@@ -8,6 +8,9 @@
     whose TCB info has the quote's FMSPC; without collateral a real quote
     can at best be `no_collateral`, which SPEC §10 counts as negative).
     `--policy FILE` (dp_quote_policy.h) applies to every quote checked.
+    `--pccs URL` fetches the collateral of each real quote from a PCS or
+    PCCS (dp_quote_fetch.h) when no --collateral is given; what it sends is
+    verified before it is used or cached.
 
     Threading: reentrant. */
 
@@ -29,6 +32,8 @@ typedef struct {
     const char *root_pem_path;      //  --root, or NULL
     const char *collateral_path;    //  --collateral (a file or a folder), or NULL
     const dp_quote_policy_t *policy;//  --policy, or NULL (dcap-qvl's defaults)
+    const char *pccs_url;           //  --pccs: fetch collateral when no --collateral, or NULL
+    const char *cache_dir;          //  where fetched collateral is cached, or NULL (none)
     int64_t now;                    //  0 = now
 } dp_submit_quote_options_t;
 
@@ -51,6 +56,12 @@ void dp_submit_quote_check (const dp_quote_t *quote, const dp_submit_quote_optio
 //  the flag ("--collateral: /x.json: collateral: not JSON ...").
 dp_status dp_submit_quote_preflight (const char *root_pem_path, const char *collateral_path,
                                      dp_error_t *err) DP_MUST_CHECK;
+
+//  The collateral cache of --pccs: $XDG_CACHE_HOME/dealproof/collateral,
+//  else ~/.cache/dealproof/collateral, its parents created (0700). 0 and
+//  the path in out; -1 when neither variable is set or it cannot be made
+//  (then nothing is cached).
+int dp_submit_quote_cache_dir (char *out, size_t size);
 
 //  Loads --policy (dp_quote_policy.h). for_many: the policy is applied to
 //  many results (verify), where a fixed report_data cannot hold (each

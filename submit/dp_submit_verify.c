@@ -171,6 +171,8 @@ s_check_quote_chain (s_ctx_t *ctx, const char *check, dp_quote_t *quote)
         .root_pem_path = ctx->options->root_pem_path,
         .collateral_path = ctx->options->collateral_path,
         .policy = ctx->options->policy,
+        .pccs_url = ctx->options->pccs_url,
+        .cache_dir = ctx->options->cache_dir,
         .now = ctx->options->now,
     };
     dp_submit_quote_check_t outcome;

@@ -43,6 +43,8 @@ typedef struct {
     const char *root_pem_path;  //  verify quotes against this root instead; NULL = by mode
     const char *collateral_path;//  collateral JSON (file or folder) for real quotes; NULL = none
     const dp_quote_policy_t *policy;//  quote acceptance policy; NULL = dcap-qvl's defaults
+    const char *pccs_url;       //  fetch collateral from this PCS/PCCS when none is given; NULL = no
+    const char *cache_dir;      //  the fetched collateral's cache; NULL = none
     int64_t now;                //  Unix seconds for certificate checks; 0 = now
 } dp_submit_verify_options_t;
 

@@ -3,7 +3,9 @@
 # (a fake one on 127.0.0.1 serving the vectors' collateral in Intel's API
 # shape: PEM issuer chains percent-encoded in headers, DER PCK CRL, hex root
 # CRL, {"tcbInfo":...,"signature":...} bodies), verified, cached on disk and
-# reused while fresh; an unreachable service is a clear error.
+# reused while fresh; an unreachable service is a clear error; `dp-submit
+# inspect --pccs` uses it; a forged answer is refused and never cached;
+# plain http is refused unless the service is on loopback.
 set -euo pipefail
 bin="${DP_BIN_DIR:?}"
 vec="${DP_SHARED_DIR:?}/vectors/tdx"
@@ -19,6 +21,9 @@ cat >"$work/pccs.py" <<'PY'
 import http.server, json, sys, urllib.parse
 collateral = json.load(open(sys.argv[1]))
 log = open(sys.argv[2], "a")
+if len(sys.argv) > 3 and sys.argv[3] == "forge":
+    # what a man in the middle would send: valid JSON, the same signature
+    collateral["tcb_info"] = collateral["tcb_info"].replace("UpToDate", "OutOfDate", 1)
 class Handler(http.server.BaseHTTPRequestHandler):
     def send(self, body, header=None, value=None):
         self.send_response(200)
@@ -82,5 +87,38 @@ rc=$?
 set -e
 check "expired cache refetches; unreachable service is exit 2 naming the URL" \
   '[ "$rc" -eq 2 ] && grep -q "127.0.0.1:$port/sgx/certification/v4/pckcrl" <<<"$err"'
+# --- dp-submit inspect --pccs -------------------------------------------------
+S="$bin/dp-submit"
+python3 "$work/pccs.py" "$vec/dcap-qvl/tdx_quote_v4.collateral.json" "$work/requests.log" >"$work/port" &
+server_pid=$!
+for _ in $(seq 50); do [ -s "$work/port" ] && break; sleep 0.1; done
+url="http://127.0.0.1:$(cat "$work/port")"
+set +e
+XDG_CACHE_HOME="$work/xdg" "$S" inspect "$vec/dcap-qvl/tdx_quote_v4.bin" --pccs "$url" --now 1752919234 >"$work/out" 2>&1
+rc=$?
+set -e
+check "inspect --pccs verifies UpToDate" '[ "$rc" -eq 0 ] && grep -q "✓ verified: chain to Intel.s root, TCB UpToDate" "$work/out"'
+check "inspect --pccs caches under XDG_CACHE_HOME" '[ -f "$work/xdg/dealproof/collateral/tdx-B0C06F000000-platform.json" ]'
+kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
+
+python3 "$work/pccs.py" "$vec/dcap-qvl/tdx_quote_v4.collateral.json" "$work/forged.log" forge >"$work/port" &
+server_pid=$!
+for _ in $(seq 50); do [ -s "$work/port" ] && break; sleep 0.1; done
+url="http://127.0.0.1:$(cat "$work/port")"
+set +e
+XDG_CACHE_HOME="$work/xdg2" "$S" inspect "$vec/dcap-qvl/tdx_quote_v4.bin" --pccs "$url" --now 1752919234 >"$work/out" 2>&1
+rc=$?
+set -e
+check "a forged TCB info is refused, naming why" \
+  '[ "$rc" -eq 1 ] && grep -q "the collateral received does not verify: tcb_info: signature over the JSON does not verify" "$work/out"'
+check "a forged TCB info is not cached" '[ -z "$(ls -A "$work/xdg2/dealproof/collateral" 2>/dev/null)" ]'
+kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
+
+set +e
+"$S" inspect "$vec/dcap-qvl/tdx_quote_v4.bin" --pccs "http://pccs.example.invalid" --now 1752919234 >"$work/out" 2>&1
+rc=$?
+set -e
+check "plain http to a host that is not loopback is refused" '[ "$rc" -eq 1 ] && grep -q "https only" "$work/out"'
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
