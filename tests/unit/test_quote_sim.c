@@ -565,3 +565,71 @@ Test (quote_sim, certificate_roles)
         free (pem);
     }
 }
+
+//  A root CA CRL (hex DER) from the sim root that lists the serial of the
+//  certificate in private/NAME.
+static char *
+s_root_crl_revoking (const char *name)
+{
+    char path [512];
+    snprintf (path, sizeof path, "%s/private/%s", s_base, name);
+    FILE *file = fopen (path, "r");
+    cr_assert (file, "%s", path);
+    X509 *revoked_cert = PEM_read_X509 (file, NULL, NULL, NULL);
+    fclose (file);
+    const char *pem = dp_simroot_root_pem (s_root);
+    BIO *bio = BIO_new_mem_buf (pem, (int) strlen (pem));
+    X509 *root = PEM_read_bio_X509 (bio, NULL, NULL, NULL);
+    BIO_free (bio);
+    cr_assert (revoked_cert && root);
+    EVP_PKEY *key = s_private_key ("root.key.pem");
+    X509_CRL *crl = X509_CRL_new ();
+    X509_CRL_set_version (crl, 1);
+    X509_CRL_set_issuer_name (crl, X509_get_subject_name (root));
+    ASN1_TIME *t = ASN1_TIME_set (NULL, (time_t) s_now - 3600);
+    X509_CRL_set1_lastUpdate (crl, t);
+    ASN1_TIME_set (t, (time_t) s_now + 86400);
+    X509_CRL_set1_nextUpdate (crl, t);
+    X509_REVOKED *revoked = X509_REVOKED_new ();
+    X509_REVOKED_set_serialNumber (revoked, (ASN1_INTEGER *) X509_get0_serialNumber (revoked_cert));
+    ASN1_TIME_set (t, (time_t) s_now - 60);
+    X509_REVOKED_set_revocationDate (revoked, t);
+    X509_CRL_add0_revoked (crl, revoked);
+    X509_CRL_sort (crl);
+    cr_assert (X509_CRL_sign (crl, key, EVP_sha256 ()) > 0);
+    uint8_t *der = NULL;
+    int len = i2d_X509_CRL (crl, &der);
+    char *hex = malloc (2 * (size_t) len + 1);
+    dp_hex_encode (der, (size_t) len, hex);
+    OPENSSL_free (der);
+    ASN1_TIME_free (t);
+    X509_CRL_free (crl);
+    EVP_PKEY_free (key);
+    X509_free (root);
+    X509_free (revoked_cert);
+    return hex;
+}
+
+//  The root's CRL revokes intermediates: the PCK CA (every PCK under it,
+//  and the PCK CRL it signs, fall with it) and the TCB signing certificate
+//  (the TCB info and QE identity it signed).
+Test (quote_sim, intermediates_revoked_by_the_root_crl)
+{
+    dp_quote_t *quote = s_sim_quote (NULL);
+    dp_quote_report_t r;
+    char *crl = s_root_crl_revoking ("pck-ca.pem");
+    dp_quote_collateral_t *collateral = s_sim_collateral ("root_ca_crl", crl);
+    cr_assert_eq (s_verify (quote, collateral, s_anchor, NULL, &r), DP_CRYPTO);
+    cr_assert (strstr (r.error, "revoked"), "%s", r.error);
+    cr_assert (strstr (r.error, "PCK Platform CA"), "%s", r.error);
+    dp_quote_collateral_destroy (&collateral);
+    free (crl);
+    crl = s_root_crl_revoking ("tcb-signing.pem");
+    collateral = s_sim_collateral ("root_ca_crl", crl);
+    cr_assert_eq (s_verify (quote, collateral, s_anchor, NULL, &r), DP_CRYPTO);
+    cr_assert_str_eq (r.step, "tcb_info");
+    cr_assert (strstr (r.error, "TCB Signing") && strstr (r.error, "revoked"), "%s", r.error);
+    dp_quote_collateral_destroy (&collateral);
+    free (crl);
+    dp_quote_destroy (&quote);
+}
