@@ -436,6 +436,8 @@ s_report_quote (dp_quote_report_t *report, const dp_quote_t *quote)
         memcpy (report->rtmr [i], td->rtmr [i], 48);
     if (td->mrservicetd)
         memcpy (report->mrservicetd, td->mrservicetd, 48);
+    if (td->tee_tcb_svn2)
+        memcpy (report->tee_tcb_svn2, td->tee_tcb_svn2, 16);
 }
 
 static void
@@ -626,8 +628,10 @@ s_json_td (json_object *obj, const dp_quote_report_t *r)
     s_add_hex (obj, "xfam", r->xfam, 8);
     s_add_hex (obj, "tee_tcb_svn", r->tee_tcb_svn, 16);
     s_add_hex (obj, "mrseam", r->mrseam, 48);
-    if (r->body_type == DP_QUOTE_BODY_TD15)
+    if (r->body_type == DP_QUOTE_BODY_TD15) {
+        s_add_hex (obj, "tee_tcb_svn2", r->tee_tcb_svn2, 16);
         s_add_hex (obj, "mrservicetd", r->mrservicetd, 48);
+    }
 }
 
 static void

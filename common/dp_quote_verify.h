@@ -82,7 +82,7 @@ typedef struct {
     //  TD body
     uint8_t tee_tcb_svn [16], mrseam [48], mrsignerseam [48], seam_attributes [8];
     uint8_t td_attributes [8], xfam [8], mrtd [48], mrconfigid [48], mrowner [48];
-    uint8_t mrownerconfig [48], rtmr [4][48], mrservicetd [48];
+    uint8_t mrownerconfig [48], rtmr [4][48], mrservicetd [48], tee_tcb_svn2 [16];  //  last two: TD 1.5
     //  SGX body
     uint8_t mrenclave [32], mrsigner [32], attributes [16];
     uint16_t isvprodid, isvsvn;
