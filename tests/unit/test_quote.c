@@ -943,3 +943,61 @@ Test (quote_json, unparseable_bytes_are_invalid_quote)
     cr_assert_eq (r.status, DP_QUOTE_NO_COLLATERAL);
     free (bin);
 }
+
+//  PEM for DER bytes that may not even parse (so not PEM_write_X509).
+static size_t
+s_pem_of (const uint8_t *der, size_t len, char *out)
+{
+    size_t at = (size_t) sprintf (out, "-----BEGIN CERTIFICATE-----\n");
+    for (size_t i = 0; i < len; i += 48) {
+        size_t n = len - i < 48? len - i: 48;
+        at += (size_t) EVP_EncodeBlock ((unsigned char *) out + at, der + i, (int) n);
+        out [at++] = '\n';
+    }
+    return at + (size_t) sprintf (out + at, "-----END CERTIFICATE-----\n");
+}
+
+//  Every byte of the DER of the PCK leaf and of the PCK CA, flipped one at
+//  a time, is refused (the chain carried in the quote is not covered by the
+//  quote's signature: only the certificates' own signatures protect it).
+//  The root's copy in the chain is ignored (the pinned root is used), so
+//  it is not flipped.
+Test (quote_tamper, every_der_byte_of_the_pck_chain, .timeout = 120)
+{
+    dp_quote_t *victim = s_quote (VEC "dcap-qvl/tdx_quote_v4.bin");
+    STACK_OF (X509) *chain = NULL;
+    cr_assert_eq (dp_quote_pki_chain_from_pem (victim->cert_data, victim->cert_size, "t", &chain, NULL), DP_OK);
+    int count = sk_X509_num (chain);
+    uint8_t *der [8];
+    int der_len [8];
+    cr_assert (count >= 2 && count <= 8);
+    for (int i = 0; i < count; i++) {
+        der [i] = NULL;
+        der_len [i] = i2d_X509 (sk_X509_value (chain, i), &der [i]);
+        cr_assert_gt (der_len [i], 0);
+    }
+    char *pem = malloc (64 * 1024);
+    size_t flipped = 0;
+    for (int target = 0; target < 2; target++) {
+        for (int at = 0; at < der_len [target]; at++) {
+            der [target] [at] ^= 0x01;
+            size_t len = 0;
+            for (int i = 0; i < count; i++)
+                len += s_pem_of (der [i], (size_t) der_len [i], pem + len);
+            der [target] [at] ^= 0x01;
+            size_t size;
+            uint8_t *spliced = s_splice_chain (victim, (const uint8_t *) pem, len, &size);
+            dp_quote_report_t r;
+            const char *step = s_step_of (spliced, size, &r);
+            cr_assert_str_neq (step, "", "certificate %d, DER byte %d flipped: accepted", target, at);
+            free (spliced);
+            flipped++;
+        }
+    }
+    cr_assert_gt (flipped, 1000);
+    free (pem);
+    for (int i = 0; i < count; i++)
+        OPENSSL_free (der [i]);
+    sk_X509_pop_free (chain, X509_free);
+    dp_quote_destroy (&victim);
+}
