@@ -102,8 +102,15 @@ s_configure (dp_dkim_doh_t *self, CURL *curl, struct curl_slist *headers,
     curl_easy_setopt (curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt (curl, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt (curl, CURLOPT_SSL_VERIFYHOST, 2L);
-    if (self->ca_file)
+    if (self->ca_file) {
+        //  A configured CA replaces the system store: Debian's libcurl also
+        //  has a built-in CAPATH (/etc/ssl/certs) that CAINFO alone would
+        //  leave in force, so every system CA would still be trusted.
+        //  (Native CA import and OpenSSL's default paths stay off: libcurl
+        //  only uses them when asked, or when no CA file or path is set.)
         curl_easy_setopt (curl, CURLOPT_CAINFO, self->ca_file);
+        curl_easy_setopt (curl, CURLOPT_CAPATH, NULL);
+    }
     curl_easy_setopt (curl, CURLOPT_TIMEOUT_MS, self->timeout_ms);
     curl_easy_setopt (curl, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt (curl, CURLOPT_POSTFIELDS, (const char *) query);

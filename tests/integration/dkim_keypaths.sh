@@ -123,7 +123,19 @@ printf 'subjectAltName=IP:127.0.0.1\n' >srv.ext
 openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
   -extfile srv.ext -out srv.pem 2>/dev/null
 
+# A stand-in "system" CA for the CA-replacement check below: a second DoH server
+# presents a certificate from it, and it is installed (in a private mount
+# namespace only) as /etc/ssl/certs, the store libcurl consults by default.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+  -subj "/CN=Stand-in system CA" -keyout sys.key -out sys.pem 2>/dev/null
+openssl x509 -req -in srv.csr -CA sys.pem -CAkey sys.key -CAcreateserial -days 2 \
+  -extfile srv.ext -out srv-sys.pem 2>/dev/null
+mkdir syscerts
+cp sys.pem syscerts/ca-certificates.crt
+ln -s ca-certificates.crt "syscerts/$(openssl x509 -hash -noout -in sys.pem).0"
+
 DOH_PORT=$(free_port)
+SYS_DOH_PORT=$(free_port)
 cat >doh.py <<'PY'
 import http.server, socket, ssl, sys
 port, dns_port, cert, key = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
@@ -152,15 +164,18 @@ server.serve_forever()
 PY
 timeout 120 python3 doh.py "$DOH_PORT" "$DNS_PORT" srv.pem srv.key >doh.out 2>&1 &
 PIDS+=($!)
+timeout 120 python3 doh.py "$SYS_DOH_PORT" "$DNS_PORT" srv-sys.pem srv.key >doh-sys.out 2>&1 &
+PIDS+=($!)
 
 # Wait (bounded) until both servers answer.
 for i in $(seq 1 50); do
-  if python3 - "$DNS_PORT" "$DOH_PORT" <<'PY' 2>/dev/null
+  if python3 - "$DNS_PORT" "$DOH_PORT" "$SYS_DOH_PORT" <<'PY' 2>/dev/null
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(0.2)
 q = b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x07example\x03com\x00\x00\x06\x00\x01"
 s.sendto(q, ("127.0.0.1", int(sys.argv[1]))); s.recvfrom(512)
 c = socket.create_connection(("127.0.0.1", int(sys.argv[2])), timeout=0.2); c.close()
+c = socket.create_connection(("127.0.0.1", int(sys.argv[3])), timeout=0.2); c.close()
 PY
   then break; fi
   [ "$i" = 50 ] && { echo "servers did not start"; cat nsd.out nsd.log doh.out 2>/dev/null; exit 1; }
@@ -245,6 +260,29 @@ expect doh-http-refused 2 'https://' \
 expect doh-dead 1 '"dns_unavailable":true' \
   -- --doh "https://127.0.0.1:$DEAD_PORT/dns-query" --doh-ca "$WORK/ca.pem" --timeout-ms 1500 \
      "$VEC/rsa2048-relaxed-relaxed.eml"
+
+# doh: a configured CA replaces the system store, it does not add to it. In a
+# private mount namespace /etc/ssl/certs holds only the stand-in system CA; the
+# server presents a certificate from that CA. Without --doh-ca it verifies
+# (the control: libcurl does read that store); with --doh-ca naming the test CA
+# it must be refused. Skipped where mount namespaces are not allowed.
+if unshare -rm true 2>/dev/null; then
+  cat >in-syscerts.sh <<SH
+#!/bin/sh
+exec unshare -rm sh -c 'mount --bind "\$0" /etc/ssl/certs && exec "\$@"' "$WORK/syscerts" $CMD "\$@"
+SH
+  chmod +x in-syscerts.sh
+  CMD_PLAIN=$CMD
+  CMD="$WORK/in-syscerts.sh"
+  SYS_DOH=(--doh "https://127.0.0.1:$SYS_DOH_PORT/dns-query" --timeout-ms 4000)
+  expect doh-system-store 0 '"verified":true' '"key_path":"doh"' \
+    -- "${SYS_DOH[@]}" "$VEC/rsa2048-relaxed-relaxed.eml"
+  expect doh-ca-replaces-system-store 1 '"verified":false' '"dns_unavailable":true' 'TLS' \
+    -- "${SYS_DOH[@]}" --doh-ca "$WORK/ca.pem" "$VEC/rsa2048-relaxed-relaxed.eml"
+  CMD=$CMD_PLAIN
+else
+  echo "skip doh-ca-replaces-system-store: no mount namespaces here (unshare -rm)"
+fi
 
 # file path, for completeness of the exit codes
 expect file-verified 0 '"key_path":"file"' '"authenticated":false' \
