@@ -171,6 +171,28 @@ s_check_key (const dp_dkim_sig_t *sig, dp_dkim_key_t *key, dp_dkim_signature_t *
     return DP_DKIM_SIG_PASS;
 }
 
+//  Which lookup failures are "DNS unavailable" (temperror). Issue #8 maps
+//  every resolver failure there: timeouts, unreachable resolvers, SERVFAIL
+//  and other error codes, malformed or truncated answers, and NXDOMAIN or
+//  NODATA too (the seed's dns_unavailable means "no key could be had"),
+//  though RFC 6376 s6.1.2 calls a missing key a PERMFAIL; the verdict, not
+//  verified, is the same either way. What stays invalid is what the
+//  domain published or what failed validation: a record that does not
+//  parse, several records, a bogus or insecure DNSSEC answer.
+static dp_dkim_sig_status_t
+s_lookup_outcome (dp_status rc)
+{
+    switch (rc) {
+        case DP_TIMEOUT:
+        case DP_UNREACHABLE:
+        case DP_NOTFOUND:
+        case DP_PROTO:
+            return DP_DKIM_SIG_TEMPERROR;
+        default:
+            return DP_DKIM_SIG_INVALID;
+    }
+}
+
 static dp_dkim_sig_status_t
 s_fetch_key (s_job_t *job, const dp_dkim_sig_t *sig, dp_dkim_key_t **key,
              dp_dkim_signature_t *out)
@@ -186,9 +208,7 @@ s_fetch_key (s_job_t *job, const dp_dkim_sig_t *sig, dp_dkim_key_t **key,
         return DP_DKIM_SIG_PASS;
     char reason [DP_DKIM_REASON_MAX];
     snprintf (reason, sizeof reason, "key %.100s: %.140s", name, err.text);
-    if (rc == DP_TIMEOUT || rc == DP_UNREACHABLE)
-        return s_outcome (out, DP_DKIM_SIG_TEMPERROR, reason);
-    return s_outcome (out, DP_DKIM_SIG_INVALID, reason);
+    return s_outcome (out, s_lookup_outcome (rc), reason);
 }
 
 static dp_dkim_sig_status_t

@@ -49,7 +49,8 @@ typedef enum {
     DP_DKIM_SIG_PASS = 0,   //  verified
     DP_DKIM_SIG_FAIL,       //  the body hash or the signature did not match
     DP_DKIM_SIG_INVALID,    //  unusable: syntax, policy, missing or bad key
-    DP_DKIM_SIG_TEMPERROR   //  the key could not be fetched (DNS unavailable)
+    DP_DKIM_SIG_TEMPERROR   //  no key could be had: any resolver failure, NXDOMAIN
+                            //  included (DNS unavailable)
 } dp_dkim_sig_status_t;
 
 #define DP_DKIM_NAME_MAX 256
@@ -69,7 +70,7 @@ typedef struct {
 //  SPEC §4 dkim_verification plus every signature's outcome.
 typedef struct {
     int verified;
-    int dns_unavailable;        //  not verified and a key lookup failed temporarily
+    int dns_unavailable;        //  not verified and a key lookup failed (temperror)
     int authenticated;          //  verified with a key from an authenticated path
     dp_dkim_path_t key_path;
     char domain [DP_DKIM_NAME_MAX];     //  d= of the passing signature, else of

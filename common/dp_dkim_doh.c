@@ -141,7 +141,7 @@ s_exchange (dp_dkim_doh_t *self, const uint8_t *query, size_t qlen, s_body_t *bo
     curl_easy_getinfo (curl, CURLINFO_CONTENT_TYPE, &type);
     dp_status rc = DP_OK;
     if (body->overflow)
-        rc = dp_error_set (err, DP_INVALID, "doh: response larger than %d bytes", DP_DKIM_DNS_MAX);
+        rc = dp_error_set (err, DP_PROTO, "doh: response larger than %d bytes", DP_DKIM_DNS_MAX);
     else
     if (code != CURLE_OK)
         rc = s_curl_status (code, detail, err);
@@ -150,7 +150,7 @@ s_exchange (dp_dkim_doh_t *self, const uint8_t *query, size_t qlen, s_body_t *bo
         rc = dp_error_set (err, DP_UNREACHABLE, "doh: HTTP status %ld", status);
     else
     if (!type || strncasecmp (type, "application/dns-message", 23) != 0)
-        rc = dp_error_set (err, DP_INVALID, "doh: response is not application/dns-message");
+        rc = dp_error_set (err, DP_PROTO, "doh: response is not application/dns-message");
     curl_easy_cleanup (curl);
     curl_slist_free_all (all);
     return rc;

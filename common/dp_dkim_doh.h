@@ -26,7 +26,8 @@ dp_dkim_doh_t *dp_dkim_doh_new (const char *url, const char *ca_file, int timeou
 void dp_dkim_doh_destroy (dp_dkim_doh_t **self_p);
 
 //  As dp_dkim_lookup_txt (DP_TIMEOUT, DP_UNREACHABLE for connection, TLS
-//  and HTTP failures, DP_NOTFOUND, DP_INVALID).
+//  and HTTP failures, DP_PROTO for a response that is not a well-formed
+//  application/dns-message answer, DP_NOTFOUND, DP_INVALID).
 dp_status dp_dkim_doh_txt (dp_dkim_doh_t *self, const char *name, char **txt, size_t *len,
                            dp_error_t *err) DP_MUST_CHECK;
 

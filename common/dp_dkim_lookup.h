@@ -80,8 +80,10 @@ const char *dp_dkim_path_name (dp_dkim_path_t path);
 //  DP_TIMEOUT    no answer in time
 //  DP_UNREACHABLE  the resolver failed (SERVFAIL, refused, connection or
 //                TLS failure, HTTP error)
+//  DP_PROTO      the answer is malformed or truncated, or (doh) not an
+//                application/dns-message
 //  DP_CRYPTO     dnssec: the answer is bogus or not secure
-//  DP_INVALID    more than one TXT record, or a malformed answer
+//  DP_INVALID    more than one TXT record
 dp_status dp_dkim_lookup_txt (dp_dkim_lookup_t *self, const char *name, char **txt,
                               size_t *len, dp_error_t *err) DP_MUST_CHECK;
 

@@ -156,7 +156,7 @@ s_read_result (dp_dkim_resolver_t *self, struct ub_result *r, char **txt, size_t
         size_t chunk = rd [i++];
         if (i + chunk > rdlen) {
             free (out);
-            return dp_error_set (err, DP_INVALID, "TXT string overruns its record");
+            return dp_error_set (err, DP_PROTO, "TXT string overruns its record");
         }
         memcpy (out + n, rd + i, chunk);
         n += chunk;

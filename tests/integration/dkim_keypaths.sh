@@ -139,9 +139,12 @@ SYS_DOH_PORT=$(free_port)
 cat >doh.py <<'PY'
 import http.server, socket, ssl, sys
 port, dns_port, cert, key = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+# /dns-query answers faithfully; the other paths break the answer the way a
+# failing resolver would.
+PATHS = ("/dns-query", "/servfail", "/wrong-type", "/cut-short")
 class Handler(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
-        if self.path != "/dns-query" or self.headers.get("Content-Type") != "application/dns-message":
+        if self.path not in PATHS or self.headers.get("Content-Type") != "application/dns-message":
             self.send_error(400); return
         query = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -149,8 +152,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         sock.sendto(query, ("127.0.0.1", dns_port))
         answer, _ = sock.recvfrom(65535)
         sock.close()
+        kind = "application/dns-message"
+        if self.path == "/servfail":
+            answer = answer[:3] + bytes([(answer[3] & 0xf0) | 2]) + answer[4:]
+        elif self.path == "/wrong-type":
+            kind = "text/html"
+        elif self.path == "/cut-short":
+            answer = answer[:len(answer) // 2]
         self.send_response(200)
-        self.send_header("Content-Type", "application/dns-message")
+        self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(answer)))
         self.end_headers()
         self.wfile.write(answer)
@@ -222,8 +232,9 @@ expect dnssec-tampered 1 '"verified":false' 'bogus' '"dns_unavailable":false' \
 # dnssec: an unsigned zone is insecure: not a verified key
 expect dnssec-unsigned 1 '"verified":false' 'insecure' \
   -- "${DNSSEC[@]}" "$VEC/multi-malformed-then-good-other-domain.eml"
-# dnssec: a secure NXDOMAIN is a missing key, not an outage
-expect dnssec-nxdomain 1 '"verified":false' 'NXDOMAIN' '"dns_unavailable":false' \
+# dnssec: NXDOMAIN (no key at the selector) is dns_unavailable, as issue #8
+# asks, with the reason
+expect dnssec-nxdomain 1 '"verified":false' 'NXDOMAIN' '"dns_unavailable":true' \
   -- "${DNSSEC[@]}" "$VEC/no-key-wrong-selector.eml"
 # dnssec with only example.org's anchor: example.com is insecure
 expect dnssec-no-anchor 1 '"verified":false' 'insecure' \
@@ -247,8 +258,21 @@ expect doh-rsa 0 '"verified":true' '"key_path":"doh"' '"authenticated":true' \
   -- "${DOH[@]}" "$VEC/rsa2048-relaxed-relaxed.eml"
 expect doh-ed25519 0 '"verified":true' '"authenticated":true' \
   -- "${DOH[@]}" "$VEC/ed25519-simple-simple.eml"
-expect doh-nxdomain 1 '"verified":false' 'NXDOMAIN' '"dns_unavailable":false' \
+expect doh-nxdomain 1 '"verified":false' 'NXDOMAIN' '"dns_unavailable":true' \
   -- "${DOH[@]}" "$VEC/no-key-wrong-selector.eml"
+# doh: a resolver that fails (SERVFAIL, wrong content type, an answer cut
+# short) is dns_unavailable with the reason, never a failed signature
+DOH_BASE=(--doh-ca "$WORK/ca.pem" --timeout-ms 4000)
+expect doh-servfail 1 '"verified":false' 'SERVFAIL' '"dns_unavailable":true' \
+  -- --doh "https://127.0.0.1:$DOH_PORT/servfail" "${DOH_BASE[@]}" "$VEC/rsa2048-relaxed-relaxed.eml"
+expect doh-wrong-type 1 '"verified":false' 'not application/dns-message' '"dns_unavailable":true' \
+  -- --doh "https://127.0.0.1:$DOH_PORT/wrong-type" "${DOH_BASE[@]}" "$VEC/rsa2048-relaxed-relaxed.eml"
+expect doh-cut-short 1 '"verified":false' 'dns: ' '"dns_unavailable":true' \
+  -- --doh "https://127.0.0.1:$DOH_PORT/cut-short" "${DOH_BASE[@]}" "$VEC/rsa2048-relaxed-relaxed.eml"
+# a key record that is present but malformed is the domain's fault: invalid,
+# not an outage
+expect doh-bad-key-record 1 '"verified":false' '"dns_unavailable":false' \
+  -- "${DOH[@]}" "$VEC/key-bad-version.eml"
 # doh: a server whose certificate does not chain to the configured CA is refused
 expect doh-wrong-ca 1 '"verified":false' '"dns_unavailable":true' 'TLS' \
   -- --doh "https://127.0.0.1:$DOH_PORT/dns-query" --doh-ca "$WORK/other.pem" --timeout-ms 4000 \

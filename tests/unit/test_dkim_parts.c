@@ -290,11 +290,11 @@ Test (dkim_dns, query_and_answers)
     cr_assert_str_eq (txt, "abcd");
     free (txt);
     cr_assert_eq (dp_dkim_dns_answer_txt (r, rlen, "s._domainkey.a.b", 8, &txt, &tlen, &err),
-                  DP_INVALID, "wrong id");
+                  DP_PROTO, "wrong id");
     cr_assert_eq (dp_dkim_dns_answer_txt (r, rlen - 1, "s._domainkey.a.b", 7, &txt, &tlen, &err),
-                  DP_INVALID, "cut short");
+                  DP_PROTO, "cut short");
     cr_assert_eq (dp_dkim_dns_answer_txt (r, rlen, "t._domainkey.a.b", 7, &txt, &tlen, &err),
-                  DP_INVALID, "another question");
+                  DP_PROTO, "another question");
     rlen = s_response (r, "s._domainkey.a.b", 3, 0, NULL, 0);
     cr_assert_eq (dp_dkim_dns_answer_txt (r, rlen, "s._domainkey.a.b", 7, &txt, &tlen, &err),
                   DP_NOTFOUND);
@@ -312,5 +312,8 @@ Test (dkim_dns, query_and_answers)
     const uint8_t loop [] = { 0xc0, 12 + 22, 0, 16, 0, 1, 0, 0, 0, 60, 0, 2, 1, 'a' };
     rlen = s_response (r, "s._domainkey.a.b", 0, 1, loop, sizeof loop);
     cr_assert_eq (dp_dkim_dns_answer_txt (r, rlen, "s._domainkey.a.b", 7, &txt, &tlen, &err),
-                  DP_INVALID, "compression loop");
+                  DP_PROTO, "compression loop");
+    r [2] |= 0x02;      //  TC: the answer was cut
+    cr_assert_eq (dp_dkim_dns_answer_txt (r, rlen, "s._domainkey.a.b", 7, &txt, &tlen, &err),
+                  DP_PROTO, "truncated");
 }

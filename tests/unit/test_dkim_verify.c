@@ -207,6 +207,21 @@ Test (dkim_verify, dns_unavailable)
     dp_dkim_lookup_destroy (&doh);
 }
 
+//  No key at the selector (NXDOMAIN in DNS, no such name in a key file) is
+//  dns_unavailable with the reason (issue #8); a key record that is there
+//  but malformed is the domain's fault: invalid, not an outage.
+Test (dkim_verify, missing_key_is_unavailable_bad_key_is_not)
+{
+    dp_dkim_result_t r;
+    s_verify_at ("no-key-wrong-selector.eml", S_NOW, &r);
+    cr_assert (!r.verified && r.dns_unavailable);
+    cr_assert_eq (r.signatures [0].status, DP_DKIM_SIG_TEMPERROR);
+    cr_assert (strstr (r.error, "nosuchselector._domainkey.example.com"), "%s", r.error);
+    s_verify_at ("key-bad-version.eml", S_NOW, &r);
+    cr_assert (!r.verified && !r.dns_unavailable);
+    cr_assert_eq (r.signatures [0].status, DP_DKIM_SIG_INVALID);
+}
+
 typedef struct {
     int passes;
 } s_thread_t;
