@@ -30,6 +30,15 @@ typedef struct {
     struct ub_result *result;
 } s_query_t;
 
+//  ub_process, or a test's stand-in (dp_dkim_resolver_set_process_hook).
+static int (*s_process) (struct ub_ctx *ctx) = ub_process;
+
+void
+dp_dkim_resolver_set_process_hook (int (*process) (struct ub_ctx *ctx))
+{
+    s_process = process? process: ub_process;
+}
+
 static void
 s_on_result (void *arg, int err, struct ub_result *result)
 {
@@ -120,8 +129,13 @@ s_resolve (dp_dkim_resolver_t *self, const char *name, s_query_t *q, dp_error_t 
                                  self->timeout_ms);
         }
         struct pollfd pfd = { .fd = ub_fd (self->ctx), .events = POLLIN };
-        if (poll (&pfd, 1, (int) left) > 0 && ub_process (self->ctx) != 0)
+        if (poll (&pfd, 1, (int) left) > 0 && s_process (self->ctx) != 0) {
+            //  The query still points at q, on the caller's stack: cancel
+            //  it, or a later ub_process would deliver its answer into a
+            //  dead frame (the next lookup's, as likely as not).
+            ub_cancel (self->ctx, id);
             return dp_error_set (err, DP_UNREACHABLE, "resolver: processing failed");
+        }
     }
     if (q->err != 0)
         return dp_error_set (err, DP_UNREACHABLE, "resolver: %s", ub_strerror (q->err));
@@ -210,6 +224,11 @@ dp_dkim_resolver_txt (dp_dkim_resolver_t *self, const char *name, char **txt,
                       size_t *len, dp_error_t *err)
 {
     return dp_error_set (err, DP_UNSUPPORTED, "dns lookups need libunbound");
+}
+
+void
+dp_dkim_resolver_set_process_hook (int (*process) (struct ub_ctx *ctx))
+{
 }
 
 #endif

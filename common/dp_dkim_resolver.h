@@ -36,4 +36,10 @@ void dp_dkim_resolver_destroy (dp_dkim_resolver_t **self_p);
 dp_status dp_dkim_resolver_txt (dp_dkim_resolver_t *self, const char *name, char **txt,
                                 size_t *len, dp_error_t *err) DP_MUST_CHECK;
 
+//  For tests only (beanstalkd's habit of a swappable call to force rare
+//  failures): replaces libunbound's ub_process, which delivers answers, with
+//  process; NULL restores it. Not thread-safe: set it while no lookup runs.
+struct ub_ctx;
+void dp_dkim_resolver_set_process_hook (int (*process) (struct ub_ctx *ctx));
+
 #endif
