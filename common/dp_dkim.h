@@ -37,6 +37,12 @@
 //  Default allowance for clocks that disagree (t= ahead of us, x= just
 //  passed).
 #define DP_DKIM_CLOCK_SKEW 300
+//  All key lookups of one message share a time budget of this many
+//  per-lookup timeouts (dp_dkim_lookup_options_t.timeout_ms; 2 x 5 s by
+//  default): the first key may take a whole timeout and a second key still
+//  gets one, but 16 signatures on a dead resolver cost 2 timeouts, not 16.
+//  Signatures naming the same key (s= and d=) share one lookup.
+#define DP_DKIM_LOOKUP_BUDGET 2
 
 typedef struct {
     dp_dkim_lookup_t *lookup;   //  borrowed; required

@@ -94,7 +94,7 @@ s_curl_status (CURLcode code, const char *detail, dp_error_t *err)
 
 static void
 s_configure (dp_dkim_doh_t *self, CURL *curl, struct curl_slist *headers,
-             const uint8_t *query, size_t qlen, s_body_t *body, char *detail)
+             const uint8_t *query, size_t qlen, s_body_t *body, long timeout_ms, char *detail)
 {
     curl_easy_setopt (curl, CURLOPT_URL, self->url);
     curl_easy_setopt (curl, CURLOPT_PROTOCOLS_STR, "https");
@@ -111,7 +111,7 @@ s_configure (dp_dkim_doh_t *self, CURL *curl, struct curl_slist *headers,
         curl_easy_setopt (curl, CURLOPT_CAINFO, self->ca_file);
         curl_easy_setopt (curl, CURLOPT_CAPATH, NULL);
     }
-    curl_easy_setopt (curl, CURLOPT_TIMEOUT_MS, self->timeout_ms);
+    curl_easy_setopt (curl, CURLOPT_TIMEOUT_MS, timeout_ms);
     curl_easy_setopt (curl, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt (curl, CURLOPT_POSTFIELDS, (const char *) query);
     curl_easy_setopt (curl, CURLOPT_POSTFIELDSIZE, (long) qlen);
@@ -122,7 +122,7 @@ s_configure (dp_dkim_doh_t *self, CURL *curl, struct curl_slist *headers,
 
 static dp_status
 s_exchange (dp_dkim_doh_t *self, const uint8_t *query, size_t qlen, s_body_t *body,
-            dp_error_t *err)
+            long timeout_ms, dp_error_t *err)
 {
     CURL *curl = curl_easy_init ();
     struct curl_slist *headers = curl_slist_append (NULL, "Content-Type: application/dns-message");
@@ -133,7 +133,7 @@ s_exchange (dp_dkim_doh_t *self, const uint8_t *query, size_t qlen, s_body_t *bo
         return dp_error_set (err, DP_NOMEM, "doh: out of memory");
     }
     char detail [CURL_ERROR_SIZE] = "";
-    s_configure (self, curl, all, query, qlen, body, detail);
+    s_configure (self, curl, all, query, qlen, body, timeout_ms, detail);
     CURLcode code = curl_easy_perform (curl);
     long status = 0;
     char *type = NULL;
@@ -157,9 +157,10 @@ s_exchange (dp_dkim_doh_t *self, const uint8_t *query, size_t qlen, s_body_t *bo
 }
 
 dp_status
-dp_dkim_doh_txt (dp_dkim_doh_t *self, const char *name, char **txt, size_t *len,
-                 dp_error_t *err)
+dp_dkim_doh_txt (dp_dkim_doh_t *self, const char *name, int timeout_ms, char **txt,
+                 size_t *len, dp_error_t *err)
 {
+    long limit = timeout_ms > 0 && timeout_ms < self->timeout_ms? timeout_ms: self->timeout_ms;
     uint8_t query [512];
     size_t qlen = 0;
     //  RFC 8484 s4.1: DoH clients SHOULD use id 0 (HTTP caches); TLS, not
@@ -170,7 +171,7 @@ dp_dkim_doh_txt (dp_dkim_doh_t *self, const char *name, char **txt, size_t *len,
     s_body_t *body = calloc (1, sizeof *body);
     if (!body)
         return dp_error_set (err, DP_NOMEM, "doh: out of memory");
-    rc = s_exchange (self, query, qlen, body, err);
+    rc = s_exchange (self, query, qlen, body, limit, err);
     if (rc == DP_OK)
         rc = dp_dkim_dns_answer_txt (body->data, body->len, name, 0, txt, len, err);
     free (body);

@@ -27,8 +27,10 @@ void dp_dkim_doh_destroy (dp_dkim_doh_t **self_p);
 
 //  As dp_dkim_lookup_txt (DP_TIMEOUT, DP_UNREACHABLE for connection, TLS
 //  and HTTP failures, DP_PROTO for a response that is not a well-formed
-//  application/dns-message answer, DP_NOTFOUND, DP_INVALID).
-dp_status dp_dkim_doh_txt (dp_dkim_doh_t *self, const char *name, char **txt, size_t *len,
-                           dp_error_t *err) DP_MUST_CHECK;
+//  application/dns-message answer, DP_NOTFOUND, DP_INVALID). The exchange
+//  takes at most timeout_ms, or the object's timeout if that is shorter or
+//  timeout_ms <= 0.
+dp_status dp_dkim_doh_txt (dp_dkim_doh_t *self, const char *name, int timeout_ms, char **txt,
+                           size_t *len, dp_error_t *err) DP_MUST_CHECK;
 
 #endif
