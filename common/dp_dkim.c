@@ -322,18 +322,34 @@ s_check_signature (s_job_t *job, size_t index, dp_dkim_signature_t *out)
     return status;
 }
 
+//  The signature the result names: the first that passed with a key not in
+//  testing mode (RFC 6376 s3.6.1: a t=y signature proves no more than none),
+//  else the first that passed, else the first.
+static const dp_dkim_signature_t *
+s_choose (const dp_dkim_result_t *out)
+{
+    const dp_dkim_signature_t *pass = NULL;
+    for (size_t i = 0; i < out->count; i++) {
+        const dp_dkim_signature_t *s = &out->signatures [i];
+        if (s->status == DP_DKIM_SIG_PASS && !s->testing)
+            return s;
+        if (s->status == DP_DKIM_SIG_PASS && !pass)
+            pass = s;
+    }
+    return pass? pass: out->count? &out->signatures [0]: NULL;
+}
+
 static void
 s_summarise (dp_dkim_result_t *out, int authenticated_path)
 {
-    const dp_dkim_signature_t *chosen = out->count? &out->signatures [0]: NULL;
+    const dp_dkim_signature_t *chosen = s_choose (out);
     for (size_t i = 0; i < out->count; i++) {
-        if (out->signatures [i].status == DP_DKIM_SIG_PASS && !out->verified) {
+        if (out->signatures [i].status == DP_DKIM_SIG_PASS)
             out->verified = 1;
-            chosen = &out->signatures [i];
-        }
         if (out->signatures [i].status == DP_DKIM_SIG_TEMPERROR)
             out->dns_unavailable = 1;
     }
+    out->testing = out->verified && chosen->testing;
     if (out->verified)
         out->dns_unavailable = 0;
     out->authenticated = out->verified && authenticated_path;
@@ -418,6 +434,18 @@ dp_dkim_verify (const uint8_t *eml, size_t len, const dp_dkim_options_t *options
     if (!out->verified)
         dp_error_set (err, DP_OK, "%s", out->error);
     return DP_OK;
+}
+
+const char *
+dp_dkim_result_credential (const dp_dkim_result_t *r, const char **why)
+{
+    const char *reason = !r->verified? "not verified":
+                         !r->authenticated? "key not from an authenticated path":
+                         r->testing? "key in testing mode (t=y): treated as unsigned "
+                                     "(RFC 6376 s3.6.1)": NULL;
+    if (why)
+        *why = reason;
+    return reason? NULL: r->domain;
 }
 
 static json_object *

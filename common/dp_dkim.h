@@ -78,9 +78,13 @@ typedef struct {
     int verified;
     int dns_unavailable;        //  not verified and a key lookup failed (temperror)
     int authenticated;          //  verified with a key from an authenticated path
+    int testing;                //  verified, but the named signature's key has t=y
+                                //  (no other passing signature has a normal key)
     dp_dkim_path_t key_path;
-    char domain [DP_DKIM_NAME_MAX];     //  d= of the passing signature, else of
-                                        //  the first one; "" if none
+    char domain [DP_DKIM_NAME_MAX];     //  d= of the first passing signature
+                                        //  whose key is not in testing mode, else
+                                        //  of the first passing one, else of the
+                                        //  first one; "" if none
     char selector [DP_DKIM_NAME_MAX];
     char algorithm [32];
     char error [512];           //  "" when verified
@@ -105,6 +109,12 @@ dp_status dp_dkim_verify (const uint8_t *eml, size_t len, const dp_dkim_options_
 //  the signed result). New object (caller puts it), NULL on allocation
 //  failure.
 json_object *dp_dkim_result_to_json (const dp_dkim_result_t *result, int with_signatures);
+
+//  The domain a result proves, for use as the seller's credential: the
+//  result's domain when it is verified, authenticated and its signature's
+//  key is not in testing mode (RFC 6376 s3.6.1: treat t=y as unsigned);
+//  else NULL, with why (if given) set to a static reason.
+const char *dp_dkim_result_credential (const dp_dkim_result_t *result, const char **why);
 
 //  "pass", "fail", "invalid", "temperror".
 const char *dp_dkim_sig_status_name (dp_dkim_sig_status_t status);
