@@ -46,6 +46,9 @@ Test (dkim_tags, grammar)
     cr_assert_eq (s_tags ("1a=x", &tags, &err), DP_INVALID);
     cr_assert_eq (s_tags ("a=x\r\ny", &tags, &err), DP_INVALID, "CRLF without WSP is no fold");
     cr_assert_eq (s_tags ("a=caf\xc3\xa9", &tags, &err), DP_INVALID, "8-bit is not a VALCHAR");
+    cr_assert_eq (s_tags ("v=1; bh=ab\x01" "cd", &tags, &err), DP_INVALID);
+    cr_assert (strstr (err.text, "bh=: ") == err.text, "names the tag: %s", err.text);
+    cr_assert (strstr (err.text, "0x01"), "%s", err.text);
     cr_assert_eq (s_tags ("a=b=c", &tags, &err), DP_OK, "'=' is a VALCHAR");
 }
 
