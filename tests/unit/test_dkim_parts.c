@@ -209,6 +209,12 @@ Test (dkim_sig, tag_rules)
         { "v=1; a=rsa-sha256; d=a.b; s=s; h=from; bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=; b=AAAA; c=simple/fancy", "c=" },
         { "v=1; a=rsa-sha256; d=a.b; s=s; h=from; bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=; b=AAAA; l=-1", "l=" },
         { "v=1; a=rsa-sha256; d=a.b; s=s; h=from; bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=; b=AAAA; t=1234567890123", "t=" },
+        //  d= is an RFC 5321 domain: no underscore (s= may have one)
+        { "v=1; a=rsa-sha256; d=ex_ample.com; s=s; h=from; bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=; b=AAAA", "d=" },
+        //  i= is dkim-quoted-printable: decoded, =40 is an '@' and its domain is compared
+        { "v=1; a=rsa-sha256; d=a.b; s=s; h=from; bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=; b=AAAA; i=x=40evil.com", "i=" },
+        { "v=1; a=rsa-sha256; d=a.b; s=s; h=from; bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=; b=AAAA; i=x@a=2", "i=" },
+        { "v=1; a=rsa-sha256; d=a.b; s=s; h=from; bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=; b=AAAA; i=x@a.b=5F", "i=" },
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad [0]; i++) {
         cr_assert_neq (dp_dkim_sig_parse (bad [i].text, strlen (bad [i].text), &sig, &err), DP_OK,
@@ -216,6 +222,11 @@ Test (dkim_sig, tag_rules)
         cr_assert (strstr (err.text, bad [i].reason), "case %zu: %s", i, err.text);
     }
     cr_assert_str_eq (sig.domain, "a.b", "d= is reported even when the signature is refused");
+    const char *coded = "v=1; a=rsa-sha256; d=a.b; s=s_1._x; h=from; b=AAAA; "
+                        "bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=; i=j=3Dk=40Mail.A.b";
+    cr_assert_eq (dp_dkim_sig_parse (coded, strlen (coded), &sig, &err), DP_OK, "%s", err.text);
+    cr_assert_str_eq (sig.selector, "s_1._x", "s= keeps underscores");
+    cr_assert_str_eq (sig.auid_domain, "mail.a.b", "i= decoded before its domain is taken");
     const char *huge = "v=1; a=rsa-sha256; d=a.b; s=s; h=from; b=AAAA; "
                        "bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=; l=99999999999999999999999";
     cr_assert_eq (dp_dkim_sig_parse (huge, strlen (huge), &sig, &err), DP_OK);
