@@ -415,6 +415,7 @@ dp_dkim_verify (const uint8_t *eml, size_t len, const dp_dkim_options_t *options
     if (rc != DP_OK) {
         char text [DP_ERROR_TEXT_MAX + 32];
         snprintf (text, sizeof text, "malformed message: %s", perr.text);
+        out->malformed = rc != DP_NOMEM;
         s_fail (out, err, rc, text);
         return rc == DP_NOMEM? DP_NOMEM: rc == DP_LIMIT? DP_LIMIT: DP_OK;
     }

@@ -78,6 +78,8 @@ typedef struct {
     int verified;
     int dns_unavailable;        //  not verified and a key lookup failed (temperror)
     int authenticated;          //  verified with a key from an authenticated path
+    int malformed;              //  the message itself is malformed or over a header
+                                //  limit (error says where): bad input, not judged
     int testing;                //  verified, but the named signature's key has t=y
                                 //  (no other passing signature has a normal key)
     dp_dkim_path_t key_path;

@@ -312,6 +312,16 @@ fi
 expect file-verified 0 '"key_path":"file"' '"authenticated":false' \
   -- --keys "$VEC/zone.txt" "$VEC/rsa2048-relaxed-relaxed.eml"
 expect file-missing-eml 2 'cannot open' -- --keys "$VEC/zone.txt" "$WORK/nonexistent.eml"
+# SPEC §10: an e-mail that cannot be read as one is bad input (2), whether
+# malformed or over a header limit; one with no signature is just not verified
+expect file-malformed-eml 2 '"verified":false' 'malformed message' \
+  -- --keys "$VEC/zone.txt" "$VEC/garbage-header-line.eml"
+python3 -c 'import sys; sys.stdout.write("From: a@example.com\r\n" + "X-Pad: " + "x" * 998 + "\r\n" * 1 + ("X-Pad: " + "x" * 990 + "\r\n") * 1100 + "\r\nbody\r\n")' >big-header.eml
+expect file-oversize-header 2 '"verified":false' 'header: ' \
+  -- --keys "$VEC/zone.txt" "$WORK/big-header.eml"
+printf 'From: a@example.com\r\nSubject: hi\r\n\r\nbody\r\n' >unsigned.eml
+expect file-unsigned-eml 1 '"verified":false' 'no DKIM-Signature' \
+  -- --keys "$VEC/zone.txt" "$WORK/unsigned.eml"
 # the same command through dp-submit's dispatcher, when the program is built
 if [ -x "$BIN/dp-submit" ]; then
   CMD="$BIN/dp-submit dkim"
