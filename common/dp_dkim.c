@@ -24,10 +24,22 @@ typedef struct {
     uint8_t digest [32];
 } s_body_hash_t;
 
+//  Key lookups already made for this message: signatures naming the same
+//  key (selector and domain) share one lookup and its outcome.
+typedef struct {
+    char name [DP_DKIM_NAME_MAX];
+    dp_dkim_sig_status_t status;        //  PASS when key is set
+    dp_dkim_key_t *key;                 //  a reference; NULL when the lookup failed
+    char reason [DP_DKIM_REASON_MAX];
+} s_key_memo_t;
+
 typedef struct {
     const dp_dkim_options_t *options;
     int64_t now;
     int64_t skew;
+    int64_t deadline_ms;        //  end of this message's lookup budget (monotonic)
+    s_key_memo_t keys [DP_DKIM_SIGNATURES_MAX];
+    size_t key_count;
     dp_dkim_msg_t msg;
     size_t from_count;
     char *scratch;              //  one canonicalised header field
@@ -171,6 +183,48 @@ s_check_key (const dp_dkim_sig_t *sig, dp_dkim_key_t *key, dp_dkim_signature_t *
     return DP_DKIM_SIG_PASS;
 }
 
+//  Which lookup failures are "DNS unavailable" (temperror). Issue #8 maps
+//  every resolver failure there: timeouts, unreachable resolvers, SERVFAIL
+//  and other error codes, malformed or truncated answers, and NXDOMAIN or
+//  NODATA too (the seed's dns_unavailable means "no key could be had"),
+//  though RFC 6376 s6.1.2 calls a missing key a PERMFAIL; the verdict, not
+//  verified, is the same either way. What stays invalid is what the
+//  domain published or what failed validation: a record that does not
+//  parse, several records, a bogus or insecure DNSSEC answer.
+static dp_dkim_sig_status_t
+s_lookup_outcome (dp_status rc)
+{
+    switch (rc) {
+        case DP_TIMEOUT:
+        case DP_UNREACHABLE:
+        case DP_NOTFOUND:
+        case DP_PROTO:
+            return DP_DKIM_SIG_TEMPERROR;
+        default:
+            return DP_DKIM_SIG_INVALID;
+    }
+}
+
+//  Looks name up (within the message's budget) and remembers the outcome
+//  in a new memo slot; NULL only if every slot is taken (cannot happen:
+//  one lookup per examined signature at most).
+static s_key_memo_t *
+s_lookup (s_job_t *job, const char *name)
+{
+    if (job->key_count == DP_DKIM_SIGNATURES_MAX)
+        return NULL;
+    s_key_memo_t *memo = &job->keys [job->key_count++];
+    snprintf (memo->name, sizeof memo->name, "%s", name);
+    dp_error_t err;
+    dp_error_clear (&err);
+    dp_status rc = dp_dkim_lookup_key (job->options->lookup, name, job->deadline_ms,
+                                       &memo->key, &err);
+    memo->status = rc == DP_OK? DP_DKIM_SIG_PASS: s_lookup_outcome (rc);
+    if (rc != DP_OK)
+        snprintf (memo->reason, sizeof memo->reason, "key %.100s: %.140s", name, err.text);
+    return memo;
+}
+
 static dp_dkim_sig_status_t
 s_fetch_key (s_job_t *job, const dp_dkim_sig_t *sig, dp_dkim_key_t **key,
              dp_dkim_signature_t *out)
@@ -179,16 +233,24 @@ s_fetch_key (s_job_t *job, const dp_dkim_sig_t *sig, dp_dkim_key_t **key,
     snprintf (name, sizeof name, "%s._domainkey.%s", sig->selector, sig->domain);
     if (strlen (name) > 253)
         return s_outcome (out, DP_DKIM_SIG_INVALID, "key name longer than 253 octets");
-    dp_error_t err;
-    dp_error_clear (&err);
-    dp_status rc = dp_dkim_lookup_key (job->options->lookup, name, key, &err);
-    if (rc == DP_OK)
-        return DP_DKIM_SIG_PASS;
-    char reason [DP_DKIM_REASON_MAX];
-    snprintf (reason, sizeof reason, "key %.100s: %.140s", name, err.text);
-    if (rc == DP_TIMEOUT || rc == DP_UNREACHABLE)
-        return s_outcome (out, DP_DKIM_SIG_TEMPERROR, reason);
-    return s_outcome (out, DP_DKIM_SIG_INVALID, reason);
+    s_key_memo_t *memo = NULL;
+    for (size_t i = 0; i < job->key_count && !memo; i++)
+        if (strcasecmp (job->keys [i].name, name) == 0)
+            memo = &job->keys [i];
+    if (!memo && !(memo = s_lookup (job, name)))
+        return s_outcome (out, DP_DKIM_SIG_INVALID, "too many key lookups");
+    if (memo->status != DP_DKIM_SIG_PASS)
+        return s_outcome (out, memo->status, memo->reason);
+    *key = dp_dkim_key_ref (memo->key);
+    return DP_DKIM_SIG_PASS;
+}
+
+static void
+s_forget_keys (s_job_t *job)
+{
+    for (size_t i = 0; i < job->key_count; i++)
+        dp_dkim_key_destroy (&job->keys [i].key);
+    job->key_count = 0;
 }
 
 static dp_dkim_sig_status_t
@@ -260,18 +322,34 @@ s_check_signature (s_job_t *job, size_t index, dp_dkim_signature_t *out)
     return status;
 }
 
+//  The signature the result names: the first that passed with a key not in
+//  testing mode (RFC 6376 s3.6.1: a t=y signature proves no more than none),
+//  else the first that passed, else the first.
+static const dp_dkim_signature_t *
+s_choose (const dp_dkim_result_t *out)
+{
+    const dp_dkim_signature_t *pass = NULL;
+    for (size_t i = 0; i < out->count; i++) {
+        const dp_dkim_signature_t *s = &out->signatures [i];
+        if (s->status == DP_DKIM_SIG_PASS && !s->testing)
+            return s;
+        if (s->status == DP_DKIM_SIG_PASS && !pass)
+            pass = s;
+    }
+    return pass? pass: out->count? &out->signatures [0]: NULL;
+}
+
 static void
 s_summarise (dp_dkim_result_t *out, int authenticated_path)
 {
-    const dp_dkim_signature_t *chosen = out->count? &out->signatures [0]: NULL;
+    const dp_dkim_signature_t *chosen = s_choose (out);
     for (size_t i = 0; i < out->count; i++) {
-        if (out->signatures [i].status == DP_DKIM_SIG_PASS && !out->verified) {
+        if (out->signatures [i].status == DP_DKIM_SIG_PASS)
             out->verified = 1;
-            chosen = &out->signatures [i];
-        }
         if (out->signatures [i].status == DP_DKIM_SIG_TEMPERROR)
             out->dns_unavailable = 1;
     }
+    out->testing = out->verified && chosen->testing;
     if (out->verified)
         out->dns_unavailable = 0;
     out->authenticated = out->verified && authenticated_path;
@@ -328,13 +406,16 @@ dp_dkim_verify (const uint8_t *eml, size_t len, const dp_dkim_options_t *options
         return s_fail (out, err, DP_LIMIT, text);
     }
     s_job_t job = { .options = options, .now = options->now? options->now: (int64_t) time (NULL),
-                    .skew = options->clock_skew >= 0? options->clock_skew: DP_DKIM_CLOCK_SKEW };
+                    .skew = options->clock_skew >= 0? options->clock_skew: DP_DKIM_CLOCK_SKEW,
+                    .deadline_ms = dp_dkim_lookup_clock_ms () + (int64_t) DP_DKIM_LOOKUP_BUDGET
+                                 * dp_dkim_lookup_timeout_ms (options->lookup) };
     dp_error_t perr;
     dp_error_clear (&perr);
     dp_status rc = dp_dkim_msg_parse (eml, len, &job.msg, &perr);
     if (rc != DP_OK) {
         char text [DP_ERROR_TEXT_MAX + 32];
         snprintf (text, sizeof text, "malformed message: %s", perr.text);
+        out->malformed = rc != DP_NOMEM;
         s_fail (out, err, rc, text);
         return rc == DP_NOMEM? DP_NOMEM: rc == DP_LIMIT? DP_LIMIT: DP_OK;
     }
@@ -344,6 +425,7 @@ dp_dkim_verify (const uint8_t *eml, size_t len, const dp_dkim_options_t *options
         return s_fail (out, err, DP_NOMEM, "dkim: out of memory");
     }
     s_run (&job, out);
+    s_forget_keys (&job);
     OPENSSL_cleanse (job.scratch, 2 * job.msg.hdr_len + 8);
     free (job.scratch);
     dp_dkim_msg_release (&job.msg);
@@ -353,6 +435,18 @@ dp_dkim_verify (const uint8_t *eml, size_t len, const dp_dkim_options_t *options
     if (!out->verified)
         dp_error_set (err, DP_OK, "%s", out->error);
     return DP_OK;
+}
+
+const char *
+dp_dkim_result_credential (const dp_dkim_result_t *r, const char **why)
+{
+    const char *reason = !r->verified? "not verified":
+                         !r->authenticated? "key not from an authenticated path":
+                         r->testing? "key in testing mode (t=y): treated as unsigned "
+                                     "(RFC 6376 s3.6.1)": NULL;
+    if (why)
+        *why = reason;
+    return reason? NULL: r->domain;
 }
 
 static json_object *

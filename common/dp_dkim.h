@@ -37,6 +37,12 @@
 //  Default allowance for clocks that disagree (t= ahead of us, x= just
 //  passed).
 #define DP_DKIM_CLOCK_SKEW 300
+//  All key lookups of one message share a time budget of this many
+//  per-lookup timeouts (dp_dkim_lookup_options_t.timeout_ms; 2 x 5 s by
+//  default): the first key may take a whole timeout and a second key still
+//  gets one, but 16 signatures on a dead resolver cost 2 timeouts, not 16.
+//  Signatures naming the same key (s= and d=) share one lookup.
+#define DP_DKIM_LOOKUP_BUDGET 2
 
 typedef struct {
     dp_dkim_lookup_t *lookup;   //  borrowed; required
@@ -49,7 +55,8 @@ typedef enum {
     DP_DKIM_SIG_PASS = 0,   //  verified
     DP_DKIM_SIG_FAIL,       //  the body hash or the signature did not match
     DP_DKIM_SIG_INVALID,    //  unusable: syntax, policy, missing or bad key
-    DP_DKIM_SIG_TEMPERROR   //  the key could not be fetched (DNS unavailable)
+    DP_DKIM_SIG_TEMPERROR   //  no key could be had: any resolver failure, NXDOMAIN
+                            //  included (DNS unavailable)
 } dp_dkim_sig_status_t;
 
 #define DP_DKIM_NAME_MAX 256
@@ -69,11 +76,17 @@ typedef struct {
 //  SPEC §4 dkim_verification plus every signature's outcome.
 typedef struct {
     int verified;
-    int dns_unavailable;        //  not verified and a key lookup failed temporarily
+    int dns_unavailable;        //  not verified and a key lookup failed (temperror)
     int authenticated;          //  verified with a key from an authenticated path
+    int malformed;              //  the message itself is malformed or over a header
+                                //  limit (error says where): bad input, not judged
+    int testing;                //  verified, but the named signature's key has t=y
+                                //  (no other passing signature has a normal key)
     dp_dkim_path_t key_path;
-    char domain [DP_DKIM_NAME_MAX];     //  d= of the passing signature, else of
-                                        //  the first one; "" if none
+    char domain [DP_DKIM_NAME_MAX];     //  d= of the first passing signature
+                                        //  whose key is not in testing mode, else
+                                        //  of the first passing one, else of the
+                                        //  first one; "" if none
     char selector [DP_DKIM_NAME_MAX];
     char algorithm [32];
     char error [512];           //  "" when verified
@@ -98,6 +111,12 @@ dp_status dp_dkim_verify (const uint8_t *eml, size_t len, const dp_dkim_options_
 //  the signed result). New object (caller puts it), NULL on allocation
 //  failure.
 json_object *dp_dkim_result_to_json (const dp_dkim_result_t *result, int with_signatures);
+
+//  The domain a result proves, for use as the seller's credential: the
+//  result's domain when it is verified, authenticated and its signature's
+//  key is not in testing mode (RFC 6376 s3.6.1: treat t=y as unsigned);
+//  else NULL, with why (if given) set to a static reason.
+const char *dp_dkim_result_credential (const dp_dkim_result_t *result, const char **why);
 
 //  "pass", "fail", "invalid", "temperror".
 const char *dp_dkim_sig_status_name (dp_dkim_sig_status_t status);

@@ -109,7 +109,7 @@ s_txt_rdata (const uint8_t *rdata, size_t rdlen, char **txt, size_t *txt_len, dp
         size_t chunk = rdata [i++];
         if (i + chunk > rdlen) {
             free (out);
-            return dp_error_set (err, DP_INVALID, "dns: TXT string overruns its record");
+            return dp_error_set (err, DP_PROTO, "dns: TXT string overruns its record");
         }
         memcpy (out + n, rdata + i, chunk);
         n += chunk;
@@ -126,9 +126,9 @@ s_check_header (const uint8_t *msg, size_t len, const char *name, uint16_t id,
                 size_t *pos, dp_error_t *err)
 {
     if (len < 12)
-        return dp_error_set (err, DP_INVALID, "dns: response shorter than a header");
+        return dp_error_set (err, DP_PROTO, "dns: response shorter than a header");
     if (s_u16 (msg) != id || !(msg [2] & 0x80))
-        return dp_error_set (err, DP_INVALID, "dns: not a response to our query");
+        return dp_error_set (err, DP_PROTO, "dns: not a response to our query");
     int rcode = msg [3] & 0x0f;
     if (rcode == 3)
         return dp_error_set (err, DP_NOTFOUND, "NXDOMAIN");
@@ -136,16 +136,16 @@ s_check_header (const uint8_t *msg, size_t len, const char *name, uint16_t id,
         return dp_error_set (err, DP_UNREACHABLE, "resolver answered rcode %d%s", rcode,
                              rcode == 2? " (SERVFAIL)": rcode == 5? " (REFUSED)": "");
     if (msg [2] & 0x02)
-        return dp_error_set (err, DP_INVALID, "dns: truncated response");
+        return dp_error_set (err, DP_PROTO, "dns: truncated response");
     if (s_u16 (msg + 4) != 1)
-        return dp_error_set (err, DP_INVALID, "dns: response has %u questions", s_u16 (msg + 4));
+        return dp_error_set (err, DP_PROTO, "dns: response has %u questions", s_u16 (msg + 4));
     char qname [S_NAME_MAX + 1];
     *pos = 12;
     if (s_read_name (msg, len, pos, qname) != 0 || *pos + 4 > len)
-        return dp_error_set (err, DP_INVALID, "dns: malformed question");
+        return dp_error_set (err, DP_PROTO, "dns: malformed question");
     if (!s_name_eq (qname, name) || s_u16 (msg + *pos) != S_TYPE_TXT
     ||  s_u16 (msg + *pos + 2) != S_CLASS_IN)
-        return dp_error_set (err, DP_INVALID, "dns: response is for another question");
+        return dp_error_set (err, DP_PROTO, "dns: response is for another question");
     *pos += 4;
     return DP_OK;
 }
@@ -168,16 +168,16 @@ dp_dkim_dns_answer_txt (const uint8_t *msg, size_t len, const char *name, uint16
     size_t found_len = 0, records = 0;
     for (unsigned an = s_u16 (msg + 6); an > 0; an--) {
         if (s_read_name (msg, len, &pos, owner) != 0 || pos + 10 > len)
-            return dp_error_set (err, DP_INVALID, "dns: malformed answer record");
+            return dp_error_set (err, DP_PROTO, "dns: malformed answer record");
         uint16_t type = s_u16 (msg + pos), class = s_u16 (msg + pos + 2);
         size_t rdlen = s_u16 (msg + pos + 8);
         pos += 10;
         if (pos + rdlen > len)
-            return dp_error_set (err, DP_INVALID, "dns: answer record overruns the message");
+            return dp_error_set (err, DP_PROTO, "dns: answer record overruns the message");
         if (class == S_CLASS_IN && s_name_eq (owner, target)) {
             size_t rpos = pos;
             if (type == S_TYPE_CNAME && s_read_name (msg, pos + rdlen, &rpos, target) != 0)
-                return dp_error_set (err, DP_INVALID, "dns: malformed CNAME");
+                return dp_error_set (err, DP_PROTO, "dns: malformed CNAME");
             if (type == S_TYPE_TXT) {
                 found = msg + pos;
                 found_len = rdlen;

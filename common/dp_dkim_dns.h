@@ -27,8 +27,9 @@ dp_status dp_dkim_dns_query (const char *name, uint16_t id, uint8_t *out, size_t
 //  character-strings concatenated into a malloc'd NUL-terminated text
 //  (caller frees) and its length (CNAMEs in the answer are followed).
 //  DP_NOTFOUND for NXDOMAIN or no TXT record; DP_UNREACHABLE for SERVFAIL,
-//  REFUSED and other error codes; DP_INVALID for a malformed message, a
-//  wrong id or question, or more than one TXT record.
+//  REFUSED and other error codes; DP_PROTO for a malformed or truncated
+//  message or a wrong id or question (the resolver failed us); DP_INVALID
+//  for more than one TXT record (the published data is at fault).
 dp_status dp_dkim_dns_answer_txt (const uint8_t *msg, size_t len, const char *name,
                                   uint16_t id, char **txt, size_t *txt_len,
                                   dp_error_t *err) DP_MUST_CHECK;

@@ -94,7 +94,7 @@ s_curl_status (CURLcode code, const char *detail, dp_error_t *err)
 
 static void
 s_configure (dp_dkim_doh_t *self, CURL *curl, struct curl_slist *headers,
-             const uint8_t *query, size_t qlen, s_body_t *body, char *detail)
+             const uint8_t *query, size_t qlen, s_body_t *body, long timeout_ms, char *detail)
 {
     curl_easy_setopt (curl, CURLOPT_URL, self->url);
     curl_easy_setopt (curl, CURLOPT_PROTOCOLS_STR, "https");
@@ -102,9 +102,16 @@ s_configure (dp_dkim_doh_t *self, CURL *curl, struct curl_slist *headers,
     curl_easy_setopt (curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt (curl, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt (curl, CURLOPT_SSL_VERIFYHOST, 2L);
-    if (self->ca_file)
+    if (self->ca_file) {
+        //  A configured CA replaces the system store: Debian's libcurl also
+        //  has a built-in CAPATH (/etc/ssl/certs) that CAINFO alone would
+        //  leave in force, so every system CA would still be trusted.
+        //  (Native CA import and OpenSSL's default paths stay off: libcurl
+        //  only uses them when asked, or when no CA file or path is set.)
         curl_easy_setopt (curl, CURLOPT_CAINFO, self->ca_file);
-    curl_easy_setopt (curl, CURLOPT_TIMEOUT_MS, self->timeout_ms);
+        curl_easy_setopt (curl, CURLOPT_CAPATH, NULL);
+    }
+    curl_easy_setopt (curl, CURLOPT_TIMEOUT_MS, timeout_ms);
     curl_easy_setopt (curl, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt (curl, CURLOPT_POSTFIELDS, (const char *) query);
     curl_easy_setopt (curl, CURLOPT_POSTFIELDSIZE, (long) qlen);
@@ -115,7 +122,7 @@ s_configure (dp_dkim_doh_t *self, CURL *curl, struct curl_slist *headers,
 
 static dp_status
 s_exchange (dp_dkim_doh_t *self, const uint8_t *query, size_t qlen, s_body_t *body,
-            dp_error_t *err)
+            long timeout_ms, dp_error_t *err)
 {
     CURL *curl = curl_easy_init ();
     struct curl_slist *headers = curl_slist_append (NULL, "Content-Type: application/dns-message");
@@ -126,7 +133,7 @@ s_exchange (dp_dkim_doh_t *self, const uint8_t *query, size_t qlen, s_body_t *bo
         return dp_error_set (err, DP_NOMEM, "doh: out of memory");
     }
     char detail [CURL_ERROR_SIZE] = "";
-    s_configure (self, curl, all, query, qlen, body, detail);
+    s_configure (self, curl, all, query, qlen, body, timeout_ms, detail);
     CURLcode code = curl_easy_perform (curl);
     long status = 0;
     char *type = NULL;
@@ -134,7 +141,7 @@ s_exchange (dp_dkim_doh_t *self, const uint8_t *query, size_t qlen, s_body_t *bo
     curl_easy_getinfo (curl, CURLINFO_CONTENT_TYPE, &type);
     dp_status rc = DP_OK;
     if (body->overflow)
-        rc = dp_error_set (err, DP_INVALID, "doh: response larger than %d bytes", DP_DKIM_DNS_MAX);
+        rc = dp_error_set (err, DP_PROTO, "doh: response larger than %d bytes", DP_DKIM_DNS_MAX);
     else
     if (code != CURLE_OK)
         rc = s_curl_status (code, detail, err);
@@ -143,16 +150,17 @@ s_exchange (dp_dkim_doh_t *self, const uint8_t *query, size_t qlen, s_body_t *bo
         rc = dp_error_set (err, DP_UNREACHABLE, "doh: HTTP status %ld", status);
     else
     if (!type || strncasecmp (type, "application/dns-message", 23) != 0)
-        rc = dp_error_set (err, DP_INVALID, "doh: response is not application/dns-message");
+        rc = dp_error_set (err, DP_PROTO, "doh: response is not application/dns-message");
     curl_easy_cleanup (curl);
     curl_slist_free_all (all);
     return rc;
 }
 
 dp_status
-dp_dkim_doh_txt (dp_dkim_doh_t *self, const char *name, char **txt, size_t *len,
-                 dp_error_t *err)
+dp_dkim_doh_txt (dp_dkim_doh_t *self, const char *name, int timeout_ms, char **txt,
+                 size_t *len, dp_error_t *err)
 {
+    long limit = timeout_ms > 0 && timeout_ms < self->timeout_ms? timeout_ms: self->timeout_ms;
     uint8_t query [512];
     size_t qlen = 0;
     //  RFC 8484 s4.1: DoH clients SHOULD use id 0 (HTTP caches); TLS, not
@@ -163,7 +171,7 @@ dp_dkim_doh_txt (dp_dkim_doh_t *self, const char *name, char **txt, size_t *len,
     s_body_t *body = calloc (1, sizeof *body);
     if (!body)
         return dp_error_set (err, DP_NOMEM, "doh: out of memory");
-    rc = s_exchange (self, query, qlen, body, err);
+    rc = s_exchange (self, query, qlen, body, limit, err);
     if (rc == DP_OK)
         rc = dp_dkim_dns_answer_txt (body->data, body->len, name, 0, txt, len, err);
     free (body);

@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 //  The cache maps record text to its parsed key. Keys are a few hundred
 //  bytes; 512 entries cover every selector a deployment meets between
@@ -23,6 +24,7 @@ typedef struct {
 
 struct dp_dkim_lookup_t {
     dp_dkim_path_t path;
+    int timeout_ms;
     dp_dkim_zone_t *zone;
     dp_dkim_doh_t *doh;
     dp_dkim_resolver_t *resolver;
@@ -76,6 +78,7 @@ dp_dkim_lookup_new (const dp_dkim_lookup_options_t *options, dp_error_t *err)
         return NULL;
     }
     self->path = options->path;
+    self->timeout_ms = options->timeout_ms > 0? options->timeout_ms: DP_DKIM_LOOKUP_TIMEOUT_MS;
     pthread_mutex_init (&self->lock, NULL);
     if (s_open_backend (self, options, err) != DP_OK)
         dp_dkim_lookup_destroy (&self);
@@ -119,17 +122,35 @@ dp_dkim_lookup_authenticated (const dp_dkim_lookup_t *self)
     return self->path == DP_DKIM_PATH_DOH || self->path == DP_DKIM_PATH_DNSSEC;
 }
 
+int
+dp_dkim_lookup_timeout_ms (const dp_dkim_lookup_t *self)
+{
+    return self->timeout_ms;
+}
+
+int64_t
+dp_dkim_lookup_clock_ms (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 dp_status
-dp_dkim_lookup_txt (dp_dkim_lookup_t *self, const char *name, char **txt, size_t *len,
-                    dp_error_t *err)
+dp_dkim_lookup_txt (dp_dkim_lookup_t *self, const char *name, int64_t deadline_ms,
+                    char **txt, size_t *len, dp_error_t *err)
 {
     *txt = NULL;
     *len = 0;
     if (self->zone)
         return dp_dkim_zone_txt (self->zone, name, txt, len, err);
+    int64_t left = deadline_ms > 0? deadline_ms - dp_dkim_lookup_clock_ms (): self->timeout_ms;
+    if (left <= 0)
+        return dp_error_set (err, DP_TIMEOUT, "no time left for key lookups");
+    int limit = left < self->timeout_ms? (int) left: self->timeout_ms;
     if (self->doh)
-        return dp_dkim_doh_txt (self->doh, name, txt, len, err);
-    return dp_dkim_resolver_txt (self->resolver, name, txt, len, err);
+        return dp_dkim_doh_txt (self->doh, name, limit, txt, len, err);
+    return dp_dkim_resolver_txt (self->resolver, name, limit, txt, len, err);
 }
 
 //  Returns a new reference to the cached key for txt, or NULL.
@@ -160,13 +181,13 @@ s_cache_put (dp_dkim_lookup_t *self, const char *txt, size_t len, dp_dkim_key_t 
 }
 
 dp_status
-dp_dkim_lookup_key (dp_dkim_lookup_t *self, const char *name, dp_dkim_key_t **key,
-                    dp_error_t *err)
+dp_dkim_lookup_key (dp_dkim_lookup_t *self, const char *name, int64_t deadline_ms,
+                    dp_dkim_key_t **key, dp_error_t *err)
 {
     *key = NULL;
     char *txt = NULL;
     size_t len = 0;
-    dp_status rc = dp_dkim_lookup_txt (self, name, &txt, &len, err);
+    dp_status rc = dp_dkim_lookup_txt (self, name, deadline_ms, &txt, &len, err);
     if (rc != DP_OK)
         return rc;
     *key = s_cache_get (self, txt, len);

@@ -20,10 +20,13 @@
     A dp_dkim_lookup_t also caches parsed keys by record text, so repeated
     verifications do not re-decode the same key. It is thread-safe: one
     object may serve every worker thread (DNS lookups through libunbound
-    are serialised; DoH lookups run in parallel). */
+    are serialised, and waiting for the others counts against a lookup's
+    time; DoH lookups run in parallel). */
 
 #ifndef DP_DKIM_LOOKUP_H_INCLUDED
 #define DP_DKIM_LOOKUP_H_INCLUDED
+
+#include <stdint.h>
 
 #include "dp_dkim_key.h"
 #include "dp_status.h"
@@ -73,22 +76,34 @@ int dp_dkim_lookup_authenticated (const dp_dkim_lookup_t *self);
 //  "file", "doh", "dnssec", "dns".
 const char *dp_dkim_path_name (dp_dkim_path_t path);
 
+//  The time one lookup may take (options' timeout_ms, or the default).
+int dp_dkim_lookup_timeout_ms (const dp_dkim_lookup_t *self);
+
+//  Now on the monotonic clock, in milliseconds: the clock of deadline_ms.
+int64_t dp_dkim_lookup_clock_ms (void);
+
 //  The TXT record at name (e.g. "sel._domainkey.example.com"), with the
-//  character-strings of the record concatenated. DP_OK with a malloc'd
-//  NUL-terminated text (caller frees); otherwise, with the reason in err:
+//  character-strings of the record concatenated. The lookup ends at the
+//  per-lookup timeout or at deadline_ms (dp_dkim_lookup_clock_ms; 0 = no
+//  deadline), whichever comes first; a deadline already past is DP_TIMEOUT
+//  at once (the file path ignores both: it does not wait). DP_OK with a
+//  malloc'd NUL-terminated text (caller frees); otherwise, with the reason
+//  in err:
 //  DP_NOTFOUND   the name or its TXT record does not exist (NXDOMAIN, NODATA)
 //  DP_TIMEOUT    no answer in time
 //  DP_UNREACHABLE  the resolver failed (SERVFAIL, refused, connection or
 //                TLS failure, HTTP error)
+//  DP_PROTO      the answer is malformed or truncated, or (doh) not an
+//                application/dns-message
 //  DP_CRYPTO     dnssec: the answer is bogus or not secure
-//  DP_INVALID    more than one TXT record, or a malformed answer
-dp_status dp_dkim_lookup_txt (dp_dkim_lookup_t *self, const char *name, char **txt,
-                              size_t *len, dp_error_t *err) DP_MUST_CHECK;
+//  DP_INVALID    more than one TXT record
+dp_status dp_dkim_lookup_txt (dp_dkim_lookup_t *self, const char *name, int64_t deadline_ms,
+                              char **txt, size_t *len, dp_error_t *err) DP_MUST_CHECK;
 
 //  Looks up and parses the key at name, using the cache. DP_OK with a new
 //  reference in *key (release with dp_dkim_key_destroy); the codes of
 //  dp_dkim_lookup_txt; DP_INVALID for a record that does not parse.
-dp_status dp_dkim_lookup_key (dp_dkim_lookup_t *self, const char *name,
+dp_status dp_dkim_lookup_key (dp_dkim_lookup_t *self, const char *name, int64_t deadline_ms,
                               dp_dkim_key_t **key, dp_error_t *err) DP_MUST_CHECK;
 
 #endif

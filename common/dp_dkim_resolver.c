@@ -1,5 +1,7 @@
 /*  dp_dkim_resolver.c — libunbound, validating or not, time-bounded. */
 
+#define _GNU_SOURCE     //  pthread_mutex_clocklock
+
 #include "dp_dkim_resolver.h"
 #include "dp_dkim_lookup.h"
 
@@ -29,6 +31,15 @@ typedef struct {
     int err;
     struct ub_result *result;
 } s_query_t;
+
+//  ub_process, or a test's stand-in (dp_dkim_resolver_set_process_hook).
+static int (*s_process) (struct ub_ctx *ctx) = ub_process;
+
+void
+dp_dkim_resolver_set_process_hook (int (*process) (struct ub_ctx *ctx))
+{
+    s_process = process? process: ub_process;
+}
 
 static void
 s_on_result (void *arg, int err, struct ub_result *result)
@@ -103,25 +114,44 @@ s_now_ms (void)
     return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+//  Takes the lock, waiting no later than deadline (CLOCK_MONOTONIC ms): a
+//  lookup queued behind others on a dead resolver must not outlive its own
+//  time limit.
+static dp_status
+s_lock (dp_dkim_resolver_t *self, int64_t deadline, int limit_ms, dp_error_t *err)
+{
+    struct timespec until = { .tv_sec = deadline / 1000,
+                              .tv_nsec = (long) (deadline % 1000) * 1000000 };
+    if (pthread_mutex_clocklock (&self->lock, CLOCK_MONOTONIC, &until) == 0)
+        return DP_OK;
+    return dp_error_set (err, DP_TIMEOUT, "resolver: busy with other lookups for %d ms",
+                         limit_ms);
+}
+
 //  Runs one query to completion or the deadline. Caller holds the lock.
 static dp_status
-s_resolve (dp_dkim_resolver_t *self, const char *name, s_query_t *q, dp_error_t *err)
+s_resolve (dp_dkim_resolver_t *self, const char *name, int64_t deadline, int limit_ms,
+           s_query_t *q, dp_error_t *err)
 {
     int id = 0;
     int rc = ub_resolve_async (self->ctx, name, S_TYPE_TXT, S_CLASS_IN, q, s_on_result, &id);
     if (rc != 0)
         return dp_error_set (err, DP_UNREACHABLE, "resolver: %s", ub_strerror (rc));
-    int64_t deadline = s_now_ms () + self->timeout_ms;
     while (!q->done) {
         int64_t left = deadline - s_now_ms ();
         if (left <= 0) {
             ub_cancel (self->ctx, id);
             return dp_error_set (err, DP_TIMEOUT, "resolver: no answer within %d ms",
-                                 self->timeout_ms);
+                                 limit_ms);
         }
         struct pollfd pfd = { .fd = ub_fd (self->ctx), .events = POLLIN };
-        if (poll (&pfd, 1, (int) left) > 0 && ub_process (self->ctx) != 0)
+        if (poll (&pfd, 1, (int) left) > 0 && s_process (self->ctx) != 0) {
+            //  The query still points at q, on the caller's stack: cancel
+            //  it, or a later ub_process would deliver its answer into a
+            //  dead frame (the next lookup's, as likely as not).
+            ub_cancel (self->ctx, id);
             return dp_error_set (err, DP_UNREACHABLE, "resolver: processing failed");
+        }
     }
     if (q->err != 0)
         return dp_error_set (err, DP_UNREACHABLE, "resolver: %s", ub_strerror (q->err));
@@ -156,7 +186,7 @@ s_read_result (dp_dkim_resolver_t *self, struct ub_result *r, char **txt, size_t
         size_t chunk = rd [i++];
         if (i + chunk > rdlen) {
             free (out);
-            return dp_error_set (err, DP_INVALID, "TXT string overruns its record");
+            return dp_error_set (err, DP_PROTO, "TXT string overruns its record");
         }
         memcpy (out + n, rd + i, chunk);
         n += chunk;
@@ -169,12 +199,16 @@ s_read_result (dp_dkim_resolver_t *self, struct ub_result *r, char **txt, size_t
 }
 
 dp_status
-dp_dkim_resolver_txt (dp_dkim_resolver_t *self, const char *name, char **txt, size_t *len,
-                      dp_error_t *err)
+dp_dkim_resolver_txt (dp_dkim_resolver_t *self, const char *name, int timeout_ms, char **txt,
+                      size_t *len, dp_error_t *err)
 {
+    int limit = timeout_ms > 0 && timeout_ms < self->timeout_ms? timeout_ms: self->timeout_ms;
+    int64_t deadline = s_now_ms () + limit;
     s_query_t q = { 0, 0, NULL };
-    pthread_mutex_lock (&self->lock);
-    dp_status rc = s_resolve (self, name, &q, err);
+    dp_status rc = s_lock (self, deadline, limit, err);
+    if (rc != DP_OK)
+        return rc;
+    rc = s_resolve (self, name, deadline, limit, &q, err);
     pthread_mutex_unlock (&self->lock);
     if (rc == DP_OK)
         rc = s_read_result (self, q.result, txt, len, err);
@@ -206,10 +240,15 @@ dp_dkim_resolver_destroy (dp_dkim_resolver_t **self_p)
 }
 
 dp_status
-dp_dkim_resolver_txt (dp_dkim_resolver_t *self, const char *name, char **txt,
+dp_dkim_resolver_txt (dp_dkim_resolver_t *self, const char *name, int timeout_ms, char **txt,
                       size_t *len, dp_error_t *err)
 {
     return dp_error_set (err, DP_UNSUPPORTED, "dns lookups need libunbound");
+}
+
+void
+dp_dkim_resolver_set_process_hook (int (*process) (struct ub_ctx *ctx))
+{
 }
 
 #endif

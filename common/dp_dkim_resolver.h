@@ -13,7 +13,8 @@
 
     Each lookup is bounded by the timeout (asynchronous query, cancelled at
     the deadline). One libunbound context is shared; lookups are
-    serialised by a mutex, so the object is thread-safe. */
+    serialised by a mutex, so the object is thread-safe; the time spent
+    waiting for that mutex counts against the lookup's timeout. */
 
 #ifndef DP_DKIM_RESOLVER_H_INCLUDED
 #define DP_DKIM_RESOLVER_H_INCLUDED
@@ -32,8 +33,16 @@ dp_dkim_resolver_t *dp_dkim_resolver_new (int validate, const char *anchor_file,
 
 void dp_dkim_resolver_destroy (dp_dkim_resolver_t **self_p);
 
-//  As dp_dkim_lookup_txt.
-dp_status dp_dkim_resolver_txt (dp_dkim_resolver_t *self, const char *name, char **txt,
-                                size_t *len, dp_error_t *err) DP_MUST_CHECK;
+//  As dp_dkim_lookup_txt. The lookup, waiting for other threads' lookups
+//  included, takes at most timeout_ms, or the object's timeout if that is
+//  shorter or timeout_ms <= 0.
+dp_status dp_dkim_resolver_txt (dp_dkim_resolver_t *self, const char *name, int timeout_ms,
+                                char **txt, size_t *len, dp_error_t *err) DP_MUST_CHECK;
+
+//  For tests only (beanstalkd's habit of a swappable call to force rare
+//  failures): replaces libunbound's ub_process, which delivers answers, with
+//  process; NULL restores it. Not thread-safe: set it while no lookup runs.
+struct ub_ctx;
+void dp_dkim_resolver_set_process_hook (int (*process) (struct ub_ctx *ctx));
 
 #endif

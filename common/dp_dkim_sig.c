@@ -4,6 +4,7 @@
 #include "dp_dkim_tags.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
@@ -17,10 +18,10 @@ s_copy_lower (char *dst, size_t cap, const char *src, size_t len)
     dst [len] = '\0';
 }
 
-//  Underscores are allowed in labels: they are not host names, and real
-//  selectors use them.
-int
-dp_dkim_sig_domain_ok (const char *name, size_t len)
+//  Labels of letters, digits and hyphens (not first or last), and of
+//  underscores where underscore is set.
+static int
+s_name_ok (const char *name, size_t len, int underscore)
 {
     if (len == 0 || len > 253)
         return 0;
@@ -33,12 +34,59 @@ dp_dkim_sig_domain_ok (const char *name, size_t len)
             label = 0;
             continue;
         }
-        if (!isalnum (c) && c != '-' && c != '_')
+        if (!isalnum (c) && c != '-' && !(c == '_' && underscore))
             return 0;
         if ((c == '-' && label == 0) || ++label > 63)
             return 0;
     }
     return label > 0 && name [len - 1] != '-';
+}
+
+//  d= and the domain of i= are RFC 5321 domains (RFC 6376 s3.5): no '_'.
+int
+dp_dkim_sig_domain_ok (const char *name, size_t len)
+{
+    return s_name_ok (name, len, 0);
+}
+
+//  Selectors may hold underscores: real ones do, and the key's name
+//  (sel._domainkey.d) is not a host name.
+int
+dp_dkim_sig_selector_ok (const char *name, size_t len)
+{
+    return s_name_ok (name, len, 1);
+}
+
+static int
+s_hex_digit (char c)
+{
+    return c >= '0' && c <= '9'? c - '0': c >= 'A' && c <= 'F'? c - 'A' + 10: -1;
+}
+
+//  Decodes dkim-quoted-printable (RFC 6376 s2.11): "=" and two upper-case
+//  hex digits is one octet, FWS is dropped. Returns the decoded length, or
+//  SIZE_MAX if the text is malformed or does not fit in cap.
+static size_t
+s_qp_decode (const char *text, size_t len, char *out, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = text [i];
+        if (dp_dkim_is_fws (c))
+            continue;
+        if (c == '=') {
+            int hi = i + 2 < len? s_hex_digit (text [i + 1]): -1;
+            int lo = hi >= 0? s_hex_digit (text [i + 2]): -1;
+            if (lo < 0)
+                return SIZE_MAX;
+            c = (char) (hi * 16 + lo);
+            i += 2;
+        }
+        if (n == cap)
+            return SIZE_MAX;
+        out [n++] = c;
+    }
+    return n;
 }
 
 static dp_status
@@ -138,11 +186,17 @@ s_identity (dp_dkim_sig_t *sig, const dp_dkim_tag_t *i, dp_error_t *err)
         strcpy (sig->auid_domain, sig->domain);
         return DP_OK;
     }
+    //  The value is dkim-quoted-printable: "x=40evil.com" is "x@evil.com",
+    //  so the domain is taken after decoding.
+    char auid [512];        //  local part (64) "@" domain (253), with room
+    size_t alen_raw = s_qp_decode (i->value, i->value_len, auid, sizeof auid);
+    if (alen_raw == SIZE_MAX)
+        return dp_error_set (err, DP_INVALID, "i=: malformed or too long quoted-printable");
     const char *at = NULL;
-    for (size_t k = 0; k < i->value_len; k++)
-        if (i->value [k] == '@')
-            at = i->value + k;
-    size_t dlen = at? i->value_len - (size_t) (at + 1 - i->value): 0;
+    for (size_t k = 0; k < alen_raw; k++)
+        if (auid [k] == '@')
+            at = auid + k;
+    size_t dlen = at? alen_raw - (size_t) (at + 1 - auid): 0;
     if (!at || !dp_dkim_sig_domain_ok (at + 1, dlen))
         return dp_error_set (err, DP_INVALID, "i=: not '[local]@domain'");
     s_copy_lower (sig->auid_domain, sizeof sig->auid_domain, at + 1, dlen);
@@ -226,7 +280,7 @@ s_identifiers (dp_dkim_sig_t *sig, const dp_dkim_tags_t *tags, dp_error_t *err)
     }
     if (d && dp_dkim_sig_domain_ok (d->value, d->value_len))
         s_copy_lower (sig->domain, sizeof sig->domain, d->value, d->value_len);
-    if (s && dp_dkim_sig_domain_ok (s->value, s->value_len))
+    if (s && dp_dkim_sig_selector_ok (s->value, s->value_len))
         s_copy_lower (sig->selector, sizeof sig->selector, s->value, s->value_len);
     const dp_dkim_tag_t *v = dp_dkim_tags_find (tags, "v");
     if (!v || !dp_dkim_tag_is (v, "1"))

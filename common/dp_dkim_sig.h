@@ -57,8 +57,12 @@ typedef struct {
 dp_status dp_dkim_sig_parse (const char *text, size_t len, dp_dkim_sig_t *sig,
                              dp_error_t *err) DP_MUST_CHECK;
 
-//  True if name is a syntactically valid domain name (letters, digits,
-//  hyphens and underscores in labels of 1 to 63 octets, at most 253 in all).
+//  True if name is a syntactically valid RFC 5321 domain, as d= must be
+//  (letters, digits and inner hyphens in labels of 1 to 63 octets, at most
+//  253 in all).
 int dp_dkim_sig_domain_ok (const char *name, size_t len);
+
+//  The same, but labels may also hold underscores, as selectors (s=) do.
+int dp_dkim_sig_selector_ok (const char *name, size_t len);
 
 #endif

@@ -44,9 +44,12 @@ s_parse_value (const char *text, size_t len, size_t *pos_p, dp_dkim_tag_t *tag,
         }
         size_t next = s_skip_fws (text, len, pos);
         if (next == pos)
+            //  Named like the other tag errors ("bh=: ..."): the offset
+            //  alone does not tell a seller which field is broken.
             return dp_error_set (err, DP_INVALID,
-                                 "offset %zu: character 0x%02x not allowed in a tag value",
-                                 pos, (unsigned char) text [pos]);
+                                 "%.*s=: character 0x%02x at offset %zu not allowed in a "
+                                 "tag value", (int) tag->name_len, tag->name,
+                                 (unsigned char) text [pos], pos);
         pos = next;
     }
     tag->value = text + start;

@@ -152,7 +152,9 @@ s_verify (dp_config_t *config, const char *path)
     }
     else
         s_print_text (&result);
-    if (rc != DP_OK)
+    //  SPEC §10: a message that cannot be read as an e-mail (malformed, or
+    //  a header over the limits) is bad input, like an oversize file: 2.
+    if (rc != DP_OK || result.malformed)
         return 2;
     return result.verified? 0: 1;
 }

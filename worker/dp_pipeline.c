@@ -204,8 +204,16 @@ s_step_dkim (s_run_t *run)
         free (verdict);
         return DP_NOMEM;
     }
-    if (verdict->verified && verdict->authenticated)
-        snprintf (run->verified_domain, sizeof run->verified_domain, "%s", verdict->domain);
+    const char *why = NULL;
+    const char *credential = dp_dkim_result_credential (verdict, &why);
+    if (credential)
+        snprintf (run->verified_domain, sizeof run->verified_domain, "%s", credential);
+    else
+    if (verdict->verified)
+        //  SPEC §4 fixes dkim_verification's fields, so a verified e-mail that
+        //  grants nothing (t=y, or an unauthenticated key path) is only logged.
+        dp_log_info ("deal=%s seller credential withheld: domain=%s %s",
+                     run->job->envelope->deal_id, verdict->domain, why);
     json_object *record = dp_dkim_result_to_json (verdict, 0);
     free (verdict);
     if (!record)

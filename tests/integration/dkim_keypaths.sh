@@ -123,13 +123,28 @@ printf 'subjectAltName=IP:127.0.0.1\n' >srv.ext
 openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
   -extfile srv.ext -out srv.pem 2>/dev/null
 
+# A stand-in "system" CA for the CA-replacement check below: a second DoH server
+# presents a certificate from it, and it is installed (in a private mount
+# namespace only) as /etc/ssl/certs, the store libcurl consults by default.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+  -subj "/CN=Stand-in system CA" -keyout sys.key -out sys.pem 2>/dev/null
+openssl x509 -req -in srv.csr -CA sys.pem -CAkey sys.key -CAcreateserial -days 2 \
+  -extfile srv.ext -out srv-sys.pem 2>/dev/null
+mkdir syscerts
+cp sys.pem syscerts/ca-certificates.crt
+ln -s ca-certificates.crt "syscerts/$(openssl x509 -hash -noout -in sys.pem).0"
+
 DOH_PORT=$(free_port)
+SYS_DOH_PORT=$(free_port)
 cat >doh.py <<'PY'
 import http.server, socket, ssl, sys
 port, dns_port, cert, key = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+# /dns-query answers faithfully; the other paths break the answer the way a
+# failing resolver would.
+PATHS = ("/dns-query", "/servfail", "/wrong-type", "/cut-short")
 class Handler(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
-        if self.path != "/dns-query" or self.headers.get("Content-Type") != "application/dns-message":
+        if self.path not in PATHS or self.headers.get("Content-Type") != "application/dns-message":
             self.send_error(400); return
         query = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -137,8 +152,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         sock.sendto(query, ("127.0.0.1", dns_port))
         answer, _ = sock.recvfrom(65535)
         sock.close()
+        kind = "application/dns-message"
+        if self.path == "/servfail":
+            answer = answer[:3] + bytes([(answer[3] & 0xf0) | 2]) + answer[4:]
+        elif self.path == "/wrong-type":
+            kind = "text/html"
+        elif self.path == "/cut-short":
+            answer = answer[:len(answer) // 2]
         self.send_response(200)
-        self.send_header("Content-Type", "application/dns-message")
+        self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(answer)))
         self.end_headers()
         self.wfile.write(answer)
@@ -152,15 +174,18 @@ server.serve_forever()
 PY
 timeout 120 python3 doh.py "$DOH_PORT" "$DNS_PORT" srv.pem srv.key >doh.out 2>&1 &
 PIDS+=($!)
+timeout 120 python3 doh.py "$SYS_DOH_PORT" "$DNS_PORT" srv-sys.pem srv.key >doh-sys.out 2>&1 &
+PIDS+=($!)
 
 # Wait (bounded) until both servers answer.
 for i in $(seq 1 50); do
-  if python3 - "$DNS_PORT" "$DOH_PORT" <<'PY' 2>/dev/null
+  if python3 - "$DNS_PORT" "$DOH_PORT" "$SYS_DOH_PORT" <<'PY' 2>/dev/null
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(0.2)
 q = b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x07example\x03com\x00\x00\x06\x00\x01"
 s.sendto(q, ("127.0.0.1", int(sys.argv[1]))); s.recvfrom(512)
 c = socket.create_connection(("127.0.0.1", int(sys.argv[2])), timeout=0.2); c.close()
+c = socket.create_connection(("127.0.0.1", int(sys.argv[3])), timeout=0.2); c.close()
 PY
   then break; fi
   [ "$i" = 50 ] && { echo "servers did not start"; cat nsd.out nsd.log doh.out 2>/dev/null; exit 1; }
@@ -207,8 +232,9 @@ expect dnssec-tampered 1 '"verified":false' 'bogus' '"dns_unavailable":false' \
 # dnssec: an unsigned zone is insecure: not a verified key
 expect dnssec-unsigned 1 '"verified":false' 'insecure' \
   -- "${DNSSEC[@]}" "$VEC/multi-malformed-then-good-other-domain.eml"
-# dnssec: a secure NXDOMAIN is a missing key, not an outage
-expect dnssec-nxdomain 1 '"verified":false' 'NXDOMAIN' '"dns_unavailable":false' \
+# dnssec: NXDOMAIN (no key at the selector) is dns_unavailable, as issue #8
+# asks, with the reason
+expect dnssec-nxdomain 1 '"verified":false' 'NXDOMAIN' '"dns_unavailable":true' \
   -- "${DNSSEC[@]}" "$VEC/no-key-wrong-selector.eml"
 # dnssec with only example.org's anchor: example.com is insecure
 expect dnssec-no-anchor 1 '"verified":false' 'insecure' \
@@ -232,8 +258,21 @@ expect doh-rsa 0 '"verified":true' '"key_path":"doh"' '"authenticated":true' \
   -- "${DOH[@]}" "$VEC/rsa2048-relaxed-relaxed.eml"
 expect doh-ed25519 0 '"verified":true' '"authenticated":true' \
   -- "${DOH[@]}" "$VEC/ed25519-simple-simple.eml"
-expect doh-nxdomain 1 '"verified":false' 'NXDOMAIN' '"dns_unavailable":false' \
+expect doh-nxdomain 1 '"verified":false' 'NXDOMAIN' '"dns_unavailable":true' \
   -- "${DOH[@]}" "$VEC/no-key-wrong-selector.eml"
+# doh: a resolver that fails (SERVFAIL, wrong content type, an answer cut
+# short) is dns_unavailable with the reason, never a failed signature
+DOH_BASE=(--doh-ca "$WORK/ca.pem" --timeout-ms 4000)
+expect doh-servfail 1 '"verified":false' 'SERVFAIL' '"dns_unavailable":true' \
+  -- --doh "https://127.0.0.1:$DOH_PORT/servfail" "${DOH_BASE[@]}" "$VEC/rsa2048-relaxed-relaxed.eml"
+expect doh-wrong-type 1 '"verified":false' 'not application/dns-message' '"dns_unavailable":true' \
+  -- --doh "https://127.0.0.1:$DOH_PORT/wrong-type" "${DOH_BASE[@]}" "$VEC/rsa2048-relaxed-relaxed.eml"
+expect doh-cut-short 1 '"verified":false' 'dns: ' '"dns_unavailable":true' \
+  -- --doh "https://127.0.0.1:$DOH_PORT/cut-short" "${DOH_BASE[@]}" "$VEC/rsa2048-relaxed-relaxed.eml"
+# a key record that is present but malformed is the domain's fault: invalid,
+# not an outage
+expect doh-bad-key-record 1 '"verified":false' '"dns_unavailable":false' \
+  -- "${DOH[@]}" "$VEC/key-bad-version.eml"
 # doh: a server whose certificate does not chain to the configured CA is refused
 expect doh-wrong-ca 1 '"verified":false' '"dns_unavailable":true' 'TLS' \
   -- --doh "https://127.0.0.1:$DOH_PORT/dns-query" --doh-ca "$WORK/other.pem" --timeout-ms 4000 \
@@ -246,10 +285,43 @@ expect doh-dead 1 '"dns_unavailable":true' \
   -- --doh "https://127.0.0.1:$DEAD_PORT/dns-query" --doh-ca "$WORK/ca.pem" --timeout-ms 1500 \
      "$VEC/rsa2048-relaxed-relaxed.eml"
 
+# doh: a configured CA replaces the system store, it does not add to it. In a
+# private mount namespace /etc/ssl/certs holds only the stand-in system CA; the
+# server presents a certificate from that CA. Without --doh-ca it verifies
+# (the control: libcurl does read that store); with --doh-ca naming the test CA
+# it must be refused. Skipped where mount namespaces are not allowed.
+if unshare -rm true 2>/dev/null; then
+  cat >in-syscerts.sh <<SH
+#!/bin/sh
+exec unshare -rm sh -c 'mount --bind "\$0" /etc/ssl/certs && exec "\$@"' "$WORK/syscerts" $CMD "\$@"
+SH
+  chmod +x in-syscerts.sh
+  CMD_PLAIN=$CMD
+  CMD="$WORK/in-syscerts.sh"
+  SYS_DOH=(--doh "https://127.0.0.1:$SYS_DOH_PORT/dns-query" --timeout-ms 4000)
+  expect doh-system-store 0 '"verified":true' '"key_path":"doh"' \
+    -- "${SYS_DOH[@]}" "$VEC/rsa2048-relaxed-relaxed.eml"
+  expect doh-ca-replaces-system-store 1 '"verified":false' '"dns_unavailable":true' 'TLS' \
+    -- "${SYS_DOH[@]}" --doh-ca "$WORK/ca.pem" "$VEC/rsa2048-relaxed-relaxed.eml"
+  CMD=$CMD_PLAIN
+else
+  echo "skip doh-ca-replaces-system-store: no mount namespaces here (unshare -rm)"
+fi
+
 # file path, for completeness of the exit codes
 expect file-verified 0 '"key_path":"file"' '"authenticated":false' \
   -- --keys "$VEC/zone.txt" "$VEC/rsa2048-relaxed-relaxed.eml"
 expect file-missing-eml 2 'cannot open' -- --keys "$VEC/zone.txt" "$WORK/nonexistent.eml"
+# SPEC §10: an e-mail that cannot be read as one is bad input (2), whether
+# malformed or over a header limit; one with no signature is just not verified
+expect file-malformed-eml 2 '"verified":false' 'malformed message' \
+  -- --keys "$VEC/zone.txt" "$VEC/garbage-header-line.eml"
+python3 -c 'import sys; sys.stdout.write("From: a@example.com\r\n" + "X-Pad: " + "x" * 998 + "\r\n" * 1 + ("X-Pad: " + "x" * 990 + "\r\n") * 1100 + "\r\nbody\r\n")' >big-header.eml
+expect file-oversize-header 2 '"verified":false' 'header: ' \
+  -- --keys "$VEC/zone.txt" "$WORK/big-header.eml"
+printf 'From: a@example.com\r\nSubject: hi\r\n\r\nbody\r\n' >unsigned.eml
+expect file-unsigned-eml 1 '"verified":false' 'no DKIM-Signature' \
+  -- --keys "$VEC/zone.txt" "$WORK/unsigned.eml"
 # the same command through dp-submit's dispatcher, when the program is built
 if [ -x "$BIN/dp-submit" ]; then
   CMD="$BIN/dp-submit dkim"

@@ -46,6 +46,9 @@ Test (dkim_tags, grammar)
     cr_assert_eq (s_tags ("1a=x", &tags, &err), DP_INVALID);
     cr_assert_eq (s_tags ("a=x\r\ny", &tags, &err), DP_INVALID, "CRLF without WSP is no fold");
     cr_assert_eq (s_tags ("a=caf\xc3\xa9", &tags, &err), DP_INVALID, "8-bit is not a VALCHAR");
+    cr_assert_eq (s_tags ("v=1; bh=ab\x01" "cd", &tags, &err), DP_INVALID);
+    cr_assert (strstr (err.text, "bh=: ") == err.text, "names the tag: %s", err.text);
+    cr_assert (strstr (err.text, "0x01"), "%s", err.text);
     cr_assert_eq (s_tags ("a=b=c", &tags, &err), DP_OK, "'=' is a VALCHAR");
 }
 
@@ -206,6 +209,12 @@ Test (dkim_sig, tag_rules)
         { "v=1; a=rsa-sha256; d=a.b; s=s; h=from; bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=; b=AAAA; c=simple/fancy", "c=" },
         { "v=1; a=rsa-sha256; d=a.b; s=s; h=from; bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=; b=AAAA; l=-1", "l=" },
         { "v=1; a=rsa-sha256; d=a.b; s=s; h=from; bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=; b=AAAA; t=1234567890123", "t=" },
+        //  d= is an RFC 5321 domain: no underscore (s= may have one)
+        { "v=1; a=rsa-sha256; d=ex_ample.com; s=s; h=from; bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=; b=AAAA", "d=" },
+        //  i= is dkim-quoted-printable: decoded, =40 is an '@' and its domain is compared
+        { "v=1; a=rsa-sha256; d=a.b; s=s; h=from; bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=; b=AAAA; i=x=40evil.com", "i=" },
+        { "v=1; a=rsa-sha256; d=a.b; s=s; h=from; bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=; b=AAAA; i=x@a=2", "i=" },
+        { "v=1; a=rsa-sha256; d=a.b; s=s; h=from; bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=; b=AAAA; i=x@a.b=5F", "i=" },
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad [0]; i++) {
         cr_assert_neq (dp_dkim_sig_parse (bad [i].text, strlen (bad [i].text), &sig, &err), DP_OK,
@@ -213,6 +222,11 @@ Test (dkim_sig, tag_rules)
         cr_assert (strstr (err.text, bad [i].reason), "case %zu: %s", i, err.text);
     }
     cr_assert_str_eq (sig.domain, "a.b", "d= is reported even when the signature is refused");
+    const char *coded = "v=1; a=rsa-sha256; d=a.b; s=s_1._x; h=from; b=AAAA; "
+                        "bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=; i=j=3Dk=40Mail.A.b";
+    cr_assert_eq (dp_dkim_sig_parse (coded, strlen (coded), &sig, &err), DP_OK, "%s", err.text);
+    cr_assert_str_eq (sig.selector, "s_1._x", "s= keeps underscores");
+    cr_assert_str_eq (sig.auid_domain, "mail.a.b", "i= decoded before its domain is taken");
     const char *huge = "v=1; a=rsa-sha256; d=a.b; s=s; h=from; b=AAAA; "
                        "bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=; l=99999999999999999999999";
     cr_assert_eq (dp_dkim_sig_parse (huge, strlen (huge), &sig, &err), DP_OK);
@@ -290,11 +304,11 @@ Test (dkim_dns, query_and_answers)
     cr_assert_str_eq (txt, "abcd");
     free (txt);
     cr_assert_eq (dp_dkim_dns_answer_txt (r, rlen, "s._domainkey.a.b", 8, &txt, &tlen, &err),
-                  DP_INVALID, "wrong id");
+                  DP_PROTO, "wrong id");
     cr_assert_eq (dp_dkim_dns_answer_txt (r, rlen - 1, "s._domainkey.a.b", 7, &txt, &tlen, &err),
-                  DP_INVALID, "cut short");
+                  DP_PROTO, "cut short");
     cr_assert_eq (dp_dkim_dns_answer_txt (r, rlen, "t._domainkey.a.b", 7, &txt, &tlen, &err),
-                  DP_INVALID, "another question");
+                  DP_PROTO, "another question");
     rlen = s_response (r, "s._domainkey.a.b", 3, 0, NULL, 0);
     cr_assert_eq (dp_dkim_dns_answer_txt (r, rlen, "s._domainkey.a.b", 7, &txt, &tlen, &err),
                   DP_NOTFOUND);
@@ -312,5 +326,8 @@ Test (dkim_dns, query_and_answers)
     const uint8_t loop [] = { 0xc0, 12 + 22, 0, 16, 0, 1, 0, 0, 0, 60, 0, 2, 1, 'a' };
     rlen = s_response (r, "s._domainkey.a.b", 0, 1, loop, sizeof loop);
     cr_assert_eq (dp_dkim_dns_answer_txt (r, rlen, "s._domainkey.a.b", 7, &txt, &tlen, &err),
-                  DP_INVALID, "compression loop");
+                  DP_PROTO, "compression loop");
+    r [2] |= 0x02;      //  TC: the answer was cut
+    cr_assert_eq (dp_dkim_dns_answer_txt (r, rlen, "s._domainkey.a.b", 7, &txt, &tlen, &err),
+                  DP_PROTO, "truncated");
 }

@@ -207,6 +207,70 @@ Test (dkim_verify, dns_unavailable)
     dp_dkim_lookup_destroy (&doh);
 }
 
+//  No key at the selector (NXDOMAIN in DNS, no such name in a key file) is
+//  dns_unavailable with the reason (issue #8); a key record that is there
+//  but malformed is the domain's fault: invalid, not an outage.
+Test (dkim_verify, missing_key_is_unavailable_bad_key_is_not)
+{
+    dp_dkim_result_t r;
+    s_verify_at ("no-key-wrong-selector.eml", S_NOW, &r);
+    cr_assert (!r.verified && r.dns_unavailable);
+    cr_assert_eq (r.signatures [0].status, DP_DKIM_SIG_TEMPERROR);
+    cr_assert (strstr (r.error, "nosuchselector._domainkey.example.com"), "%s", r.error);
+    s_verify_at ("key-bad-version.eml", S_NOW, &r);
+    cr_assert (!r.verified && !r.dns_unavailable);
+    cr_assert_eq (r.signatures [0].status, DP_DKIM_SIG_INVALID);
+}
+
+static void
+s_verify_fixture (const char *name, dp_dkim_result_t *r)
+{
+    char path [512];
+    snprintf (path, sizeof path, "%s/tests/fixtures/dkim/%s", DP_SOURCE_DIR, name);
+    FILE *file = fopen (path, "rb");
+    cr_assert (file, "cannot open %s", path);
+    static uint8_t eml [16384];
+    size_t len = fread (eml, 1, sizeof eml, file);
+    fclose (file);
+    dp_dkim_options_t o = { .lookup = s_lookup, .now = S_NOW, .clock_skew = -1 };
+    cr_assert_eq (dp_dkim_verify (eml, len, &o, r, NULL), DP_OK);
+}
+
+//  The seller credential: only a verified, authenticated result whose key is
+//  not in testing mode grants its domain (RFC 6376 s3.6.1: a t=y signature
+//  is treated as unsigned). The file path is never authenticated; the
+//  authenticated cases set the flag as the doh/dnssec paths would.
+Test (dkim_verify, credential_needs_authenticated_non_testing_key)
+{
+    dp_dkim_result_t r;
+    const char *why = NULL;
+    s_verify_at ("rsa2048-relaxed-relaxed.eml", S_NOW, &r);
+    cr_assert_null (dp_dkim_result_credential (&r, &why));
+    cr_assert (strstr (why, "authenticated"), "%s", why);
+    r.authenticated = 1;
+    cr_assert_str_eq (dp_dkim_result_credential (&r, &why), "example.com");
+    cr_assert_null (why);
+
+    s_verify_fixture ("testing-mode.eml", &r);
+    cr_assert (r.verified && r.testing, "t=y still verifies (the corpus's rfc8301 column)");
+    r.authenticated = 1;
+    cr_assert_null (dp_dkim_result_credential (&r, &why));
+    cr_assert (strstr (why, "t=y"), "%s", why);
+
+    //  A t=y signature above a normal one: the result names the normal one.
+    s_verify_fixture ("testing-then-normal.eml", &r);
+    cr_assert (r.verified && !r.testing);
+    cr_assert_str_eq (r.selector, "rsa2048");
+    cr_assert (r.signatures [0].testing && r.signatures [0].status == DP_DKIM_SIG_PASS);
+    r.authenticated = 1;
+    cr_assert_str_eq (dp_dkim_result_credential (&r, &why), "example.com");
+
+    s_verify_at ("no-key-wrong-selector.eml", S_NOW, &r);
+    r.authenticated = 1;
+    cr_assert_null (dp_dkim_result_credential (&r, &why));
+    cr_assert_str_eq (why, "not verified");
+}
+
 typedef struct {
     int passes;
 } s_thread_t;
