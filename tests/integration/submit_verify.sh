@@ -70,6 +70,15 @@ expect_check() {   # expect_check NAME CHECK
   [ "$code" -eq 1 ] || fail "$1: exit $code, not 1: $(cat "$WORK/$1.out")"
   grep -q "✗ $2" "$WORK/$1.out" || fail "$1: check '$2' did not fail: $(cat "$WORK/$1.out")"
 }
+# SPEC §6 checked without DealProof's code (Python's json.dumps + SHA-256,
+# ethers' EIP-191 recovery): the genuine result recovers to its signer, a
+# changed price does not
+python3 "$(dirname "$0")/lib/result_signers.py" "$WORK/result.jsonl" >"$WORK/signers.out" \
+  || fail "independent SPEC §6 check: $(cat "$WORK/signers.out")"
+grep -q "^ok v-1 " "$WORK/signers.out" || fail "independent SPEC §6 check: $(cat "$WORK/signers.out")"
+if python3 "$(dirname "$0")/lib/result_signers.py" "$WORK/price.json" >"$WORK/signers.out"; then
+  fail "independent SPEC §6 check accepted a changed price: $(cat "$WORK/signers.out")"
+fi
 expect_check price "payload hash"
 expect_check terms "payload hash"
 expect_check report_data "binding"
