@@ -43,6 +43,8 @@ struct dp_qdeal {
     int64_t submitted_at_ms;
     uint8_t body_sha256 [32];
     char *batch;
+    const char *requeued_why;       //  why it last went back to the queue (a string
+                                    //  literal); NULL if it has not since this start
     dp_qworker_t *worker;
     dp_qlist_t *list;                 //  the list it is on (ready, delayed, orphans, a worker's)
     dp_qdeal_t *prev, *next;

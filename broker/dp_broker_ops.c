@@ -347,10 +347,12 @@ s_poison (dp_reactor_t *self, dp_qdeal_t *deal)
 
 //  A lease whose job never reached its worker (the send failed) or that its
 //  worker says it does not hold: back to the queue without an attempt, as
-//  nothing can have run it.
+//  nothing can have run it. why is a string literal: a status query of the
+//  pending deal shows it.
 static void
 s_lease_return (dp_reactor_t *self, dp_qdeal_t *deal, const char *why)
 {
+    deal->requeued_why = why;
     dp_qlist_remove (deal);
     s_make_ready (self, deal);
     dp_op_t *op = dp_broker_op (self, DP_OP_ACTIVE, deal->id);
@@ -861,6 +863,7 @@ s_on_release (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wire_msg_
     //  Not an attempt (SPEC §2), but not at once either: a worker whose
     //  backend is down would otherwise spin on the same deal.
     deal->not_before_ms = dp_broker_now () + self->opt.release_delay_ms;
+    deal->requeued_why = "released by its worker";
     dp_qlist_push (&self->delayed, deal);
     dp_op_t *op = dp_broker_op (self, DP_OP_ACTIVE, deal->id);
     if (!op)

@@ -51,6 +51,9 @@ dp_broker_on_status (dp_reactor_t *self, const uint8_t *id, size_t id_len, dp_wi
     if (deal) {
         snprintf (reply.status, sizeof reply.status, "%s", dp_broker_state_status (deal));
         reply.attempts = deal->attempts;
+        //  A deal back in the queue says why (its events said it too).
+        if (deal->state == S_PENDING && deal->requeued_why && !*reply.reason)
+            snprintf (reply.reason, sizeof reply.reason, "%s", deal->requeued_why);
     }
     if (result && reply.has_result)
         dp_store_get (self->store, txn, "results", msg->deal_id, &data, &data_len);

@@ -1443,6 +1443,36 @@ Test (broker, second_hello_returns_leases_it_does_not_name)
     dp_broker_destroy (&broker);
 }
 
+//  A deal back in the queue says why in its status: here its worker
+//  vanished (no heartbeats for heartbeat_ms × liveness) holding its lease.
+Test (broker, status_says_why_a_deal_is_pending_again)
+{
+    dp_broker_t *broker = s_broker (0);
+    dp_error_t err;
+    dp_client_t *client = dp_client_new (dp_broker_endpoint (broker), 5000, &err);
+    cr_assert_not_null (client, "%s", err.text);
+    dp_wire_ack_t ack;
+    cr_assert_eq (s_submit_one (client, "why-1", "{}", &ack), DP_OK);
+    zsock_t *raw = s_raw_worker (dp_broker_endpoint (broker), 1);
+    dp_wire_msg_t msg;
+    zframe_t *frame = NULL;
+    s_raw_next (raw, DP_WIRE_JOB, &msg, &frame);
+    dp_wire_msg_clear (&msg);
+    zframe_destroy (&frame);
+    zsock_destroy (&raw);                   //  the worker goes silent, lease in hand
+    dp_client_deal_t status;
+    int64_t deadline = zclock_mono () + 5000;
+    do {
+        zclock_sleep (50);
+        cr_assert_eq (dp_client_status (client, "why-1", &status, &err), DP_OK, "%s", err.text);
+    } while (strcmp (status.status, "pending") != 0 && zclock_mono () < deadline);
+    cr_assert_str_eq (status.status, "pending");
+    cr_assert_eq (status.attempts, 1);
+    cr_assert_str_eq (status.reason, "worker vanished");
+    dp_client_destroy (&client);
+    dp_broker_destroy (&broker);
+}
+
 //  A broker bound on every interface names its PUB socket as bound
 //  (tcp://0.0.0.0:P), which no client can dial: the client takes the host
 //  it dialled and the PUB port, and its subscription gets the events.
