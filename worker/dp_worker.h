@@ -28,8 +28,10 @@ typedef struct {
     const char *broker;             //  required: e.g. "tcp://127.0.0.1:5570"
     const char *name;               //  shown in broker stats; default "<host>-<pid>"
     uint32_t capacity;              //  jobs at once (threads), default 64, 1..4096
-    uint32_t heartbeat_ms;          //  default 1000
-    uint32_t liveness;              //  broker silent this many heartbeats → reconnect; default 3
+    uint32_t heartbeat_ms;          //  default 1000; used until the broker's welcome names
+                                    //  its own, which the worker then beats at (10..60000 ms)
+    uint32_t liveness;              //  broker silent this many of its heartbeats → reconnect;
+                                    //  default 3
     int connect_timeout_ms;         //  > 0: dp_worker_new fails with DP_UNREACHABLE if the
                                     //  broker does not welcome us in time; 0 (default): keep trying
 } dp_worker_options_t;
