@@ -187,6 +187,8 @@ typedef struct {
     uint64_t features_request;          //  request id of our last `features`
     uint32_t heartbeat_ms;              //  the broker's (welcome), else our option
     int64_t next_tick_ms;               //  when the timers run next
+    uint64_t flush_request;             //  the request behind the deadline's releases
+    int64_t flush_until_ms;             //  how long we wait for its answer
 } s_actor_t;
 
 //  The range a broker's heartbeat is taken in. Below 10 ms the beats would
@@ -482,6 +484,8 @@ s_on_broker (s_actor_t *a)
         return 1;
     }
     a->broker_seen_ms = zclock_mono ();
+    if (a->flush_request && msg.request_id == a->flush_request)
+        a->flush_request = 0;           //  the broker has our releases
     switch (msg.kind) {
         case DP_WIRE_WELCOME:  s_on_welcome (a, &msg); break;
         case DP_WIRE_JOB: {
@@ -611,7 +615,37 @@ s_timers (s_actor_t *a)
     }
 }
 
-//  Answers a DRAIN once no job is left, or at its deadline.
+//  At the drain deadline: releases every job still held, then asks the
+//  broker something it answers (a deal's status) and waits for that
+//  answer, at most heartbeat × liveness. The broker reads one connection
+//  in order, so the answer means it has the releases: the owner may end
+//  the process at once without losing them to the socket's queue (a
+//  release is not acknowledged itself). Without an answer the deals come
+//  back anyway when the broker sees us vanish, as after a crash.
+static void
+s_release_all (s_actor_t *a)
+{
+    const char *last = NULL;
+    for (s_job_t *job = zhashx_first (a->jobs); job; job = zhashx_next (a->jobs))
+        if (job->state != J_RELEASED) {
+            s_send_release (a, job, "worker drain deadline");
+            job->state = J_RELEASED;
+            last = job->deal_id;
+        }
+    a->flush_until_ms = zclock_mono ();
+    if (!last || !a->welcomed || !a->dealer)
+        return;
+    dp_wire_msg_t status;
+    dp_wire_msg_init (&status, DP_WIRE_STATUS, 0);
+    dp_text_copy (status.deal_id, sizeof status.deal_id, last);
+    if (s_send (a, &status) == 0) {
+        a->flush_request = status.request_id;
+        a->flush_until_ms += (int64_t) a->heartbeat_ms * a->w->opt.liveness;
+    }
+}
+
+//  Answers a DRAIN once no job is left, or at its deadline once the
+//  broker has the releases (s_release_all).
 static void
 s_check_drain (s_actor_t *a)
 {
@@ -620,14 +654,13 @@ s_check_drain (s_actor_t *a)
     if (zhashx_size (a->jobs) == 0) {
         a->drain_waiting = false;
         zsock_signal (a->pipe, 0);
+        return;
     }
-    else if (zclock_time () >= a->drain_deadline_ms) {
-        for (s_job_t *job = zhashx_first (a->jobs); job; job = zhashx_next (a->jobs))
-            if (job->state != J_RELEASED) {
-                s_send_release (a, job, "worker drain deadline");
-                job->state = J_RELEASED;
-            }
+    if (!a->flush_until_ms && zclock_time () >= a->drain_deadline_ms)
+        s_release_all (a);
+    if (a->flush_until_ms && (!a->flush_request || zclock_mono () >= a->flush_until_ms)) {
         a->drain_waiting = false;
+        a->flush_request = 0;
         zsock_signal (a->pipe, 1);
     }
 }

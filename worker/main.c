@@ -85,6 +85,21 @@ s_pipeline_options (dp_config_t *config, dp_pipeline_options_t *options)
     options->worker_name = dp_config_get (config, "name");
 }
 
+//  The drain deadline passed with deals still running: the broker has
+//  their releases (dp_worker_drain), but their handlers may sit in a TEE
+//  retry or a Claude turn for minutes, and dp_worker_destroy would wait
+//  for them. What they would still produce is dropped anyway, and they
+//  write nothing that outlives the process (results go only to the
+//  broker), so we end here: _exit skips the joins and CZMQ's exit
+//  handler, which would wait on the job threads' sockets.
+static void
+s_exit_now (void)
+{
+    dp_log_info ("stopped (unfinished deals released to the broker)");
+    fflush (NULL);
+    _exit (0);
+}
+
 static int
 s_run (dp_config_t *config, dp_pipeline_t *pipeline)
 {
@@ -111,8 +126,10 @@ s_run (dp_config_t *config, dp_pipeline_t *pipeline)
         pause ();
     dp_log_info ("draining: waiting up to %llds for running deals", drain);
     dp_status rc = dp_worker_drain (worker, (int) drain * 1000);
+    if (rc != DP_OK)
+        s_exit_now ();
     dp_worker_destroy (&worker);
-    dp_log_info ("stopped%s", rc == DP_OK? "": " (unfinished deals released to the broker)");
+    dp_log_info ("stopped");
     return 0;
 }
 
