@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "dp_config.h"
@@ -133,9 +135,34 @@ s_run (dp_config_t *config, dp_pipeline_t *pipeline)
     return 0;
 }
 
+//  The process holds the enclave key, deal bodies (limits, the seller's
+//  email) and the Anthropic key in memory: none of it may end up in a core
+//  file. A core size of 0 (soft and hard, so nothing we run can raise it
+//  again) stops the kernel writing one; not dumpable also stops a core
+//  pipe handler (core_pattern "|…", which ignores the size limit), and it
+//  makes /proc/PID/{mem,environ,…} root's and refuses ptrace by other
+//  processes of the same user: a compromised neighbour under our uid
+//  cannot read the secrets out of us. Done first, before any is loaded.
+static int
+s_keep_secrets_out_of_dumps (void)
+{
+    struct rlimit none = { 0, 0 };
+    if (setrlimit (RLIMIT_CORE, &none) != 0) {
+        perror ("dp-worker: setrlimit RLIMIT_CORE 0");
+        return -1;
+    }
+    if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
+        perror ("dp-worker: prctl PR_SET_DUMPABLE 0");
+        return -1;
+    }
+    return 0;
+}
+
 int
 main (int argc, char **argv)
 {
+    if (s_keep_secrets_out_of_dumps () != 0)
+        return 2;
     dp_log_set_program ("dp-worker");
     dp_log_init_from_env ();
     //  Our own SIGTERM/SIGINT handling drains; CZMQ must not install its

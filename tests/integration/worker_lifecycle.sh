@@ -6,6 +6,12 @@
 #    end (deadline + a generous 20 s margin), and the deal was released,
 #    not lost: a second worker runs it to agreed with attempts=0 (a
 #    vanished worker would have counted one).
+# 2. No core dumps: a dp-worker started with a raised core limit and an
+#    API key in its environment shows "Max core file size 0 0" in
+#    /proc/PID/limits, and is not dumpable: /proc/PID/environ (where the
+#    key is) belongs to root and its own uid cannot read it.
+#    Run as nobody (setpriv) when the test runs as root, since root reads
+#    any process's environ anyway.
 # Env: DP_BIN_DIR, DP_SOURCE_DIR, DP_SHARED_DIR (set by ctest).
 set -euo pipefail
 bin="${DP_BIN_DIR:?}"; src="${DP_SOURCE_DIR:?}"
@@ -90,4 +96,36 @@ case "$status" in
   *) fail "hang-1 after the drain deadline: '$status' (want agreed with attempts=0: released, not lost)";;
 esac
 echo "hang-1 redelivered: $status"
+
+# ---------------------------------------------------------------------------
+step "2. Core dumps off, not dumpable"
+as_user=()
+if [ "$(id -u)" = 0 ]; then
+  command -v setpriv >/dev/null || fail "running as root needs setpriv (util-linux) to start the worker as nobody"
+  as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+  mkdir -p "$work/nobody"; chown 65534:65534 "$work/nobody"; chmod 711 "$work"
+fi
+home="$work/nobody"; mkdir -p "$home"
+( ulimit -S -c unlimited 2>/dev/null || ulimit -S -c "$(ulimit -H -c)"
+  exec env XDG_DATA_HOME="$home/xdg" DP_SIM_ROOT="$home/sim-root" DP_KEY_FILE="$home/worker-key" \
+    ANTHROPIC_API_KEY=sk-test-not-in-a-core "${as_user[@]}" "$bin/dp-worker" --name w3 ) \
+  2>"$home/w3.log" & w3=$!; pids+=("$w3")
+for _ in $(seq 200); do grep -q 'worker running' "$home/w3.log" 2>/dev/null && break; sleep 0.05; done
+grep -q 'worker running' "$home/w3.log" || fail "w3 did not start: $(tail -5 "$home/w3.log")"
+limits=$(grep 'Max core file size' "/proc/$w3/limits") || fail "no /proc/$w3/limits"
+read -r soft hard <<<"$(awk '{ print $5, $6 }' <<<"$limits")"
+[ "$soft" = 0 ] && [ "$hard" = 0 ] || fail "w3's core limit: $limits (want soft 0, hard 0)"
+uid=$(awk '/^Uid:/ { print $2 }' "/proc/$w3/status")
+owner=$(stat -c %u "/proc/$w3/environ")
+if [ "$uid" = 0 ]; then
+  echo "w3 runs as root: dumpable not checkable here"
+else
+  [ "$owner" = 0 ] || fail "/proc/$w3/environ belongs to uid $owner, not root: w3 is dumpable"
+  if "${as_user[@]}" cat "/proc/$w3/environ" >/dev/null 2>&1; then
+    fail "uid $uid can read w3's environment (its API key)"
+  fi
+fi
+kill -TERM "$w3"; rc=0; wait "$w3" || rc=$?
+[ "$rc" = 0 ] || fail "w3 exited $rc after SIGTERM"
+echo "w3 (uid $uid): $limits; /proc/PID/environ owner uid $owner, unreadable to uid $uid"
 echo "PASS worker_lifecycle"
