@@ -1,7 +1,7 @@
 /*  dp-worker — the enclave pipeline as a process: connects to dp-broker,
     runs deals (dp_pipeline) on the worker runtime (dp_worker), drains on
-    SIGTERM. Exit codes (SPEC §10): 0 clean stop, 2 bad flags or set-up,
-    3 broker unreachable. */
+    SIGTERM. Exit codes (SPEC §10): 0 clean stop, 2 bad flags or set-up
+    (the TEE included), 3 broker unreachable. */
 
 #include <czmq.h>
 #include <signal.h>
@@ -201,9 +201,12 @@ main (int argc, char **argv)
     options.chain_id = (uint64_t) chain_id;
     dp_pipeline_t *pipeline = dp_pipeline_new (&options, &err);
     if (!pipeline) {
+        //  Always 2, a set-up error, even when the TEE is unreachable
+        //  (TEE_MODE=production with no agent): SPEC §10 keeps 3 for an
+        //  unreachable broker, which a supervisor may well just retry.
         fprintf (stderr, "dp-worker: %s\n", err.text);
         dp_config_destroy (&config);
-        return err.code == DP_UNREACHABLE? 3: 2;
+        return 2;
     }
     int exit_code = 0;
     if (dp_config_get_switch (config, "version"))

@@ -9,7 +9,8 @@
 #     simulator over TCP: probed as tappd (key stored, the simulator has no
 #     secp256k1 derivation);
 #   - simulation: sim_root is SHA-256 of root.pem's DER, as openssl says;
-#   - TEE_MODE=production without any agent: refuses to start, exit != 0;
+#   - TEE_MODE=production without any agent (or a dstack endpoint nobody
+#     answers): refuses to start with exit 2 (set-up; 3 is the broker's);
 #   - an unknown mode: refused naming TEE_MODE.
 # Env: DP_BIN_DIR, DP_SOURCE_DIR, DP_SHARED_DIR (set by ctest).
 set -euo pipefail
@@ -89,10 +90,13 @@ grep -q "sim_root=$want" <<<"$out" || fail "simulation: sim_root is not sha256(D
 if ! ls /var/run/dstack.sock /run/dstack.sock /var/run/tappd.sock /run/tappd.sock \
         /var/run/dstack/dstack.sock /run/dstack/dstack.sock /var/run/dstack/tappd.sock \
         /run/dstack/tappd.sock >/dev/null 2>&1; then
-  if out=$(version TEE_MODE=production); then
-    fail "production without a TEE started: '$out'"
-  fi
+  rc=0; out=$(version TEE_MODE=production) || rc=$?
+  # 2, a set-up error (SPEC §10): 3 means "broker unreachable".
+  [ "$rc" = 2 ] || fail "production without a TEE: exit $rc, want 2 ('$out')"
   grep -q 'production' "$work/stderr" || fail "production: unclear error: $(cat "$work/stderr")"
+  # The same with a dstack endpoint that nobody answers: still set-up, 2.
+  rc=0; version TEE_MODE=dstack DSTACK_SIMULATOR_ENDPOINT="$work/nobody.sock" >/dev/null || rc=$?
+  [ "$rc" = 2 ] || fail "dstack endpoint nobody answers: exit $rc, want 2: $(cat "$work/stderr")"
 fi
 
 # 5. An unknown mode.
