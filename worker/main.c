@@ -37,8 +37,8 @@ static const dp_config_option_t s_options [] = {
     { "dkim-keys", "DP_DKIM_KEYS", NULL, "zone file of DKIM keys (with --dkim-path file)", 0, 0 },
     { "dkim-anchor", "DP_DKIM_ANCHOR", NULL, "DNSSEC trust anchor file", 0, 0 },
     { "dkim-server", "DP_DKIM_SERVER", NULL, "resolver ADDR[@PORT] for dnssec/dns", 0, 0 },
-    { "anthropic-url", "ANTHROPIC_BASE_URL", NULL, "Anthropic API base URL", 0, 0 },
-    { "anthropic-key", "ANTHROPIC_API_KEY", NULL, "Anthropic API key (claude engine)", 0, 1 },
+    { "anthropic-url", "ANTHROPIC_BASE_URL", NULL, "Anthropic API base URL; the API key is never "
+      "a flag: (env ANTHROPIC_API_KEY) or a file named by (env ANTHROPIC_API_KEY_FILE)", 0, 0 },
     { "model", "DP_MODEL", NULL, "Claude model name", 0, 0 },
     { "log-level", "LOG_LEVEL", "info", "error | warn | info | debug", 0, 0 },
     { "version", NULL, NULL, "print version, TEE mode and signer, then exit", 1, 0 },
@@ -82,7 +82,8 @@ s_pipeline_options (dp_config_t *config, dp_pipeline_options_t *options)
     options->dkim_trust_anchor = dp_config_get (config, "dkim-anchor");
     options->dkim_server = dp_config_get (config, "dkim-server");
     options->anthropic_url = dp_config_get (config, "anthropic-url");
-    options->anthropic_key = dp_config_get (config, "anthropic-key");
+    //  anthropic_key stays NULL: the Claude client reads ANTHROPIC_API_KEY,
+    //  else the file ANTHROPIC_API_KEY_FILE names (s_refuse_key_flag).
     options->model = dp_config_get (config, "model");
     options->worker_name = dp_config_get (config, "name");
 }
@@ -158,10 +159,29 @@ s_keep_secrets_out_of_dumps (void)
     return 0;
 }
 
+//  There is no --anthropic-key: a secret on the command line is readable
+//  by every user on the host (/proc/PID/cmdline, ps) and lands in shell
+//  histories and unit files. The flag existed, so an old command line gets
+//  told where the key goes now, rather than "unknown flag". Scanned before
+//  the parser so the key is never copied anywhere.
+static int
+s_refuse_key_flag (int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (strcmp (argv [i], "--anthropic-key") == 0
+        ||  strncmp (argv [i], "--anthropic-key=", 16) == 0) {
+            fprintf (stderr, "dp-worker: --anthropic-key: refused, a key on the command line is "
+                     "visible to every user in /proc/PID/cmdline; set ANTHROPIC_API_KEY, or "
+                     "ANTHROPIC_API_KEY_FILE to a file holding the key\n");
+            return -1;
+        }
+    return 0;
+}
+
 int
 main (int argc, char **argv)
 {
-    if (s_keep_secrets_out_of_dumps () != 0)
+    if (s_keep_secrets_out_of_dumps () != 0 || s_refuse_key_flag (argc, argv) != 0)
         return 2;
     dp_log_set_program ("dp-worker");
     dp_log_init_from_env ();
