@@ -40,6 +40,8 @@ static const dp_config_option_t s_options [] = {
     { "anthropic-url", "ANTHROPIC_BASE_URL", NULL, "Anthropic API base URL; the API key is never "
       "a flag: (env ANTHROPIC_API_KEY) or a file named by (env ANTHROPIC_API_KEY_FILE)", 0, 0 },
     { "model", "DP_MODEL", NULL, "Claude model name", 0, 0 },
+    { "llm-budget", "DP_LLM_BUDGET", "300",
+      "seconds one deal may wait on Claude in all; then the built-in engine finishes it", 0, 0 },
     { "log-level", "LOG_LEVEL", "info", "error | warn | info | debug", 0, 0 },
     { "version", NULL, NULL, "print version, TEE mode and signer, then exit", 1, 0 },
 };
@@ -219,6 +221,12 @@ main (int argc, char **argv)
         return 2;
     }
     options.chain_id = (uint64_t) chain_id;
+    long long llm_budget;
+    if (s_int_option (config, "llm-budget", 1, 86400, &llm_budget)) {
+        dp_config_destroy (&config);
+        return 2;
+    }
+    options.llm_budget_ms = (int) llm_budget * 1000;
     dp_pipeline_t *pipeline = dp_pipeline_new (&options, &err);
     if (!pipeline) {
         //  Always 2, a set-up error, even when the TEE is unreachable
