@@ -46,8 +46,9 @@ read -r mock_port <&"${MOCK[0]}"
 
 "$bin/dp-broker" --data "$work/broker" --listen "$DP_BROKER" --events "tcp://127.0.0.1:$(port)" 2>"$work/broker.log" & pids+=($!)
 for _ in $(seq 100); do "$S" stats --timeout 200 >/dev/null 2>&1 && break; sleep 0.1; done
-"$bin/dp-worker" --capacity 64 --name inflight --anthropic-url "http://127.0.0.1:$mock_port" \
-  --anthropic-key sk-bench-mock 2>"$work/worker.log" &
+ANTHROPIC_API_KEY=sk-bench-mock \
+  "$bin/dp-worker" --capacity 64 --name inflight --anthropic-url "http://127.0.0.1:$mock_port" \
+  2>"$work/worker.log" &
 worker_pid=$!; pids+=("$worker_pid")
 for _ in $(seq 100); do
   "$S" stats --json 2>/dev/null | grep -q inflight && break; sleep 0.1

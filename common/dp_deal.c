@@ -9,6 +9,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -215,6 +216,16 @@ s_read_texts (s_reader_t *r)
     return DP_OK;
 }
 
+//  Whether an error may show the private limits' values: only to the
+//  submitter (dp_deal_defaults_t.show_limits). The worker's errors end up
+//  in a result's `reason`, which every subscriber sees, and each side of
+//  the negotiation must see only its own limit (SPEC §4).
+static bool
+s_show_limits (const s_reader_t *r)
+{
+    return r->defaults && r->defaults->show_limits;
+}
+
 static dp_status
 s_read_prices (s_reader_t *r)
 {
@@ -226,6 +237,9 @@ s_read_prices (s_reader_t *r)
         return rc;
     if (deal->budget_cents < deal->floor_cents) {
         char budget [DP_MONEY_TEXT_MAX], floor [DP_MONEY_TEXT_MAX];
+        if (!s_show_limits (r))
+            return dp_error_set (r->err, DP_INVALID, "buyer_budget is below floor_price "
+                                 "(budget rounded down, floor rounded up to cents)");
         return dp_error_set (r->err, DP_INVALID,
                              "buyer_budget: %s (rounded down to cents) is below floor_price %s "
                              "(rounded up to cents)",
@@ -710,6 +724,11 @@ s_build_packages (s_reader_t *r)
     for (size_t i = 0; rc == DP_OK && i < count; i++) {
         dp_deal_package_t *p = &deal->packages [i];
         char budget [DP_MONEY_TEXT_MAX], floor [DP_MONEY_TEXT_MAX];
+        if (p->budget_cents < p->floor_cents && !s_show_limits (r))
+            rc = dp_error_set (r->err, DP_INVALID,
+                               "budget_by_terms[\"%s/%d\"]: the budget is below the floor for this "
+                               "package (after rounding to cents)", p->scope, p->days);
+        else
         if (p->budget_cents < p->floor_cents)
             rc = dp_error_set (r->err, DP_INVALID,
                                "budget_by_terms[\"%s/%d\"]: budget %s is below the floor %s for this "

@@ -77,6 +77,11 @@ typedef struct {
     //  "builtin". (`--engine` sets both, `--buyer-engine` one.)
     const char *buyer_engine;
     const char *seller_engine;
+    //  1: an error about the private limits (a budget below a floor) shows
+    //  their values, for the submitter's own eyes. 0 (and a NULL
+    //  defaults, the worker's view): it names the fields only, since the
+    //  worker puts the message in a result's public `reason`.
+    int show_limits;
 } dp_deal_defaults_t;
 
 typedef struct {

@@ -100,7 +100,9 @@ static dp_status
 s_validate (const char *text, size_t len, const dp_submit_deals_options_t *options,
             const char *batch, dp_submit_deal_t *item, dp_error_t *err)
 {
-    dp_deal_defaults_t defaults = { .assign_deal_id = 1 };
+    //  show_limits: these messages go to the submitter only, who wrote the
+    //  values (the worker's own check names the fields only).
+    dp_deal_defaults_t defaults = { .assign_deal_id = 1, .show_limits = 1 };
     defaults.batch = options && options->batch? options->batch: batch;
     defaults.buyer_engine = options? options->buyer_engine: NULL;
     defaults.seller_engine = options? options->seller_engine: NULL;

@@ -638,13 +638,22 @@ dp_claude_move (dp_claude_t *self, const dp_nego_side_t *side, const dp_nego_pub
                 const dp_nego_proposal_t *advice, dp_nego_proposal_t *out,
                 dp_claude_usage_t *usage, dp_error_t *err)
 {
+    return dp_claude_move_within (self, side, pub, advice, 0, out, usage, err);
+}
+
+dp_status
+dp_claude_move_within (dp_claude_t *self, const dp_nego_side_t *side, const dp_nego_public_t *pub,
+                       const dp_nego_proposal_t *advice, int64_t budget_ms,
+                       dp_nego_proposal_t *out, dp_claude_usage_t *usage, dp_error_t *err)
+{
     memset (out, 0, sizeof *out);
     if (dp_claude_latched (self))
         return dp_error_set (err, DP_UNSUPPORTED, "claude switched off: %s", dp_claude_latched (self));
     char *body = dp_claude_request_body (self, side, pub, advice);
     if (!body)
         return dp_error_set (err, DP_NOMEM, "claude: out of memory building the request");
-    int64_t deadline = s_now_ms () + self->turn_budget_ms;
+    int64_t deadline = s_now_ms ()
+                     + (budget_ms > 0 && budget_ms < self->turn_budget_ms? budget_ms: self->turn_budget_ms);
     dp_status st = DP_PROTO;
     char what [200] = "";
     for (int attempt = 0;; attempt++) {

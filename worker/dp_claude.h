@@ -84,6 +84,14 @@ dp_status dp_claude_move (dp_claude_t *self, const dp_nego_side_t *side,
                           dp_nego_proposal_t *out, dp_claude_usage_t *usage,
                           dp_error_t *err) DP_MUST_CHECK;
 
+//  dp_claude_move with the turn's wall time (every attempt and wait)
+//  bounded by budget_ms too, when 0 < budget_ms < the turn budget: what is
+//  left of a deal's time budget for the LLM (dp_negotiate).
+dp_status dp_claude_move_within (dp_claude_t *self, const dp_nego_side_t *side,
+                                 const dp_nego_public_t *pub, const dp_nego_proposal_t *advice,
+                                 int64_t budget_ms, dp_nego_proposal_t *out,
+                                 dp_claude_usage_t *usage, dp_error_t *err) DP_MUST_CHECK;
+
 //  Reads a move out of a Messages API response body (exposed for the fuzz
 //  target and tests): a tool_use `submit_move` input, or else the first
 //  balanced {...} object in the text blocks (code fences and prose

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "dp_claude.h"
 #include "dp_engine_builtin.h"
@@ -33,6 +34,7 @@ typedef struct {
     dp_claude_t *claude;
     int own_claude;
     dp_claude_usage_t usage;
+    int64_t llm_waited_ms;              //  wall time spent in Claude turns so far
     dp_negotiate_outcome_t *out;
     dp_progress_fn *progress;
     void *progress_arg;
@@ -274,14 +276,51 @@ s_redact_limits (const dp_nego_side_t *side, char *reasoning)
     }
 }
 
-//  Asks the LLM for this side's move. Returns the source of the proposal.
+static int64_t
+s_mono_ms (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t
+s_deal_budget_ms (const s_run_t *r)
+{
+    return r->opt->deal_budget_ms > 0? r->opt->deal_budget_ms: DP_NEGOTIATE_LLM_BUDGET_MS;
+}
+
+//  The deal's LLM time is spent: a backend that accepts and never answers
+//  would otherwise hold the deal for every turn's full budget (20 turns of
+//  2 minutes). Both Claude sides go to the built-in engine for the rest,
+//  through the same fallback as a failed turn, and the note says so.
+static void
+s_note_budget_spent (s_run_t *r)
+{
+    for (int role = 0; role < 2; role++)
+        if (r->engine [role] == DP_NEGOTIATE_CLAUDE && !r->llm_off [role])
+            r->llm_off [role] = "claude time budget spent";
+    size_t used = strlen (r->out->note);
+    snprintf (r->out->note + used, sizeof r->out->note - used, "%sclaude time budget of %g s "
+              "spent; built-in engine used from round %d", used ? "; " : "",
+              (double) s_deal_budget_ms (r) / 1000, dp_nego_turn_round (&r->pub));
+    dp_log_warn ("deal=%s claude time budget spent after %lld ms: built-in engine from round %d",
+                 r->in->deal_id ? r->in->deal_id : "-", (long long) r->llm_waited_ms,
+                 dp_nego_turn_round (&r->pub));
+}
+
+//  Asks the LLM for this side's move, within what is left of the deal's
+//  LLM time. Returns the source of the proposal.
 static dp_nego_source_t
 s_llm_proposal (s_run_t *r, const dp_nego_side_t *side, const dp_nego_proposal_t *advice,
                 dp_nego_proposal_t *p)
 {
     dp_error_t err;
     dp_error_clear (&err);
-    dp_status st = dp_claude_move (r->claude, side, &r->pub, advice, p, &r->usage, &err);
+    int64_t since = s_mono_ms ();
+    dp_status st = dp_claude_move_within (r->claude, side, &r->pub, advice,
+                                          s_deal_budget_ms (r) - r->llm_waited_ms, p, &r->usage, &err);
+    r->llm_waited_ms += s_mono_ms () - since;
     if (st == DP_OK) {
         r->out->usage.llm_moves++;
         s_redact_limits (side, p->reasoning);
@@ -309,6 +348,8 @@ s_turn (s_run_t *r, dp_nego_move_t *move, char *reasoning, size_t size)
         return dp_guardrail_apply (side, &r->pub, r->opt->allow_walk_away, &engine,
                                    DP_SOURCE_ENGINE, &engine, move, reasoning, size,
                                    &r->out->guard);
+    if (!r->llm_off [role] && r->llm_waited_ms >= s_deal_budget_ms (r))
+        s_note_budget_spent (r);
     if (r->llm_off [role]) {
         memset (&llm, 0, sizeof llm);
         snprintf (llm.problem, sizeof llm.problem, "%s", r->llm_off [role]);

@@ -75,6 +75,11 @@ typedef struct {
 
 //  Strategy selection for experiments and the benchmark (the default, NULL
 //  in the options, is the built-in engine). See dp_engine_builtin.h.
+//  Default LLM time budget of one deal: 20 turns at a normal 3-10 s each
+//  fit; a backend that accepts connections and never answers holds a deal
+//  this long at most (plus the turn in flight, which the budget also cuts).
+#define DP_NEGOTIATE_LLM_BUDGET_MS 300000
+
 typedef struct dp_engine_params_t dp_engine_params_t;
 typedef struct dp_claude_t dp_claude_t;
 
@@ -91,6 +96,10 @@ typedef struct {
     int connect_timeout_ms;     //  0 = 5000
     int request_timeout_ms;     //  0 = 60000
     int turn_budget_ms;         //  0 = 120000, wall time per turn incl. retries
+    int deal_budget_ms;         //  0 = DP_NEGOTIATE_LLM_BUDGET_MS: wall time one run
+                                //  may wait on the LLM, all turns of both sides
+                                //  together; once spent, the remaining turns use
+                                //  the built-in engine (recorded in the note)
     int max_retries;            //  0 = 2 (the official SDKs' default); < 0 = none
     int max_tokens;             //  0 = 1024
     int requests_per_second;    //  process-wide request spacing; 0 = 50

@@ -43,6 +43,7 @@ struct dp_pipeline_t {
     char *anthropic_url;
     char *anthropic_key;
     char *model;
+    int llm_budget_ms;
     char worker_name [128];
 };
 
@@ -337,6 +338,7 @@ s_step_negotiate (s_run_t *run, dp_progress_fn *progress, void *progress_arg)
     options.api_url = run->pipeline->anthropic_url;
     options.api_key = run->pipeline->anthropic_key;
     options.claude = run->pipeline->claude;
+    options.deal_budget_ms = run->pipeline->llm_budget_ms;
     //  Deterministic per deal: the same body negotiates the same way.
     memcpy (&options.seed, run->deal->body_sha256, sizeof options.seed);
 
@@ -628,6 +630,7 @@ dp_pipeline_new (const dp_pipeline_options_t *options, dp_error_t *err)
     self->anthropic_url = s_strdup_or_null (options->anthropic_url);
     self->anthropic_key = s_strdup_or_null (options->anthropic_key);
     self->model = s_strdup_or_null (options->model);
+    self->llm_budget_ms = options->llm_budget_ms;
     if ((options->anthropic_url && !self->anthropic_url) || (options->anthropic_key && !self->anthropic_key)
     ||  (options->model && !self->model)) {
         dp_error_set (err, DP_NOMEM, "out of memory");

@@ -60,6 +60,8 @@ typedef struct {
     const char *anthropic_url;
     const char *anthropic_key;
     const char *model;                  //  NULL: the negotiation default
+    int llm_budget_ms;                  //  wall time one deal may wait on Claude in all
+                                        //  (dp_negotiate deal_budget_ms); 0: 300 s
     //  The `worker` diagnostic field of results; NULL: "<host>-<pid>".
     const char *worker_name;
 } dp_pipeline_options_t;

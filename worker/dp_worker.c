@@ -185,7 +185,18 @@ typedef struct {
     uint64_t frame_max;                 //  the broker's frame limit (welcome)
     bool single_dones;                  //  the broker does not know `dones`: one `done` each
     uint64_t features_request;          //  request id of our last `features`
+    uint32_t heartbeat_ms;              //  the broker's (welcome), else our option
+    int64_t next_tick_ms;               //  when the timers run next
+    uint64_t flush_request;             //  the request behind the deadline's releases
+    int64_t flush_until_ms;             //  how long we wait for its answer
 } s_actor_t;
+
+//  The range a broker's heartbeat is taken in. Below 10 ms the beats would
+//  be most of the traffic (the broker refuses less itself); above a minute
+//  we beat more often than asked, which costs a broker nothing and keeps
+//  our judgement of a silent broker within minutes.
+#define S_HEARTBEAT_MIN_MS 10
+#define S_HEARTBEAT_MAX_MS 60000
 
 static int
 s_send (s_actor_t *a, dp_wire_msg_t *msg)
@@ -365,6 +376,24 @@ s_reconnect (s_actor_t *a)
     s_send_hello (a);
 }
 
+//  The broker drops a worker silent for its heartbeat × its liveness, so
+//  a worker beating at its own slower rate would be dropped between beats
+//  (and its deals run twice). We beat at the broker's rate from its
+//  welcome on, and judge its silence by the same rate. 0: a broker from
+//  before the field; our option stands.
+static void
+s_take_heartbeat (s_actor_t *a, uint32_t broker_ms)
+{
+    if (broker_ms == 0)
+        return;
+    uint32_t ms = broker_ms < S_HEARTBEAT_MIN_MS? S_HEARTBEAT_MIN_MS:
+                  broker_ms > S_HEARTBEAT_MAX_MS? S_HEARTBEAT_MAX_MS: broker_ms;
+    if (ms != a->heartbeat_ms)
+        dp_log_info ("worker: heartbeat %u ms (the broker's)", ms);
+    a->heartbeat_ms = ms;
+    a->next_tick_ms = 0;        //  the timer may be set for a slower rate: run it now
+}
+
 //  After a welcome: the broker may have missed results (restart, lost
 //  connection); they go again under their tokens, idempotent at the broker.
 static void
@@ -375,6 +404,7 @@ s_on_welcome (s_actor_t *a, dp_wire_msg_t *msg)
     a->welcomed = true;
     a->epoch = msg->epoch;
     a->frame_max = msg->frame_max;
+    s_take_heartbeat (a, msg->heartbeat_ms);
     atomic_store (&a->w->welcomed, 1);
     dp_log_info ("worker: connected broker=%s epoch=%llu jobs=%zu", a->w->broker,
                  (unsigned long long) msg->epoch, zhashx_size (a->jobs));
@@ -454,6 +484,8 @@ s_on_broker (s_actor_t *a)
         return 1;
     }
     a->broker_seen_ms = zclock_mono ();
+    if (a->flush_request && msg.request_id == a->flush_request)
+        a->flush_request = 0;           //  the broker has our releases
     switch (msg.kind) {
         case DP_WIRE_WELCOME:  s_on_welcome (a, &msg); break;
         case DP_WIRE_JOB: {
@@ -560,7 +592,7 @@ static void
 s_timers (s_actor_t *a)
 {
     int64_t now = zclock_mono ();
-    uint32_t hb = a->w->opt.heartbeat_ms;
+    uint32_t hb = a->heartbeat_ms;
     if (now - a->last_beat_ms >= hb) {
         a->last_beat_ms = now;
         dp_wire_msg_t beat;
@@ -583,7 +615,37 @@ s_timers (s_actor_t *a)
     }
 }
 
-//  Answers a DRAIN once no job is left, or at its deadline.
+//  At the drain deadline: releases every job still held, then asks the
+//  broker something it answers (a deal's status) and waits for that
+//  answer, at most heartbeat × liveness. The broker reads one connection
+//  in order, so the answer means it has the releases: the owner may end
+//  the process at once without losing them to the socket's queue (a
+//  release is not acknowledged itself). Without an answer the deals come
+//  back anyway when the broker sees us vanish, as after a crash.
+static void
+s_release_all (s_actor_t *a)
+{
+    const char *last = NULL;
+    for (s_job_t *job = zhashx_first (a->jobs); job; job = zhashx_next (a->jobs))
+        if (job->state != J_RELEASED) {
+            s_send_release (a, job, "worker drain deadline");
+            job->state = J_RELEASED;
+            last = job->deal_id;
+        }
+    a->flush_until_ms = zclock_mono ();
+    if (!last || !a->welcomed || !a->dealer)
+        return;
+    dp_wire_msg_t status;
+    dp_wire_msg_init (&status, DP_WIRE_STATUS, 0);
+    dp_text_copy (status.deal_id, sizeof status.deal_id, last);
+    if (s_send (a, &status) == 0) {
+        a->flush_request = status.request_id;
+        a->flush_until_ms += (int64_t) a->heartbeat_ms * a->w->opt.liveness;
+    }
+}
+
+//  Answers a DRAIN once no job is left, or at its deadline once the
+//  broker has the releases (s_release_all).
 static void
 s_check_drain (s_actor_t *a)
 {
@@ -592,14 +654,13 @@ s_check_drain (s_actor_t *a)
     if (zhashx_size (a->jobs) == 0) {
         a->drain_waiting = false;
         zsock_signal (a->pipe, 0);
+        return;
     }
-    else if (zclock_time () >= a->drain_deadline_ms) {
-        for (s_job_t *job = zhashx_first (a->jobs); job; job = zhashx_next (a->jobs))
-            if (job->state != J_RELEASED) {
-                s_send_release (a, job, "worker drain deadline");
-                job->state = J_RELEASED;
-            }
+    if (!a->flush_until_ms && zclock_time () >= a->drain_deadline_ms)
+        s_release_all (a);
+    if (a->flush_until_ms && (!a->flush_request || zclock_mono () >= a->flush_until_ms)) {
         a->drain_waiting = false;
+        a->flush_request = 0;
         zsock_signal (a->pipe, 1);
     }
 }
@@ -646,6 +707,7 @@ s_actor (zsock_t *pipe, void *arg)
     a.pipe = pipe;
     a.jobs = zhashx_new ();
     a.pull = zsock_new_pull (a.w->inbox);
+    a.heartbeat_ms = a.w->opt.heartbeat_ms;
     zsock_set_rcvhwm (a.pull, 0);
     s_reconnect (&a);
     zsock_signal (pipe, 0);
@@ -654,8 +716,6 @@ s_actor (zsock_t *pipe, void *arg)
     //  neither side starves the other), and the timers run on their own
     //  clock: under load a wakeup carries many messages, and scanning the
     //  jobs per message made the actor cost grow with its capacity.
-    uint32_t tick_ms = a.w->opt.heartbeat_ms / 4 + 1;
-    int64_t next_tick = 0;
     //  (A generation, not the DEALER's address: a new socket may well be
     //  allocated where the old one was.)
     zpoller_t *poller = NULL;
@@ -671,7 +731,7 @@ s_actor (zsock_t *pipe, void *arg)
             polled_generation = a.dealer_generation;
         }
         int64_t now = zclock_mono ();
-        int wait = next_tick > now? (int) (next_tick - now): 0;
+        int wait = a.next_tick_ms > now? (int) (a.next_tick_ms - now): 0;
         if (poller)
             zpoller_wait (poller, wait);
         else
@@ -682,9 +742,9 @@ s_actor (zsock_t *pipe, void *arg)
             ;
         for (int n = 0; n < 256 && s_on_pool (&a); n++)
             ;
-        if (zclock_mono () >= next_tick) {
+        if (zclock_mono () >= a.next_tick_ms) {
             s_timers (&a);
-            next_tick = zclock_mono () + tick_ms;
+            a.next_tick_ms = zclock_mono () + a.heartbeat_ms / 4 + 1;
         }
         if (a.dealer)
             s_send_dones (&a);

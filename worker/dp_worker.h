@@ -28,8 +28,10 @@ typedef struct {
     const char *broker;             //  required: e.g. "tcp://127.0.0.1:5570"
     const char *name;               //  shown in broker stats; default "<host>-<pid>"
     uint32_t capacity;              //  jobs at once (threads), default 64, 1..4096
-    uint32_t heartbeat_ms;          //  default 1000
-    uint32_t liveness;              //  broker silent this many heartbeats → reconnect; default 3
+    uint32_t heartbeat_ms;          //  default 1000; used until the broker's welcome names
+                                    //  its own, which the worker then beats at (10..60000 ms)
+    uint32_t liveness;              //  broker silent this many of its heartbeats → reconnect;
+                                    //  default 3
     int connect_timeout_ms;         //  > 0: dp_worker_new fails with DP_UNREACHABLE if the
                                     //  broker does not welcome us in time; 0 (default): keep trying
 } dp_worker_options_t;
@@ -47,8 +49,13 @@ dp_worker_t *dp_worker_new (const dp_worker_options_t *options, dp_job_handler_f
 //  Stops taking jobs (announces capacity 0), waits up to deadline_ms for
 //  running jobs to finish and their results to be acknowledged. Jobs
 //  still running at the deadline are released to the broker (redelivered
-//  elsewhere, not counted as an attempt). DP_OK when everything finished,
-//  DP_TIMEOUT when something had to be released.
+//  elsewhere, not counted as an attempt), and the call returns once the
+//  broker has answered a request sent behind the releases (so it has
+//  them), or after heartbeat × liveness without an answer. DP_OK when
+//  everything finished, DP_TIMEOUT when something had to be released.
+//  After DP_TIMEOUT handlers may still be running (a TEE retry, an LLM
+//  turn) and dp_worker_destroy waits for them; a process that must stop
+//  at the deadline ends without destroying the worker (dp-worker does).
 dp_status dp_worker_drain (dp_worker_t *self, int deadline_ms);
 
 //  Counters: jobs running now, results acknowledged since start.

@@ -1,13 +1,15 @@
 /*  dp-worker — the enclave pipeline as a process: connects to dp-broker,
     runs deals (dp_pipeline) on the worker runtime (dp_worker), drains on
-    SIGTERM. Exit codes (SPEC §10): 0 clean stop, 2 bad flags or set-up,
-    3 broker unreachable. */
+    SIGTERM. Exit codes (SPEC §10): 0 clean stop, 2 bad flags or set-up
+    (the TEE included), 3 broker unreachable. */
 
 #include <czmq.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "dp_config.h"
@@ -35,9 +37,11 @@ static const dp_config_option_t s_options [] = {
     { "dkim-keys", "DP_DKIM_KEYS", NULL, "zone file of DKIM keys (with --dkim-path file)", 0, 0 },
     { "dkim-anchor", "DP_DKIM_ANCHOR", NULL, "DNSSEC trust anchor file", 0, 0 },
     { "dkim-server", "DP_DKIM_SERVER", NULL, "resolver ADDR[@PORT] for dnssec/dns", 0, 0 },
-    { "anthropic-url", "ANTHROPIC_BASE_URL", NULL, "Anthropic API base URL", 0, 0 },
-    { "anthropic-key", "ANTHROPIC_API_KEY", NULL, "Anthropic API key (claude engine)", 0, 1 },
+    { "anthropic-url", "ANTHROPIC_BASE_URL", NULL, "Anthropic API base URL; the API key is never "
+      "a flag: (env ANTHROPIC_API_KEY) or a file named by (env ANTHROPIC_API_KEY_FILE)", 0, 0 },
     { "model", "DP_MODEL", NULL, "Claude model name", 0, 0 },
+    { "llm-budget", "DP_LLM_BUDGET", "300",
+      "seconds one deal may wait on Claude in all; then the built-in engine finishes it", 0, 0 },
     { "log-level", "LOG_LEVEL", "info", "error | warn | info | debug", 0, 0 },
     { "version", NULL, NULL, "print version, TEE mode and signer, then exit", 1, 0 },
 };
@@ -80,9 +84,25 @@ s_pipeline_options (dp_config_t *config, dp_pipeline_options_t *options)
     options->dkim_trust_anchor = dp_config_get (config, "dkim-anchor");
     options->dkim_server = dp_config_get (config, "dkim-server");
     options->anthropic_url = dp_config_get (config, "anthropic-url");
-    options->anthropic_key = dp_config_get (config, "anthropic-key");
+    //  anthropic_key stays NULL: the Claude client reads ANTHROPIC_API_KEY,
+    //  else the file ANTHROPIC_API_KEY_FILE names (s_refuse_key_flag).
     options->model = dp_config_get (config, "model");
     options->worker_name = dp_config_get (config, "name");
+}
+
+//  The drain deadline passed with deals still running: the broker has
+//  their releases (dp_worker_drain), but their handlers may sit in a TEE
+//  retry or a Claude turn for minutes, and dp_worker_destroy would wait
+//  for them. What they would still produce is dropped anyway, and they
+//  write nothing that outlives the process (results go only to the
+//  broker), so we end here: _exit skips the joins and CZMQ's exit
+//  handler, which would wait on the job threads' sockets.
+static void
+s_exit_now (void)
+{
+    dp_log_info ("stopped (unfinished deals released to the broker)");
+    fflush (NULL);
+    _exit (0);
 }
 
 static int
@@ -111,14 +131,60 @@ s_run (dp_config_t *config, dp_pipeline_t *pipeline)
         pause ();
     dp_log_info ("draining: waiting up to %llds for running deals", drain);
     dp_status rc = dp_worker_drain (worker, (int) drain * 1000);
+    if (rc != DP_OK)
+        s_exit_now ();
     dp_worker_destroy (&worker);
-    dp_log_info ("stopped%s", rc == DP_OK? "": " (unfinished deals released to the broker)");
+    dp_log_info ("stopped");
+    return 0;
+}
+
+//  The process holds the enclave key, deal bodies (limits, the seller's
+//  email) and the Anthropic key in memory: none of it may end up in a core
+//  file. A core size of 0 (soft and hard, so nothing we run can raise it
+//  again) stops the kernel writing one; not dumpable also stops a core
+//  pipe handler (core_pattern "|…", which ignores the size limit), and it
+//  makes /proc/PID/{mem,environ,…} root's and refuses ptrace by other
+//  processes of the same user: a compromised neighbour under our uid
+//  cannot read the secrets out of us. Done first, before any is loaded.
+static int
+s_keep_secrets_out_of_dumps (void)
+{
+    struct rlimit none = { 0, 0 };
+    if (setrlimit (RLIMIT_CORE, &none) != 0) {
+        perror ("dp-worker: setrlimit RLIMIT_CORE 0");
+        return -1;
+    }
+    if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
+        perror ("dp-worker: prctl PR_SET_DUMPABLE 0");
+        return -1;
+    }
+    return 0;
+}
+
+//  There is no --anthropic-key: a secret on the command line is readable
+//  by every user on the host (/proc/PID/cmdline, ps) and lands in shell
+//  histories and unit files. The flag existed, so an old command line gets
+//  told where the key goes now, rather than "unknown flag". Scanned before
+//  the parser so the key is never copied anywhere.
+static int
+s_refuse_key_flag (int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (strcmp (argv [i], "--anthropic-key") == 0
+        ||  strncmp (argv [i], "--anthropic-key=", 16) == 0) {
+            fprintf (stderr, "dp-worker: --anthropic-key: refused, a key on the command line is "
+                     "visible to every user in /proc/PID/cmdline; set ANTHROPIC_API_KEY, or "
+                     "ANTHROPIC_API_KEY_FILE to a file holding the key\n");
+            return -1;
+        }
     return 0;
 }
 
 int
 main (int argc, char **argv)
 {
+    if (s_keep_secrets_out_of_dumps () != 0 || s_refuse_key_flag (argc, argv) != 0)
+        return 2;
     dp_log_set_program ("dp-worker");
     dp_log_init_from_env ();
     //  Our own SIGTERM/SIGINT handling drains; CZMQ must not install its
@@ -155,11 +221,20 @@ main (int argc, char **argv)
         return 2;
     }
     options.chain_id = (uint64_t) chain_id;
+    long long llm_budget;
+    if (s_int_option (config, "llm-budget", 1, 86400, &llm_budget)) {
+        dp_config_destroy (&config);
+        return 2;
+    }
+    options.llm_budget_ms = (int) llm_budget * 1000;
     dp_pipeline_t *pipeline = dp_pipeline_new (&options, &err);
     if (!pipeline) {
+        //  Always 2, a set-up error, even when the TEE is unreachable
+        //  (TEE_MODE=production with no agent): SPEC §10 keeps 3 for an
+        //  unreachable broker, which a supervisor may well just retry.
         fprintf (stderr, "dp-worker: %s\n", err.text);
         dp_config_destroy (&config);
-        return err.code == DP_UNREACHABLE? 3: 2;
+        return 2;
     }
     int exit_code = 0;
     if (dp_config_get_switch (config, "version"))

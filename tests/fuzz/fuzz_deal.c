@@ -35,7 +35,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
     if (size > 1 << 20)
         return 0;
-    dp_deal_defaults_t defaults = { NULL, size % 2, "fuzz", size % 3? NULL: "claude", NULL };
+    dp_deal_defaults_t defaults = { NULL, size % 2, "fuzz", size % 3? NULL: "claude", NULL, size % 5 == 0 };
     dp_deal_t *deal = NULL;
     dp_error_t err;
     if (dp_deal_from_json ((const char *) data, size, &defaults, &deal, &err) == DP_OK) {

@@ -176,6 +176,16 @@ while read -r mode; do
   case "$mode" in auto|production|dstack|tappd|simulation) ;; *) fail "docker-compose.yml: TEE_MODE $mode is not a mode" ;; esac
 done < <(grep -oE 'TEE_MODE: *[a-z]+' "$compose" | sed 's/.*: *//' || true)
 
+# A stop must outlast the worker's drain (docker's default grace is 10 s).
+drain=$(sed -n 's/.*{ "drain-timeout", "DP_DRAIN_TIMEOUT", "\([0-9]*\)".*/\1/p' "$src/worker/main.c")
+[ -n "$drain" ] || fail "worker/main.c: no default for --drain-timeout"
+grace=$(sed -n 's/^ *stop_grace_period: *\([0-9]*\)s *$/\1/p' "$compose" | head -1)
+[ -n "$grace" ] && [ "$grace" -gt "${drain:-0}" ] \
+  || fail "docker-compose.yml: the worker's stop_grace_period (${grace:-unset}) must exceed the drain timeout ($drain s)"
+stop=$(sed -n 's/^TimeoutStopSec=\([0-9]*\)$/\1/p' "$deploy/systemd/dp-worker.service")
+[ -n "$stop" ] && [ "$stop" -gt "${drain:-0}" ] \
+  || fail "dp-worker.service: TimeoutStopSec (${stop:-unset}) must exceed the drain timeout ($drain s)"
+
 # ------------------------------------------------------------ systemd units
 units="$work/units"
 mkdir -p "$units"

@@ -9,8 +9,10 @@
 #     simulator over TCP: probed as tappd (key stored, the simulator has no
 #     secp256k1 derivation);
 #   - simulation: sim_root is SHA-256 of root.pem's DER, as openssl says;
-#   - TEE_MODE=production without any agent: refuses to start, exit != 0;
-#   - an unknown mode: refused naming TEE_MODE.
+#   - TEE_MODE=production without any agent (or a dstack endpoint nobody
+#     answers): refuses to start with exit 2 (set-up; 3 is the broker's);
+#   - an unknown mode: refused naming TEE_MODE;
+#   - --anthropic-key refused (exit 2, pointing at ANTHROPIC_API_KEY).
 # Env: DP_BIN_DIR, DP_SOURCE_DIR, DP_SHARED_DIR (set by ctest).
 set -euo pipefail
 
@@ -89,11 +91,30 @@ grep -q "sim_root=$want" <<<"$out" || fail "simulation: sim_root is not sha256(D
 if ! ls /var/run/dstack.sock /run/dstack.sock /var/run/tappd.sock /run/tappd.sock \
         /var/run/dstack/dstack.sock /run/dstack/dstack.sock /var/run/dstack/tappd.sock \
         /run/dstack/tappd.sock >/dev/null 2>&1; then
-  if out=$(version TEE_MODE=production); then
-    fail "production without a TEE started: '$out'"
-  fi
+  rc=0; out=$(version TEE_MODE=production) || rc=$?
+  # 2, a set-up error (SPEC §10): 3 means "broker unreachable".
+  [ "$rc" = 2 ] || fail "production without a TEE: exit $rc, want 2 ('$out')"
   grep -q 'production' "$work/stderr" || fail "production: unclear error: $(cat "$work/stderr")"
+  # The same with a dstack endpoint that nobody answers: still set-up, 2.
+  rc=0; version TEE_MODE=dstack DSTACK_SIMULATOR_ENDPOINT="$work/nobody.sock" >/dev/null || rc=$?
+  [ "$rc" = 2 ] || fail "dstack endpoint nobody answers: exit $rc, want 2: $(cat "$work/stderr")"
 fi
+
+# 6. No API key on the command line (/proc/PID/cmdline is world-readable):
+# --anthropic-key is refused with exit 2, pointing at the environment, and
+# the key it was given is not echoed; the environment variable works.
+for form in "--anthropic-key sk-ant-cmdline-secret" "--anthropic-key=sk-ant-cmdline-secret"; do
+  rc=0
+  # shellcheck disable=SC2086
+  TEE_MODE=simulation DP_SIM_ROOT="$work/sim-root" XDG_DATA_HOME="$work/xdg" \
+    "$worker" $form --version >/dev/null 2>"$work/stderr" || rc=$?
+  [ "$rc" = 2 ] || fail "$form: exit $rc, want 2"
+  grep -q 'ANTHROPIC_API_KEY' "$work/stderr" || fail "$form: the refusal does not name ANTHROPIC_API_KEY: $(cat "$work/stderr")"
+  grep -q 'sk-ant-cmdline-secret' "$work/stderr" && fail "$form: the refusal echoes the key"
+done
+"$worker" --help | grep -q 'anthropic-key' && fail "--help still offers --anthropic-key"
+version TEE_MODE=simulation DP_SIM_ROOT="$work/sim-root" ANTHROPIC_API_KEY=sk-ant-env >/dev/null \
+  || fail "ANTHROPIC_API_KEY in the environment: exit $?: $(cat "$work/stderr")"
 
 # 5. An unknown mode.
 if version TEE_MODE=sgx >/dev/null; then fail "TEE_MODE=sgx accepted"; fi

@@ -253,7 +253,8 @@ printf '%s\n' '{"delay_ms":400,"move":{"action":"accept","reasoning":"fine"}}' >
 coproc MOCK { exec python3 "$src/tests/tools/mock_anthropic.py" "$work/script.jsonl" "$work/mock.log" 2>"$work/mock.err"; }
 pids+=("$MOCK_PID")
 read -r mock_port <&"${MOCK[0]}" || fail "mock_anthropic.py did not start"
-claude=(--anthropic-url "http://127.0.0.1:$mock_port" --anthropic-key sk-test-mock)
+claude=(--anthropic-url "http://127.0.0.1:$mock_port")
+export ANTHROPIC_API_KEY=sk-test-mock      # never a flag (docs/worker.md)
 start_worker w4 "${claude[@]}"; w4=$worker_pid
 start_worker w5 "${claude[@]}"; w5=$worker_pid
 wait_workers w4 w5

@@ -423,6 +423,62 @@ Test (broker, unreachable_broker)
     cr_assert_lt (zclock_mono () - start, 3000);
 }
 
+//  A handler that takes *(int *) arg milliseconds, counting its calls.
+static atomic_int s_slow_calls;
+
+static dp_status
+s_slow_handler (void *arg, const dp_job_t *job, dp_progress_fn *progress, void *progress_arg,
+                dp_job_outcome_t *outcome)
+{
+    atomic_fetch_add (&s_slow_calls, 1);
+    zclock_sleep (*(int *) arg);
+    return s_handler (NULL, job, progress, progress_arg, outcome);
+}
+
+//  The broker beats every 100 ms and drops a worker silent for 300 ms; the
+//  worker's own option says 1000 ms. While its one deal runs for 1.5 s
+//  nothing but heartbeats goes to the broker, so a worker that kept its
+//  own rate was dropped between beats and the deal counted a lost
+//  delivery. From the welcome on it beats at the broker's rate.
+Test (broker, worker_beats_at_the_brokers_heartbeat)
+{
+    dp_broker_t *broker = s_broker (0);
+    dp_error_t err;
+    dp_client_t *client = dp_client_new (dp_broker_endpoint (broker), 5000, &err);
+    cr_assert_not_null (client, "%s", err.text);
+    cr_assert_eq (dp_client_subscribe (client, 0, &err), DP_OK, "%s", err.text);
+    dp_wire_ack_t ack;
+    cr_assert_eq (s_submit_one (client, "slow-1", "{}", &ack), DP_OK);
+    dp_worker_options_t options;
+    dp_worker_options_default (&options);
+    cr_assert_eq (options.heartbeat_ms, 1000);
+    options.broker = dp_broker_endpoint (broker);
+    options.capacity = 1;
+    int handler_ms = 1500;
+    atomic_store (&s_slow_calls, 0);
+    dp_worker_t *worker = dp_worker_new (&options, s_slow_handler, &handler_ms, &err);
+    cr_assert_not_null (worker, "%s", err.text);
+    bool result = false;
+    while (!result) {
+        dp_wire_event_t event;
+        cr_assert_eq (dp_client_next_event (client, 10000, &event, &err), DP_OK, "%s", err.text);
+        result = strcmp (event.type, "result") == 0;
+    }
+    dp_client_deal_t deal;
+    cr_assert_eq (dp_client_status (client, "slow-1", &deal, &err), DP_OK, "%s", err.text);
+    cr_assert_str_eq (deal.status, "agreed");
+    cr_assert_eq (deal.attempts, 0, "%u deliveries lost: the worker was dropped between beats",
+                  deal.attempts);
+    cr_assert_eq (atomic_load (&s_slow_calls), 1);
+    dp_wire_stats_t stats;
+    cr_assert_eq (dp_client_stats (client, &stats, &err), DP_OK);
+    cr_assert_eq (stats.worker_count, 1);
+    dp_client_stats_clear (&stats);
+    dp_worker_destroy (&worker);
+    dp_client_destroy (&client);
+    dp_broker_destroy (&broker);
+}
+
 //  After every deal has its result, the store's status index holds exactly
 //  one entry per deal, under its final status, and `active` is empty: a
 //  lease committed in the same group as its result (the committer skips

@@ -569,6 +569,36 @@ Test (claude, m20_timeouts_trickle_and_cut_bodies)
     dp_negotiate_outcome_clear (&out);
 }
 
+//  A backend that accepts the connection and never answers: per turn,
+//  attempts × request timeout within the turn budget (here 3 × 3 s, 6
+//  turns: about a minute). With a deal budget of 1.5 s the first turn is
+//  cut at the budget and every later turn of both sides goes to the
+//  built-in engine without calling the API, said in the note. Margins are
+//  generous: the point is seconds against a minute.
+Test (claude, deal_budget_cuts_a_backend_that_never_answers)
+{
+    s_mock_start ("{\"delay_ms\":600000,\"move\":{\"action\":\"accept\"}}\n");
+    run_t r;
+    s_setup_run (&r, 1, 1, BUDGET, FLOOR, 3);
+    r.opt.deal_budget_ms = 1500;
+    dp_negotiate_outcome_t out;
+    struct timespec t0, t1;
+    clock_gettime (CLOCK_MONOTONIC, &t0);
+    s_run (&r, &out);
+    clock_gettime (CLOCK_MONOTONIC, &t1);
+    double secs = (double) (t1.tv_sec - t0.tv_sec) + (double) (t1.tv_nsec - t0.tv_nsec) / 1e9;
+    cr_assert (secs < 20.0, "the deal waited %.1f s on a silent backend (budget 1.5 s)", secs);
+    cr_assert (out.usage.api_calls <= 2, "%u calls after the budget was spent", out.usage.api_calls);
+    size_t n = json_object_array_length (out.transcript);
+    cr_assert (n >= 2);
+    for (size_t i = 0; i < n; i++)
+        cr_assert_str_eq (s_entry (&out, i, "source"), "fallback", "entry %zu", i);
+    cr_assert (strstr (out.note, "claude time budget of 1.5 s spent"), "note: %s", out.note);
+    cr_assert (out.agreed);
+    cr_assert_eq (s_violations (&out, BUDGET, FLOOR), 0);
+    dp_negotiate_outcome_clear (&out);
+}
+
 Test (claude, m21_size_cap_and_html)
 {
     s_mock_start ("{\"move\":{\"action\":\"accept\"},\"pad_bytes\":10485760}\n"

@@ -58,6 +58,18 @@ s_fails (const dp_deal_defaults_t *defaults, const char *extra, dp_status code, 
     cr_assert_null (deal);
 }
 
+//  Fails, and the message shows neither of two private amounts.
+static void
+s_fails_quiet (const dp_deal_defaults_t *defaults, const char *extra, const char *a, const char *b)
+{
+    dp_deal_t *deal;
+    dp_error_t err;
+    dp_status rc = s_try (defaults, &deal, &err, "{" S_BASE "%s%s}", *extra? ", ": "", extra);
+    cr_assert_eq (rc, DP_INVALID, "%s: got %s", extra, dp_status_name (rc));
+    cr_assert (!strstr (err.text, a) && !strstr (err.text, b), "%s: message '%s' shows a limit",
+               extra, err.text);
+}
+
 //  A deal with only the given fields (no base).
 static void
 s_fails_alone (const char *text, dp_status code, const char *expect)
@@ -172,10 +184,15 @@ Test (deal, money_errors)
     s_fails (NULL, "\"floor_price\": \" 5\"", DP_INVALID, "floor_price: not a number");
     s_fails (NULL, "\"buyer_budget\": true", DP_INVALID, "buyer_budget: must be a number, got boolean");
     s_fails (NULL, "\"buyer_budget\": [1]", DP_INVALID, "buyer_budget: must be a number, got array");
-    s_fails (NULL, "\"buyer_budget\": 599.999", DP_INVALID,
+    //  The submitter sees the values it wrote; the worker's view (NULL
+    //  defaults) names the fields only: its reasons are published.
+    dp_deal_defaults_t submitter = { .show_limits = 1 };
+    s_fails (&submitter, "\"buyer_budget\": 599.999", DP_INVALID,
              "buyer_budget: 599.99 (rounded down to cents) is below floor_price 600.00");
-    s_fails (NULL, "\"buyer_budget\": 0.009, \"floor_price\": 0.001", DP_INVALID,
+    s_fails (&submitter, "\"buyer_budget\": 0.009, \"floor_price\": 0.001", DP_INVALID,
              "buyer_budget: 0.00 (rounded down to cents) is below floor_price 0.01");
+    s_fails (NULL, "\"buyer_budget\": 599.999", DP_INVALID, "buyer_budget is below floor_price");
+    s_fails_quiet (NULL, "\"buyer_budget\": 599.999", "599", "600");
     s_fails (NULL, "\"buyer_budget\": 1e13", DP_LIMIT, "buyer_budget: exceeds the limit of 1000000000000.00");
 }
 
@@ -306,7 +323,7 @@ Test (deal, limits)
     limits.chunk_hashes_max = 2;
     limits.email_max = 4;
     limits.terms_options_max = 2;
-    dp_deal_defaults_t defaults = { &limits, 0, NULL, NULL, NULL };
+    dp_deal_defaults_t defaults = { &limits, 0, NULL, NULL, NULL, 0 };
     s_fails (&defaults, "\"buyer_requirements\": \"123456789\"", DP_LIMIT,
              "buyer_requirements: 9 bytes exceeds the limit of 8 bytes (string_max)");
     limits.string_max = 1000;
@@ -333,7 +350,7 @@ Test (deal, canonical_body_limit)
     n += snprintf (text + n, sizeof text - (size_t) n, "\"}");
     dp_limits_t limits = *dp_limits_default ();
     limits.deal_body_max = (uint64_t) n + 10;
-    dp_deal_defaults_t defaults = { &limits, 0, NULL, NULL, NULL };
+    dp_deal_defaults_t defaults = { &limits, 0, NULL, NULL, NULL, 0 };
     dp_deal_t *deal = NULL;
     dp_error_t err;
     cr_assert_eq (dp_deal_from_json (text, (size_t) n, &defaults, &deal, &err), DP_LIMIT, "%s", err.text);
@@ -377,7 +394,7 @@ Test (deal, deal_id_and_batch)
     dp_deal_t *deal = s_ok (NULL, extra);
     cr_assert_eq (strlen (deal->deal_id), 128);
     dp_deal_destroy (&deal);
-    dp_deal_defaults_t defaults = { NULL, 1, "deals.jsonl", NULL, NULL };
+    dp_deal_defaults_t defaults = { NULL, 1, "deals.jsonl", NULL, NULL, 0 };
     deal = s_ok (&defaults, "\"deal_id\": null");
     cr_assert (deal->deal_id_assigned);
     cr_assert_eq (strlen (deal->deal_id), 36);
@@ -414,7 +431,7 @@ Test (deal, rounds_and_engines)
     s_fails (NULL, "\"max_rounds\": \"10\"", DP_INVALID, "max_rounds: must be an integer, got string");
     s_fails (NULL, "\"seller_engine\": \"gpt\"", DP_INVALID, "seller_engine: must be \"builtin\" or \"claude\"");
     //  Engine override policy: a deal's own fields win over the defaults.
-    dp_deal_defaults_t defaults = { NULL, 0, NULL, "claude", "claude" };
+    dp_deal_defaults_t defaults = { NULL, 0, NULL, "claude", "claude", 0 };
     deal = s_ok (&defaults, "\"seller_engine\": \"builtin\"");
     cr_assert_str_eq (deal->buyer_engine, "claude");
     cr_assert_str_eq (deal->seller_engine, "builtin");
@@ -475,12 +492,16 @@ Test (deal, terms_errors)
         { "\"floor_by_terms\": {\"full/365\": null}", "floor_by_terms[\"full/365\"]: must be a number, got null" },
         { "\"budget_by_terms\": {\"full/365\": \"x\"}", "budget_by_terms[\"full/365\"]: not a number" },
         { "\"floor_by_terms\": {\"full/365\": 1000.001}",
-          "budget_by_terms[\"full/365\"]: budget 1000.00 is below the floor 1000.01 for this package" },
-        { "\"budget_by_terms\": {\"full/365\": 599.99}",
-          "budget_by_terms[\"full/365\"]: budget 599.99 is below the floor 600.00" },
+          "budget_by_terms[\"full/365\"]: the budget is below the floor for this package" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases [0]; i++)
         s_fails (NULL, cases [i].extra, DP_INVALID, cases [i].expect);
+    s_fails_quiet (NULL, "\"budget_by_terms\": {\"full/365\": 599.99}", "599", "600");
+    dp_deal_defaults_t submitter = { .show_limits = 1 };
+    s_fails (&submitter, "\"floor_by_terms\": {\"full/365\": 1000.001}", DP_INVALID,
+             "budget_by_terms[\"full/365\"]: budget 1000.00 is below the floor 1000.01 for this package");
+    s_fails (&submitter, "\"budget_by_terms\": {\"full/365\": 599.99}", DP_INVALID,
+             "budget_by_terms[\"full/365\"]: budget 599.99 is below the floor 600.00");
 }
 
 //  ---------------------------------------------------------------------
@@ -543,7 +564,7 @@ Test (deal, body_identity)
 
 Test (deal, envelope_and_check)
 {
-    dp_deal_defaults_t defaults = { NULL, 0, "batch-7", "claude", NULL };
+    dp_deal_defaults_t defaults = { NULL, 0, "batch-7", "claude", NULL, 0 };
     dp_deal_t *deal = s_ok (&defaults, "\"seller_address\": \"0x52908400098527886E0F7030069857D2E4169EE7\", "
                                        "\"escrow_amount_eth\": 0.5");
     dp_envelope_t envelope;

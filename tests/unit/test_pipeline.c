@@ -298,10 +298,44 @@ Test (pipeline, invalid_body_fails_naming_the_field, .init = s_setup, .fini = s_
     cr_assert_eq (dp_pipeline_handle (s_pipeline, &job, s_progress, NULL, &outcome), DP_OK);
     cr_assert_str_eq (outcome.status, "failed");
     cr_assert (strstr (outcome.reason, "full/365"), "%s", outcome.reason);
+    //  The limits are private: the reason is published with the result.
+    cr_assert (!strstr (outcome.reason, "500") && !strstr (outcome.reason, "900"), "%s", outcome.reason);
     cr_assert_eq (s_progress_calls, 0);
     json_object *result = NULL;
     cr_assert_eq (dp_json_parse (outcome.result_json, outcome.result_len, &result, NULL), DP_OK);
     s_assert_signed (result);
+    json_object_put (result);
+    free (outcome.result_json);
+}
+
+//  A budget below the floor (a body the submitter would have refused):
+//  the signed result's reason, which every subscriber sees, names the
+//  fields but neither private limit.
+Test (pipeline, budget_below_floor_reason_keeps_the_limits_private, .init = s_setup,
+      .fini = s_teardown)
+{
+    const char *body = "{\"deal_id\": \"under\", \"buyer_budget\": 512.34, \"floor_price\": 777.77,"
+                       " \"buyer_requirements\": \"r\", \"data_description\": \"d\","
+                       " \"data_hash\": \"" "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff" "\"}";
+    dp_envelope_t envelope;
+    memset (&envelope, 0, sizeof envelope);
+    snprintf (envelope.deal_id, sizeof envelope.deal_id, "under");
+    dp_job_t job = { .envelope = &envelope, .body = (const uint8_t *) body, .body_len = strlen (body) };
+    dp_job_outcome_t outcome;
+    memset (&outcome, 0, sizeof outcome);
+    cr_assert_eq (dp_pipeline_handle (s_pipeline, &job, s_progress, NULL, &outcome), DP_OK);
+    cr_assert_str_eq (outcome.status, "failed");
+    cr_assert (strstr (outcome.reason, "buyer_budget is below floor_price"), "%s", outcome.reason);
+    const char *secrets [] = { "512", "777" };
+    for (size_t i = 0; i < 2; i++)
+        cr_assert (!strstr (outcome.reason, secrets [i]), "reason shows %s: %s", secrets [i],
+                   outcome.reason);
+    json_object *result = NULL;
+    cr_assert_eq (dp_json_parse (outcome.result_json, outcome.result_len, &result, NULL), DP_OK);
+    s_assert_signed (result);
+    cr_assert_str_eq (s_get (result, "reason"), outcome.reason);
+    cr_assert (!strstr (outcome.result_json, "512.34") && !strstr (outcome.result_json, "777.77"),
+               "%s", outcome.result_json);
     json_object_put (result);
     free (outcome.result_json);
 }
