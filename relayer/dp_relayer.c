@@ -36,6 +36,7 @@
 #include "dp_money.h"
 #include "dp_relayer_chain.h"
 #include "dp_relayer_check.h"
+#include "dp_relayer_money.h"
 
 struct dp_relayer_t {
     dp_relayer_options_t options;
@@ -47,6 +48,8 @@ struct dp_relayer_t {
     MDB_dbi deals, meta;
     uint64_t next_nonce;
     uint64_t last_seq;
+    uint8_t max_deposit [32];       //  the caps, in wei
+    uint8_t max_outstanding [32];
     dp_relayer_counts_t counts;
     volatile sig_atomic_t *stop;
 };
@@ -59,6 +62,11 @@ dp_relayer_options_default (dp_relayer_options_t *options)
     options->deposit = 1;
     options->receipt_timeout_ms = 30000;
     options->rpc_timeout_ms = 10000;
+    //  Above what the demo, tests and bench deposit (at most 0.03 ETH a
+    //  deal, 0.5 ETH unsettled at once), far below a wallet: an operator
+    //  whose deals are bigger raises them knowingly.
+    options->max_deposit_eth = "0.1";
+    options->max_outstanding_eth = "1";
 }
 
 //  ---------------------------------------------------------------------
@@ -575,7 +583,83 @@ s_deposit (dp_relayer_t *self, const dp_envelope_t *envelope, json_object *recor
     return rc;
 }
 
-//  A new deal with escrow: deposit, unless it is funded on chain already.
+//  Adds the deposit of one record to *sum if it is still the relayer's
+//  money in the contract (or on its way there): any record with a deposit
+//  that is not released or refunded. A reverted deposit moved nothing; a
+//  record is "reverted" after its deposit when it has no release or refund.
+static void
+s_outstanding_add (json_object *record, uint8_t sum [32])
+{
+    json_object *deposit = NULL, *value = NULL, *other = NULL;
+    const char *phase = s_phase (record);
+    if (!json_object_object_get_ex (record, "deposit", &deposit)
+    ||  !json_object_object_get_ex (deposit, "value", &value)
+    ||  strcmp (phase, "released") == 0 || strcmp (phase, "refunded") == 0)
+        return;
+    if (strcmp (phase, "reverted") == 0 && !json_object_object_get_ex (record, "release", &other)
+    &&  !json_object_object_get_ex (record, "refund", &other))
+        return;
+    uint8_t wei [32];
+    if (dp_ethtx_u256_parse (json_object_get_string (value), wei, NULL) != DP_OK
+    ||  dp_relayer_money_add (sum, wei, sum) != 0)
+        memset (sum, 0xff, 32);         //  unreadable or huge: counts as over any cap
+}
+
+//  The sum of the relayer's deposits not yet released or refunded, from
+//  its records (so it survives restarts and counts deposits in flight).
+static dp_status
+s_outstanding (dp_relayer_t *self, uint8_t sum [32], dp_error_t *err)
+{
+    MDB_txn *txn = NULL;
+    MDB_cursor *cursor = NULL;
+    MDB_val key, data;
+    memset (sum, 0, 32);
+    if (mdb_txn_begin (self->env, NULL, MDB_RDONLY, &txn) != 0 || mdb_cursor_open (txn, self->deals, &cursor) != 0) {
+        if (txn)
+            mdb_txn_abort (txn);
+        return dp_error_set (err, DP_IO, "relayer store: cannot read");
+    }
+    for (int op = MDB_FIRST; mdb_cursor_get (cursor, &key, &data, op) == 0; op = MDB_NEXT) {
+        json_object *record = NULL;
+        if (!memmem (data.mv_data, data.mv_size, "\"deposit\"", 9)
+        ||  dp_json_parse (data.mv_data, data.mv_size, &record, NULL) != DP_OK)
+            continue;
+        s_outstanding_add (record, sum);
+        json_object_put (record);
+    }
+    mdb_cursor_close (cursor);
+    mdb_txn_abort (txn);
+    return DP_OK;
+}
+
+//  Is the deal's deposit within the caps? *admitted 0 with the record
+//  marked refused (and why) when it is not. An amount that does not
+//  parse is admitted here: s_deposit says what is wrong with it.
+static dp_status
+s_admit (dp_relayer_t *self, const dp_envelope_t *envelope, json_object *record, int *admitted,
+         dp_error_t *err)
+{
+    uint8_t wei [32], outstanding [32];
+    char reason [DP_RELAYER_MONEY_REASON_MAX];
+    *admitted = 1;
+    if (dp_money_wei_from_text (envelope->escrow_amount_eth, strlen (envelope->escrow_amount_eth), wei,
+                                NULL) != DP_OK)
+        return DP_OK;
+    dp_status rc = s_outstanding (self, outstanding, err);
+    if (rc != DP_OK)
+        return rc;
+    *admitted = dp_relayer_money_admit (wei, outstanding, self->max_deposit, self->max_outstanding, reason);
+    if (*admitted)
+        return DP_OK;
+    dp_log_warn ("deal=%s deposit refused: %s", envelope->deal_id, reason);
+    self->counts.refused++;
+    s_set (record, "phase", "refused");
+    s_set (record, "reason", reason);
+    return s_record_put (self, envelope->deal_id, record, 0, err);
+}
+
+//  A new deal with escrow: deposit, unless it is funded on chain already
+//  or the deposit is over a cap.
 static dp_status
 s_on_pending (dp_relayer_t *self, const dp_envelope_t *envelope, dp_error_t *err)
 {
@@ -598,7 +682,10 @@ s_on_pending (dp_relayer_t *self, const dp_envelope_t *envelope, dp_error_t *err
         json_object_put (record);
         return rc;
     }
-    rc = s_deposit (self, envelope, record, err);
+    int admitted = 0;
+    rc = s_admit (self, envelope, record, &admitted, err);
+    if (rc == DP_OK && admitted)
+        rc = s_deposit (self, envelope, record, err);
     json_object_put (record);
     return rc;
 }
@@ -831,6 +918,15 @@ dp_relayer_run (dp_relayer_t *self, volatile sig_atomic_t *stop, int idle_exit_m
     return DP_OK;
 }
 
+static dp_status
+s_cap_parse (const char *text, const char *name, uint8_t wei [32], dp_error_t *err)
+{
+    if (!text || dp_money_wei_from_text (text, strlen (text), wei, err) != DP_OK)
+        return dp_error_set (err, DP_INVALID, "%s: '%s' is not a positive amount of ether", name,
+                             text? text: "");
+    return DP_OK;
+}
+
 dp_relayer_t *
 dp_relayer_new (const dp_relayer_options_t *options, dp_error_t *err)
 {
@@ -845,6 +941,11 @@ dp_relayer_new (const dp_relayer_options_t *options, dp_error_t *err)
     }
     self->options = *options;
     self->lock_fd = -1;
+    if (s_cap_parse (options->max_deposit_eth, "--max-deposit-eth", self->max_deposit, err) != DP_OK
+    ||  s_cap_parse (options->max_outstanding_eth, "--max-outstanding-eth", self->max_outstanding, err) != DP_OK) {
+        dp_relayer_destroy (&self);
+        return NULL;
+    }
     char cache_dir [4200];
     snprintf (cache_dir, sizeof cache_dir, "%s/collateral", options->data_dir);
     dp_relayer_policy_t policy = {

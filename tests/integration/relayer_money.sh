@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# The relayer's money safety on real processes (anvil, broker, workers,
+# dp-relayer): what it refuses to spend and what it gets back.
+#
+# 1. Caps: a deal whose deposit is over --max-deposit-eth, or would take the
+#    relayer's unsettled deposits over --max-outstanding-eth, is not funded
+#    (its seller, whoever submitted it, cannot be paid from the relayer's
+#    wallet); a deal within both is funded and released as usual.
+source "$(dirname "$0")/lib/relayer_common.bash"
+
+rpc_call() { curl -s -X POST -H 'Content-Type: application/json' --data "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$1\",\"params\":$2}" "$rpc" >/dev/null; }
+status_of() {   # deal_id seller wei -> the chain's status counts for that deal
+  echo "$1 $2 $3" | timeout 30 node "$src/contracts/check_escrow.mjs" --rpc "$rpc" --contract "$contract"
+}
+# one deal: id amount_eth agree|fail; writes $work/<id>.jsonl and prints "id seller wei"
+one_deal() {
+  python3 - "$work" "$1" "$2" "$3" <<'EOF2'
+import decimal, hashlib, json, os, sys
+work, deal_id, eth, outcome = sys.argv[1:5]
+seller = "0x" + os.urandom(20).hex()
+deal = {"deal_id": deal_id, "buyer_budget": 1000, "floor_price": 600, "buyer_requirements": "images",
+        "data_description": "dataset", "data_hash": hashlib.sha256(deal_id.encode()).hexdigest(),
+        "seller_address": seller, "escrow_amount_eth": eth}
+if outcome == "fail":     # a seller proof that does not verify: the deal fails
+    deal["seller_proof"] = {"root_hash": "11" * 32, "chunk_hashes": [hashlib.sha256(b"x").hexdigest()],
+                            "chunk_count": 1, "algorithm": "sha256"}
+open(f"{work}/{deal_id}.jsonl", "w").write(json.dumps(deal) + "\n")
+print(deal_id, seller, int(decimal.Decimal(eth) * 10**18))
+EOF2
+}
+submit() { "$bin/dp-submit" submit "$work/$1.jsonl" --broker "$broker" --wait --progress off >/dev/null || true; }
+wait_status() {   # "id seller wei" status timeout_s
+  for _ in $(seq $(( $3 * 5 ))); do
+    out=$(status_of $1)
+    case "$out" in *"\"$2\":1"*) return 0;; esac
+    sleep 0.2
+  done
+  return 1
+}
+
+# 1. caps: 0.005 a deal, 0.006 unsettled in all
+start_relayer --max-deposit-eth 0.005 --max-outstanding-eth 0.006
+f0=$(one_deal f-0 0.004 fail);  submit f-0   # funded, then waits for its window: 0.004 unsettled
+wait_status "$f0" Active 30 || { echo "FAIL: f-0 not funded: $out"; tail -20 "$work/relayer.log"; exit 1; }
+big=$(one_deal big-0 0.01 agree); submit big-0
+m0=$(one_deal m-0 0.003 agree);   submit m-0  # 0.004 + 0.003 > 0.006
+m1=$(one_deal m-1 0.002 agree);   submit m-1  # 0.004 + 0.002 = 0.006: within
+wait_status "$m1" Completed 30 || { echo "FAIL: m-1 within the caps not released: $out"; tail -20 "$work/relayer.log"; exit 1; }
+for deal in "$big" "$m0"; do
+  out=$(status_of $deal)
+  case "$out" in *'"None":1'*) ;; *) echo "FAIL: over-cap deal ${deal%% *} was funded: $out"; exit 1;; esac
+done
+grep -q "deal=big-0 deposit refused: deposit 10000000000000000 wei is over --max-deposit-eth (5000000000000000 wei)" "$work/relayer.log" \
+  || { echo "FAIL: big-0 not refused by --max-deposit-eth"; tail -20 "$work/relayer.log"; exit 1; }
+grep -q "deal=m-0 deposit refused: .*over --max-outstanding-eth" "$work/relayer.log" \
+  || { echo "FAIL: m-0 not refused by --max-outstanding-eth"; tail -20 "$work/relayer.log"; exit 1; }
+echo "caps: over-cap deals unfunded, the deal within them released"
+
+kill "$relayer_pid"; wait "$relayer_pid" || true
+echo "PASS relayer_money"
