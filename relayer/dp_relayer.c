@@ -61,6 +61,7 @@ dp_relayer_options_default (dp_relayer_options_t *options)
     options->window_s = 3600;
     options->deposit = 1;
     options->receipt_timeout_ms = 30000;
+    options->max_fee_gwei = 500;
     options->rpc_timeout_ms = 10000;
     //  Above what the demo, tests and bench deposit (at most 0.03 ETH a
     //  deal, 0.5 ETH unsettled at once), far below a wallet: an operator
@@ -401,6 +402,7 @@ s_follow (dp_relayer_t *self, const char *deal_id, json_object *record, const ch
     struct timespec started;
     clock_gettime (CLOCK_MONOTONIC, &started);
     dp_status rc = DP_OK;
+    int at_ceiling = 0;                 //  logged once per wait
     *mined = DP_CHAIN_PENDING;
     for (int delay = 10; !*self->stop; delay = delay < 1000? delay * 2: 1000) {
         json_object *entry = NULL;
@@ -435,6 +437,15 @@ s_follow (dp_relayer_t *self, const char *deal_id, json_object *record, const ch
             dp_chain_tx_clear (&tx);
             if (rc == DP_OK)
                 rc = s_bump (self, deal_id, record, kind, gap, mined_nonce, err);
+            if (rc == DP_LIMIT) {
+                //  At the fee ceiling: the transaction already sent is
+                //  the best offer; it is mined when prices come down.
+                if (!at_ceiling)
+                    dp_log_warn ("deal=%s %s stuck at the fee ceiling (--max-fee-gwei): waiting, no more bumps",
+                                 deal_id, kind);
+                at_ceiling = 1;
+                rc = DP_OK;
+            }
             if (rc != DP_OK)
                 return rc;
             started = now;
@@ -934,6 +945,10 @@ dp_relayer_new (const dp_relayer_options_t *options, dp_error_t *err)
         dp_error_set (err, DP_INVALID, "--broker, --rpc-url, --contract and --data are required");
         return NULL;
     }
+    if (options->max_fee_gwei == 0 || options->max_fee_gwei > DP_RELAYER_MAX_FEE_GWEI_MAX) {
+        dp_error_set (err, DP_INVALID, "--max-fee-gwei: must be 1 to %llu", (unsigned long long) DP_RELAYER_MAX_FEE_GWEI_MAX);
+        return NULL;
+    }
     dp_relayer_t *self = calloc (1, sizeof *self);
     if (!self) {
         dp_error_set (err, DP_NOMEM, "out of memory");
@@ -962,6 +977,7 @@ dp_relayer_new (const dp_relayer_options_t *options, dp_error_t *err)
         dp_relayer_destroy (&self);
         return NULL;
     }
+    dp_chain_set_max_fee (self->chain, options->max_fee_gwei * 1000000000ULL);
     uint64_t pending = 0;
     if (dp_chain_nonce (self->chain, "pending", &pending, err) != DP_OK) {
         dp_relayer_destroy (&self);

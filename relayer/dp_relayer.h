@@ -34,6 +34,10 @@
 
 #include "dp_status.h"
 
+//  The largest --max-fee-gwei: 10^9 gwei (1 ETH a gas) in wei still fits
+//  the 64 bits fees are kept in.
+#define DP_RELAYER_MAX_FEE_GWEI_MAX 1000000000ULL
+
 typedef struct {
     const char *broker;             //  broker endpoint (required)
     const char *rpc_url;            //  Ethereum JSON-RPC URL (required)
@@ -60,6 +64,8 @@ typedef struct {
     const char *max_deposit_eth;
     const char *max_outstanding_eth;
     int receipt_timeout_ms;         //  a transaction unmined this long is bumped (default 30000)
+    uint64_t max_fee_gwei;          //  fee ceiling per gas: no bump past it (default 500;
+                                    //  1 to DP_RELAYER_MAX_FEE_GWEI_MAX)
     int rpc_timeout_ms;             //  default 10000
 } dp_relayer_options_t;
 
