@@ -3,15 +3,10 @@
     State, in the relayer's own LMDB (data_dir): one JSON record per deal
     with escrow, keyed by deal id, and a meta database with the next
     nonce and the last event sequence handled. A record's "phase" moves
-
-      deposit_sent → funded → release_sent → released
-                            ↘ refund_wait → refund_sent → refunded
-      (funded also when the buyer funded the deal on chain itself;
-       refused when the relayer's own checks fail; reverted when the
-       chain refused a transaction the relayer cannot repeat usefully)
-
-    and every *_sent phase carries the signed transaction (nonce, hash,
-    raw bytes, fees) that was written before it was sent. */
+    as dp_relayer_phase.h draws it; every *_sent phase carries the signed
+    transaction (nonce, hash, raw bytes, fees) that was written before it
+    was sent, and a deal the relayer deposited for ends released or
+    refunded, never stranded. */
 
 #define _GNU_SOURCE                 //  memmem
 #include "dp_relayer.h"
@@ -37,6 +32,7 @@
 #include "dp_relayer_chain.h"
 #include "dp_relayer_check.h"
 #include "dp_relayer_money.h"
+#include "dp_relayer_phase.h"
 
 struct dp_relayer_t {
     dp_relayer_options_t options;
@@ -197,6 +193,25 @@ static void
 s_set (json_object *record, const char *key, const char *value)
 {
     json_object_object_add (record, key, value? json_object_new_string (value): NULL);
+}
+
+//  Did the relayer make this deal's deposit (its money is in the contract)?
+static int
+s_ours (json_object *record)
+{
+    json_object *deposit = NULL;
+    return json_object_object_get_ex (record, "deposit", &deposit) && deposit;
+}
+
+//  The relayer will not release this deal (reason says why): its own
+//  deposit waits for the refund window, anyone else's is left to them.
+static dp_status
+s_unreleased (dp_relayer_t *self, const char *deal_id, json_object *record, const char *final,
+              const char *reason, dp_error_t *err)
+{
+    s_set (record, "phase", dp_relayer_phase_unreleased (s_ours (record), final));
+    s_set (record, "reason", reason);
+    return s_record_put (self, deal_id, record, 0, err);
 }
 
 //  The ids of the deals whose record contains needle (a phase, quoted),
@@ -510,6 +525,8 @@ s_settle (dp_relayer_t *self, const char *deal_id, json_object *record, const ch
             return rc;
         dp_log_warn ("deal=%s %s tx=%s reverted; on chain it is %s", deal_id, kind, tx_hash,
                      done? "done anyway": "not done");
+        if (!done && strcmp (kind, "release") == 0)
+            return s_unreleased (self, deal_id, record, "reverted", "the contract reverted the release", err);
         s_set (record, "phase", done? (deposit? "funded": strcmp (kind, "release") == 0? "released": "refunded")
                                     : "reverted");
         s_set (record, "reason", done? NULL: "the contract reverted the transaction");
@@ -711,9 +728,7 @@ s_release (dp_relayer_t *self, const char *deal_id, json_object *record, json_ob
                           dp_chain_contract (self->chain), &release, &why) != DP_OK) {
         dp_log_warn ("deal=%s release refused: %s", deal_id, why.text);
         self->counts.refused++;
-        s_set (record, "phase", "refused");
-        s_set (record, "reason", why.text);
-        return s_record_put (self, deal_id, record, 0, err);
+        return s_unreleased (self, deal_id, record, "refused", why.text, err);
     }
     //  A deposit the relayer saw mined but the chain no longer has (a node
     //  restarted without its last blocks) is made again first.
@@ -739,9 +754,7 @@ s_release (dp_relayer_t *self, const char *deal_id, json_object *record, json_ob
         dp_eth_address_eip55 (release.signer, address);
         dp_log_warn ("deal=%s release refused: signer %s is not registered on the contract", deal_id, address);
         self->counts.refused++;
-        s_set (record, "phase", "refused");
-        s_set (record, "reason", "signer is not a registered enclave key");
-        return s_record_put (self, deal_id, record, 0, err);
+        return s_unreleased (self, deal_id, record, "refused", "signer is not a registered enclave key", err);
     }
     uint8_t *data = NULL, zero [32] = { 0 };
     size_t len = 0;
@@ -753,43 +766,36 @@ s_release (dp_relayer_t *self, const char *deal_id, json_object *record, json_ob
     return rc;
 }
 
-//  A final result: release on agreement, else wait for the refund window.
+//  A final result: release on agreement (after the checks), else wait
+//  for the refund window (dp_relayer_phase_on_result).
 static dp_status
 s_on_result (dp_relayer_t *self, const char *deal_id, const char *status, const uint8_t *data,
              size_t len, dp_error_t *err)
 {
     json_object *record = s_record_get (self, deal_id);
-    if (record) {
-        //  A deposit still in flight is settled before the result is acted on.
-        dp_status rc = s_resume (self, deal_id, record, err);
-        if (rc != DP_OK) {
-            json_object_put (record);
-            return rc;
-        }
-    }
-    const char *phase = s_phase (record);
-    if (!record || (strcmp (phase, "funded") != 0 && strcmp (phase, "unfunded") != 0)) {
-        json_object_put (record);       //  no escrow, or already past this point
-        return DP_OK;
+    if (!record)
+        return DP_OK;                   //  no escrow
+    //  A transaction still in flight is settled before the result is acted on.
+    dp_status rc = s_resume (self, deal_id, record, err);
+    dp_relayer_action action = dp_relayer_phase_on_result (s_phase (record), s_ours (record), status);
+    if (rc != DP_OK || action == DP_RELAYER_KEEP) {
+        json_object_put (record);
+        return rc;
     }
     dp_client_deal_t deal;
-    dp_status rc = dp_client_status (self->client, deal_id, &deal, err);
     json_object *result = NULL;
-    if (rc == DP_OK && strcmp (status, "agreed") == 0) {
+    rc = dp_client_status (self->client, deal_id, &deal, err);
+    if (rc == DP_OK && action == DP_RELAYER_RELEASE) {
         if (dp_json_parse ((const char *) data, len, &result, err) != DP_OK) {
             dp_log_warn ("deal=%s result event is not JSON: %s", deal_id, err->text);
-            s_set (record, "phase", "refused");
-            s_set (record, "reason", "result is not JSON");
-            rc = s_record_put (self, deal_id, record, 0, err);
+            rc = s_unreleased (self, deal_id, record, "refused", "result is not JSON", err);
         }
         else
             rc = s_release (self, deal_id, record, result, &deal.envelope, err);
     }
     else
     if (rc == DP_OK) {
-        json_object *funded_by = NULL;
-        int ours = !json_object_object_get_ex (record, "funded_by", &funded_by) || !funded_by;
-        s_set (record, "phase", ours && strcmp (phase, "funded") == 0? "refund_wait": "done");
+        s_set (record, "phase", action == DP_RELAYER_WAIT_REFUND? "refund_wait": "done");
         rc = s_record_put (self, deal_id, record, 0, err);
     }
     json_object_put (result);
@@ -811,9 +817,19 @@ s_refund_due (dp_relayer_t *self, dp_error_t *err)
     for (size_t i = 0; i < due.count && rc == DP_OK && !*self->stop; i++) {
         dp_chain_deal_t onchain;
         rc = dp_chain_deal (self->chain, due.ids [i], &onchain, err);
-        if (rc != DP_OK || onchain.status != DP_CHAIN_DEAL_ACTIVE || onchain.deadline > now)
+        if (rc != DP_OK || (onchain.status == DP_CHAIN_DEAL_ACTIVE && onchain.deadline > now))
             continue;
         json_object *record = s_record_get (self, due.ids [i]);
+        if (record && onchain.status != DP_CHAIN_DEAL_ACTIVE) {
+            //  Released or refunded by someone else (or lost with a node
+            //  restarted without its state): nothing left to wait for.
+            dp_log_info ("deal=%s settled on chain without this relayer: %s", due.ids [i],
+                         onchain.status == DP_CHAIN_DEAL_COMPLETED? "released": "refunded or gone");
+            s_set (record, "phase", onchain.status == DP_CHAIN_DEAL_COMPLETED? "released": "refunded");
+            rc = s_record_put (self, due.ids [i], record, 0, err);
+            json_object_put (record);
+            continue;
+        }
         uint8_t *calldata = NULL, zero [32] = { 0 };
         size_t len = 0;
         if (record && dp_chain_calldata_refund (due.ids [i], &calldata, &len) == DP_OK)
@@ -825,11 +841,41 @@ s_refund_due (dp_relayer_t *self, dp_error_t *err)
     return rc;
 }
 
+//  Records an earlier version left final although the deposit is the
+//  relayer's and was never released (a refused result, a reverted
+//  release): they join the refund path.
+static dp_status
+s_unstrand (dp_relayer_t *self, const char *needle, dp_error_t *err)
+{
+    s_ids_t ids;
+    if (s_scan (self, needle, &ids, err) != DP_OK)
+        return err->code;
+    dp_status rc = DP_OK;
+    for (size_t i = 0; i < ids.count && rc == DP_OK; i++) {
+        json_object *record = s_record_get (self, ids.ids [i]), *other = NULL;
+        const char *phase = s_phase (record);
+        int stranded = record && s_ours (record)
+                    && (strcmp (phase, "refused") == 0
+                    ||  (strcmp (phase, "reverted") == 0 && json_object_object_get_ex (record, "release", &other)
+                         && !json_object_object_get_ex (record, "refund", &other)));
+        if (stranded) {
+            dp_log_info ("deal=%s %s with the relayer's deposit: refunded after its window", ids.ids [i], phase);
+            s_set (record, "phase", "refund_wait");
+            rc = s_record_put (self, ids.ids [i], record, 0, err);
+        }
+        json_object_put (record);
+    }
+    free (ids.ids);
+    return rc;
+}
+
 //  On start: every transaction recorded as sent is resent and followed
 //  to its receipt before anything new happens.
 static dp_status
 s_reconcile (dp_relayer_t *self, dp_error_t *err)
 {
+    if (s_unstrand (self, "\"refused\"", err) != DP_OK || s_unstrand (self, "\"reverted\"", err) != DP_OK)
+        return err->code;
     s_ids_t open;
     if (s_scan (self, "_sent\"", &open, err) != DP_OK)
         return err->code;

@@ -6,6 +6,10 @@
 #    relayer's unsettled deposits over --max-outstanding-eth, is not funded
 #    (its seller, whoever submitted it, cannot be paid from the relayer's
 #    wallet); a deal within both is funded and released as usual.
+# 2. Nothing stranded: a result the relayer's own checks refuse (signed by
+#    an impostor worker's key) leaves the relayer's deposit in the contract;
+#    once the window has passed on chain it is refunded, like the failed
+#    deal's (before the fix a refused deal's deposit stayed there for ever).
 source "$(dirname "$0")/lib/relayer_common.bash"
 
 rpc_call() { curl -s -X POST -H 'Content-Type: application/json' --data "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$1\",\"params\":$2}" "$rpc" >/dev/null; }
@@ -55,6 +59,23 @@ grep -q "deal=big-0 deposit refused: deposit 10000000000000000 wei is over --max
 grep -q "deal=m-0 deposit refused: .*over --max-outstanding-eth" "$work/relayer.log" \
   || { echo "FAIL: m-0 not refused by --max-outstanding-eth"; tail -20 "$work/relayer.log"; exit 1; }
 echo "caps: over-cap deals unfunded, the deal within them released"
+
+# 2. a forged result is refused, and the deposit comes back after the window
+kill -9 "${worker_pids[@]}" 2>/dev/null || true
+CHAIN_ID=1337 CONTRACT_ADDRESS="$contract" "$bin/dp-worker" --broker "$broker" \
+  --tee-mode simulation --key-file "$work/impostor-key" --name impostor 2>"$work/impostor.log" & pids+=($!)
+x0=$(one_deal x-0 0.001 agree); submit x-0
+for _ in $(seq 100); do grep -q "deal=x-0 release refused" "$work/relayer.log" && break; sleep 0.2; done
+grep -q "deal=x-0 release refused: signer" "$work/relayer.log" \
+  || { echo "FAIL: the relayer did not refuse the forged result"; tail -20 "$work/relayer.log"; exit 1; }
+out=$(status_of $x0)
+case "$out" in *'"Active":1'*) ;; *) echo "FAIL: x-0 before its window: $out"; exit 1;; esac
+rpc_call evm_increaseTime '[3700]'
+rpc_call evm_mine '[]'
+for deal in "$x0" "$f0"; do
+  wait_status "$deal" Refunded 30 || { echo "FAIL: ${deal%% *} not refunded after its window: $out"; tail -20 "$work/relayer.log"; exit 1; }
+done
+echo "refused result: the relayer's deposit refunded after the window"
 
 kill "$relayer_pid"; wait "$relayer_pid" || true
 echo "PASS relayer_money"
