@@ -736,6 +736,14 @@ s_release (dp_relayer_t *self, const char *deal_id, json_object *record, json_ob
     dp_status rc = dp_chain_deal (self->chain, deal_id, &onchain, err);
     if (rc != DP_OK)
         return rc;
+    //  Past the point where a release can work (a result that arrives
+    //  after the refund): the chain's state is the record's.
+    if (onchain.status == DP_CHAIN_DEAL_COMPLETED || onchain.status == DP_CHAIN_DEAL_REFUNDED) {
+        const char *now = onchain.status == DP_CHAIN_DEAL_COMPLETED? "released": "refunded";
+        dp_log_info ("deal=%s already %s on chain: no release sent", deal_id, now);
+        s_set (record, "phase", now);
+        return s_record_put (self, deal_id, record, 0, err);
+    }
     json_object *deposit = NULL;
     if (onchain.status == DP_CHAIN_DEAL_NONE && json_object_object_get_ex (record, "deposit", &deposit)) {
         dp_log_warn ("deal=%s the chain has lost its deposit: depositing again", deal_id);

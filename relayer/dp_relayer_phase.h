@@ -28,7 +28,10 @@ typedef enum {
 } dp_relayer_action;
 
 //  What a final result with `status` ("agreed", "failed", ...) does to a
-//  deal in `phase`; ours: the relayer made the deposit.
+//  deal in `phase`; ours: the relayer made the deposit. An agreed result
+//  is acted on in refund_wait and done too: the result that put the deal
+//  there may have been forged (its signature is not checked) or refused,
+//  and a genuine one that passes every check is released instead.
 dp_relayer_action dp_relayer_phase_on_result (const char *phase, int ours, const char *status);
 
 //  The phase of a deal that this relayer will not release (its checks

@@ -38,3 +38,15 @@ Test (relayer_phase, own_deposit_never_stranded)
     cr_assert_str_eq (dp_relayer_phase_unreleased (0, "refused"), "refused", "the buyer's own deposit");
     cr_assert_str_eq (dp_relayer_phase_unreleased (0, "reverted"), "reverted");
 }
+
+Test (relayer_phase, genuine_agreement_after_another_result)
+{
+    cr_assert_eq (dp_relayer_phase_on_result ("refund_wait", 1, "agreed"), DP_RELAYER_RELEASE,
+                  "an agreed result after a (forged or refused) one is checked and released");
+    cr_assert_eq (dp_relayer_phase_on_result ("done", 0, "agreed"), DP_RELAYER_RELEASE,
+                  "the same for a deal the buyer funded");
+    cr_assert_eq (dp_relayer_phase_on_result ("refund_wait", 1, "failed"), DP_RELAYER_KEEP,
+                  "another failed result changes nothing");
+    cr_assert_eq (dp_relayer_phase_on_result ("refund_sent", 1, "agreed"), DP_RELAYER_KEEP,
+                  "a refund in flight is settled, not raced");
+}
