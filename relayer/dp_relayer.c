@@ -505,6 +505,43 @@ s_send (dp_relayer_t *self, const char *deal_id, json_object *record, const char
 //  ---------------------------------------------------------------------
 //  What happens to a deal
 
+//  Sends the record's owed annotations (to_annotate: key → tx hash) to
+//  the broker, dropping each one sent, or refused for good (a deal the
+//  broker no longer knows). A transient error (the broker is away) is
+//  returned with the rest still owed.
+static dp_status
+s_annotate (dp_relayer_t *self, const char *deal_id, json_object *record, dp_error_t *err)
+{
+    static const char *keys [] = { "escrow_tx", "completion_tx" };
+    json_object *owed = NULL, *hash = NULL;
+    if (!json_object_object_get_ex (record, "to_annotate", &owed) || !owed)
+        return DP_OK;
+    dp_status rc = DP_OK;
+    int changed = 0;
+    for (size_t i = 0; i < sizeof keys / sizeof keys [0] && !s_transient (rc); i++) {
+        if (!json_object_object_get_ex (owed, keys [i], &hash))
+            continue;
+        rc = dp_client_annotate (self->client, deal_id, keys [i], json_object_get_string (hash), err);
+        if (rc != DP_OK && !s_transient (rc))
+            dp_log_warn ("deal=%s annotation %s dropped: %s", deal_id, keys [i], err->text);
+        if (!s_transient (rc)) {
+            json_object_object_del (owed, keys [i]);
+            changed = 1;
+        }
+    }
+    if (!changed)
+        return rc;
+    if (json_object_object_length (owed) == 0)
+        json_object_object_del (record, "to_annotate");
+    dp_error_t store_err;
+    dp_status stored = s_record_put (self, deal_id, record, 0, &store_err);
+    if (stored != DP_OK) {
+        *err = store_err;
+        return stored;
+    }
+    return s_transient (rc)? rc: DP_OK;
+}
+
 //  After its transaction was mined or reverted: the next phase, the
 //  annotation on the broker, the counters.
 static dp_status
@@ -533,6 +570,16 @@ s_settle (dp_relayer_t *self, const char *deal_id, json_object *record, const ch
         return s_record_put (self, deal_id, record, 0, err);
     }
     s_set (record, "phase", deposit? "funded": strcmp (kind, "release") == 0? "released": "refunded");
+    //  Unsigned annotations (SPEC §4/§6): the seed's escrow_tx is the
+    //  deposit, completion_tx the release or refund. Owed in the same
+    //  write as the phase, so a broker that is away or a crash before
+    //  the annotation only delays it (s_annotate_due).
+    json_object *owed = NULL;
+    if (!json_object_object_get_ex (record, "to_annotate", &owed) || !owed) {
+        owed = json_object_new_object ();
+        json_object_object_add (record, "to_annotate", owed);
+    }
+    json_object_object_add (owed, deposit? "escrow_tx": "completion_tx", json_object_new_string (tx_hash));
     dp_status rc = s_record_put (self, deal_id, record, 0, err);
     if (rc != DP_OK)
         return rc;
@@ -543,9 +590,13 @@ s_settle (dp_relayer_t *self, const char *deal_id, json_object *record, const ch
         self->counts.releases++;
     else
         self->counts.refunds++;
-    //  Unsigned annotations (SPEC §4/§6): the seed's escrow_tx is the
-    //  deposit, completion_tx the release or refund.
-    return dp_client_annotate (self->client, deal_id, deposit? "escrow_tx": "completion_tx", tx_hash, err);
+    rc = s_annotate (self, deal_id, record, err);
+    if (s_transient (rc)) {
+        //  The money moved and is recorded; the annotation waits.
+        dp_log_warn ("deal=%s annotation deferred: %s", deal_id, err->text);
+        rc = DP_OK;
+    }
+    return rc;
 }
 
 static dp_status
@@ -849,6 +900,26 @@ s_refund_due (dp_relayer_t *self, dp_error_t *err)
     return rc;
 }
 
+//  Retries the annotations still owed (the broker was away, or the
+//  relayer stopped between settling a transaction and annotating it);
+//  stops at the first transient error: the broker is still away.
+static dp_status
+s_annotate_due (dp_relayer_t *self, dp_error_t *err)
+{
+    s_ids_t owed;
+    if (s_scan (self, "\"to_annotate\"", &owed, err) != DP_OK)
+        return err->code;
+    dp_status rc = DP_OK;
+    for (size_t i = 0; i < owed.count && rc == DP_OK && !*self->stop; i++) {
+        json_object *record = s_record_get (self, owed.ids [i]);
+        if (record && (rc = s_annotate (self, owed.ids [i], record, err)) == DP_OK)
+            dp_log_info ("deal=%s annotated late", owed.ids [i]);
+        json_object_put (record);
+    }
+    free (owed.ids);
+    return rc;
+}
+
 //  Records an earlier version left final although the deposit is the
 //  relayer's and was never released (a refused result, a reverted
 //  release): they join the refund path.
@@ -895,6 +966,9 @@ s_reconcile (dp_relayer_t *self, dp_error_t *err)
     }
     dp_log_info ("reconciled %zu transaction(s) in flight", open.count);
     free (open.ids);
+    dp_error_t annotate_err;
+    if (rc == DP_OK && s_annotate_due (self, &annotate_err) != DP_OK)
+        dp_log_warn ("annotations still owed: %s", annotate_err.text);
     return rc;
 }
 
@@ -955,6 +1029,8 @@ dp_relayer_run (dp_relayer_t *self, volatile sig_atomic_t *stop, int idle_exit_m
             dp_error_t scan_err;
             if (s_refund_due (self, &scan_err) != DP_OK && !s_transient (scan_err.code))
                 dp_log_warn ("refund scan: %s", scan_err.text);
+            if (s_annotate_due (self, &scan_err) != DP_OK && !s_transient (scan_err.code))
+                dp_log_warn ("annotation scan: %s", scan_err.text);
         }
         if (rc == DP_TIMEOUT) {
             idle_ms += 200;

@@ -6,6 +6,11 @@
 #    relayer's unsettled deposits over --max-outstanding-eth, is not funded
 #    (its seller, whoever submitted it, cannot be paid from the relayer's
 #    wallet); a deal within both is funded and released as usual.
+# 3. (run before 2, with the genuine workers) Annotations are not lost: the
+#    broker dies while the relayer's deposit waits to be mined, so the
+#    escrow_tx annotation cannot be sent, and the relayer is killed before
+#    the broker is back. Restarted, the relayer attaches it (before the fix
+#    the record was final and the annotation never made).
 # 2. Nothing stranded: a result the relayer's own checks refuse (signed by
 #    an impostor worker's key) leaves the relayer's deposit in the contract;
 #    once the window has passed on chain it is refunded, like the failed
@@ -59,6 +64,32 @@ grep -q "deal=big-0 deposit refused: deposit 10000000000000000 wei is over --max
 grep -q "deal=m-0 deposit refused: .*over --max-outstanding-eth" "$work/relayer.log" \
   || { echo "FAIL: m-0 not refused by --max-outstanding-eth"; tail -20 "$work/relayer.log"; exit 1; }
 echo "caps: over-cap deals unfunded, the deal within them released"
+
+# 3. a broker away when a transaction is mined, then a relayer crash:
+#    the annotation is still made
+rpc_call evm_setAutomine '[false]'
+n0=$(one_deal n-0 0.001 agree)
+"$bin/dp-submit" submit "$work/n-0.jsonl" --broker "$broker" --wait --progress off >/dev/null
+for _ in $(seq 100); do grep -q "deal=n-0 deposit tx=" "$work/relayer.log" && break; sleep 0.1; done
+grep -q "deal=n-0 deposit tx=" "$work/relayer.log" || { echo "FAIL: no deposit for n-0"; tail -20 "$work/relayer.log"; exit 1; }
+kill -9 "$broker_pid"; wait "$broker_pid" 2>/dev/null || true
+rpc_call evm_mine '[]'
+rpc_call evm_setAutomine '[true]'
+wait_status "$n0" Active 30 || { echo "FAIL: the deposit of n-0 not mined: $out"; exit 1; }
+sleep 3                               # the relayer sees the receipt (polls <= 1 s) and settles
+kill -9 "$relayer_pid"; wait "$relayer_pid" 2>/dev/null || true
+start_broker
+start_relayer --max-deposit-eth 0.005 --max-outstanding-eth 0.006
+wait_status "$n0" Completed 60 || { echo "FAIL: n-0 not released: $out"; tail -20 "$work/relayer.log"; exit 1; }
+annotated=""
+for _ in $(seq 50); do
+  annotated=$("$bin/dp-submit" status n-0 --broker "$broker" --json || true)
+  grep -q '"escrow_tx": *"0x' <<<"$annotated" && break
+  sleep 0.2
+done
+grep -q '"escrow_tx": *"0x' <<<"$annotated" \
+  || { echo "FAIL: escrow_tx of n-0 never annotated: $annotated"; tail -20 "$work/relayer.log"; exit 1; }
+echo "annotation: escrow_tx attached after the broker and the relayer came back"
 
 # 2. a forged result is refused, and the deposit comes back after the window
 kill -9 "${worker_pids[@]}" 2>/dev/null || true
