@@ -737,23 +737,82 @@ s_admit (dp_relayer_t *self, const dp_envelope_t *envelope, json_object *record,
     return s_record_put (self, envelope->deal_id, record, 0, err);
 }
 
+//  Schedules another try of the deal's deposit or release: the record
+//  keeps its transaction if one is in flight (phase *_sent, resumed),
+//  else its phase becomes retry_<kind>. Backoff: 5 s doubling to 5 min.
+static dp_status
+s_retry_later (dp_relayer_t *self, const char *deal_id, const char *kind, const char *reason,
+               dp_error_t *err)
+{
+    json_object *record = s_record_get (self, deal_id), *attempts_json = NULL;
+    if (!record)
+        record = json_object_new_object ();
+    int64_t attempts = json_object_object_get_ex (record, "attempts", &attempts_json)
+                     ? json_object_get_int64 (attempts_json): 0;
+    int64_t delay = attempts < 6? (int64_t) 5 << attempts: 300;
+    const char *phase = s_phase (record);
+    size_t len = strlen (phase);
+    if (len < 6 || strcmp (phase + len - 5, "_sent") != 0) {
+        char retry [32];
+        snprintf (retry, sizeof retry, "retry_%s", kind);
+        s_set (record, "phase", retry);
+    }
+    s_set (record, "reason", reason);
+    json_object_object_add (record, "attempts", json_object_new_int64 (attempts + 1));
+    json_object_object_add (record, "retry_at", json_object_new_int64 ((int64_t) time (NULL) + delay));
+    dp_log_warn ("deal=%s %s: retrying in %lld s (attempt %lld): %s", deal_id, kind, (long long) delay,
+                 (long long) attempts + 1, reason);
+    dp_status rc = s_record_put (self, deal_id, record, 0, err);
+    json_object_put (record);
+    return rc;
+}
+
+//  What an error the node answered (DP_INVALID) does to the deal: the
+//  contract refusing for good ends it (a release: the refund path if the
+//  deposit is the relayer's); anything else (rate limits, internal
+//  errors, insufficient funds) is tried again later instead of being
+//  dropped with its event. Other codes pass through (transient ones are
+//  waited out by the caller).
+static dp_status
+s_after_error (dp_relayer_t *self, const char *deal_id, const char *kind, dp_status rc, dp_error_t *err)
+{
+    if (rc != DP_INVALID)
+        return rc;
+    char reason [DP_ERROR_TEXT_MAX];
+    snprintf (reason, sizeof reason, "%s", err->text);
+    json_object *record = s_record_get (self, deal_id);
+    const char *phase = s_phase (record);
+    size_t len = strlen (phase);
+    //  A transaction in flight is never written off: its receipt decides.
+    if (!dp_chain_error_final (reason) || (len > 5 && strcmp (phase + len - 5, "_sent") == 0)) {
+        json_object_put (record);
+        return s_retry_later (self, deal_id, kind, reason, err);
+    }
+    dp_log_warn ("deal=%s %s refused by the contract for good: %s", deal_id, kind, reason);
+    if (!record)
+        record = json_object_new_object ();
+    if (strcmp (kind, "release") == 0)
+        rc = s_unreleased (self, deal_id, record, "reverted", reason, err);
+    else {
+        s_set (record, "phase", "reverted");
+        s_set (record, "reason", reason);
+        rc = s_record_put (self, deal_id, record, 0, err);
+    }
+    json_object_put (record);
+    return rc;
+}
+
 //  A new deal with escrow: deposit, unless it is funded on chain already
 //  or the deposit is over a cap.
 static dp_status
-s_on_pending (dp_relayer_t *self, const dp_envelope_t *envelope, dp_error_t *err)
+s_pending_new (dp_relayer_t *self, const dp_envelope_t *envelope, dp_error_t *err)
 {
     const char *deal_id = envelope->deal_id;
-    json_object *record = s_record_get (self, deal_id);
-    if (record) {
-        dp_status rc = s_resume (self, deal_id, record, err);
-        json_object_put (record);
-        return rc;                      //  already handled (or now settled)
-    }
     dp_chain_deal_t onchain;
     dp_status rc = dp_chain_deal (self->chain, deal_id, &onchain, err);
     if (rc != DP_OK)
         return rc;
-    record = json_object_new_object ();
+    json_object *record = json_object_new_object ();
     if (onchain.status != DP_CHAIN_DEAL_NONE || !self->options.deposit) {
         s_set (record, "phase", onchain.status != DP_CHAIN_DEAL_NONE? "funded": "unfunded");
         s_set (record, "funded_by", onchain.status != DP_CHAIN_DEAL_NONE? "other": NULL);
@@ -767,6 +826,20 @@ s_on_pending (dp_relayer_t *self, const dp_envelope_t *envelope, dp_error_t *err
         rc = s_deposit (self, envelope, record, err);
     json_object_put (record);
     return rc;
+}
+
+static dp_status
+s_on_pending (dp_relayer_t *self, const dp_envelope_t *envelope, dp_error_t *err)
+{
+    const char *deal_id = envelope->deal_id;
+    json_object *record = s_record_get (self, deal_id);
+    if (record && strcmp (s_phase (record), "retry_deposit") != 0) {
+        dp_status rc = s_resume (self, deal_id, record, err);
+        json_object_put (record);
+        return s_after_error (self, deal_id, "deposit", rc, err);
+    }
+    json_object_put (record);
+    return s_after_error (self, deal_id, "deposit", s_pending_new (self, envelope, err), err);
 }
 
 static dp_status
@@ -850,7 +923,8 @@ s_on_result (dp_relayer_t *self, const char *deal_id, const char *status, const 
             rc = s_unreleased (self, deal_id, record, "refused", "result is not JSON", err);
         }
         else
-            rc = s_release (self, deal_id, record, result, &deal.envelope, err);
+            rc = s_after_error (self, deal_id, "release",
+                                s_release (self, deal_id, record, result, &deal.envelope, err), err);
     }
     else
     if (rc == DP_OK) {
@@ -917,6 +991,78 @@ s_annotate_due (dp_relayer_t *self, dp_error_t *err)
         json_object_put (record);
     }
     free (owed.ids);
+    return rc;
+}
+
+//  One due retry: the record's transaction in flight is resumed, or its
+//  deposit or release is tried again from the broker's copy of the deal.
+static dp_status
+s_retry (dp_relayer_t *self, const char *deal_id, json_object *record, char kind [16], dp_error_t *err)
+{
+    const char *phase = s_phase (record);
+    size_t len = strlen (phase);
+    if (len > 5 && strcmp (phase + len - 5, "_sent") == 0) {
+        snprintf (kind, 16, "%.*s", (int) (len - 5), phase);
+        return s_resume (self, deal_id, record, err);
+    }
+    if (strncmp (phase, "retry_", 6) != 0)
+        return DP_OK;                   //  settled since
+    snprintf (kind, 16, "%s", phase + 6);
+    if (strcmp (kind, "deposit") == 0) {
+        dp_client_deal_t deal;
+        dp_status rc = dp_client_status (self->client, deal_id, &deal, err);
+        if (rc == DP_OK)
+            rc = s_pending_new (self, &deal.envelope, err);
+        if (rc != DP_OK)
+            return rc;
+        //  The deal's result may have come while the deposit waited (its
+        //  event found nothing to release then): it is acted on now.
+    }
+    dp_client_result_t result;
+    dp_status rc = dp_client_result (self->client, deal_id, &result, err);
+    if (rc != DP_OK)
+        return rc;
+    if (result.json)
+        rc = s_on_result (self, deal_id, result.status, (const uint8_t *) result.json, result.json_len, err);
+    dp_client_result_clear (&result);
+    return rc;
+}
+
+//  Tries again every deal whose retry is due; stops at the first
+//  transient error (the node or the broker is away: each deal keeps its
+//  schedule).
+static dp_status
+s_retry_due (dp_relayer_t *self, dp_error_t *err)
+{
+    s_ids_t due;
+    if (s_scan (self, "\"retry_at\"", &due, err) != DP_OK)
+        return err->code;
+    dp_status rc = DP_OK;
+    for (size_t i = 0; i < due.count && !s_transient (rc) && !*self->stop; i++) {
+        json_object *record = s_record_get (self, due.ids [i]), *at = NULL;
+        if (!record || !json_object_object_get_ex (record, "retry_at", &at)
+        ||  json_object_get_int64 (at) > (int64_t) time (NULL)) {
+            json_object_put (record);
+            continue;
+        }
+        //  Off the schedule before the try: a success leaves no retry
+        //  behind; a failure schedules the next one.
+        json_object_object_del (record, "retry_at");
+        char kind [16] = "";
+        rc = s_record_put (self, due.ids [i], record, 0, err);
+        if (rc == DP_OK)
+            rc = s_retry (self, due.ids [i], record, kind, err);
+        json_object_put (record);
+        if (s_transient (rc) && kind [0]) {
+            dp_error_t why = *err;
+            if (s_retry_later (self, due.ids [i], kind, why.text, err) != DP_OK)
+                dp_log_warn ("deal=%s cannot schedule a retry: %s", due.ids [i], err->text);
+        }
+        else
+        if (kind [0])
+            rc = s_after_error (self, due.ids [i], kind, rc, err);
+    }
+    free (due.ids);
     return rc;
 }
 
@@ -1031,6 +1177,8 @@ dp_relayer_run (dp_relayer_t *self, volatile sig_atomic_t *stop, int idle_exit_m
                 dp_log_warn ("refund scan: %s", scan_err.text);
             if (s_annotate_due (self, &scan_err) != DP_OK && !s_transient (scan_err.code))
                 dp_log_warn ("annotation scan: %s", scan_err.text);
+            if (s_retry_due (self, &scan_err) != DP_OK && !s_transient (scan_err.code))
+                dp_log_warn ("retry scan: %s", scan_err.text);
         }
         if (rc == DP_TIMEOUT) {
             idle_ms += 200;

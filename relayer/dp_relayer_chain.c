@@ -287,6 +287,27 @@ dp_chain_tx_clear (dp_chain_tx_t *tx)
     memset (tx, 0, sizeof *tx);
 }
 
+int
+dp_chain_error_final (const char *text)
+{
+    static const char *final [] = {
+        "DealExists()", "NoDeposit()", "BadSeller()", "NotActive()", "AmountMismatch()",
+        "BadSignature()", "UnknownSigner()", "NotBuyer()"
+    };
+    if (!text || !strstr (text, "revert"))
+        return 0;                       //  the node's own error, not the contract's
+    for (size_t i = 0; i < sizeof final / sizeof final [0]; i++) {
+        uint8_t selector [4];
+        char hex [9], name [32];
+        s_selector (final [i], selector);
+        dp_hex_encode (selector, 4, hex);
+        snprintf (name, sizeof name, "%.*s", (int) (strlen (final [i]) - 2), final [i]);
+        if (strstr (text, hex) || strstr (text, name))
+            return 1;
+    }
+    return 0;
+}
+
 //  a + b, or UINT64_MAX when that overflows (a price no cap admits).
 static uint64_t
 s_add_sat (uint64_t a, uint64_t b)

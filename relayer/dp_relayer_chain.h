@@ -83,6 +83,14 @@ void dp_chain_set_max_fee (dp_chain_t *self, uint64_t max_fee_wei);
 int dp_chain_fees (uint64_t base_fee, uint64_t today_tip, const dp_chain_tx_t *fee_bump_of,
                    uint64_t cap, uint64_t *tip, uint64_t *max_fee);
 
+//  Whether a node's error text (of a DP_INVALID) is DealProof refusing
+//  for good: a revert with one of the contract's errors that no retry
+//  changes (DealExists, NoDeposit, BadSeller, NotActive, AmountMismatch,
+//  BadSignature, UnknownSigner, NotBuyer), by name or selector. 0 for
+//  anything else: rate limits, internal errors, insufficient funds, and
+//  the reverts that time or the seller can lift (WindowOpen, TransferFailed).
+int dp_chain_error_final (const char *text);
+
 //  Estimates gas (DP_INVALID with the node's revert message when the call
 //  would revert), prices it from the latest base fee (dp_chain_fees),
 //  signs with nonce. fee_bump_of (may be NULL): a stuck transaction to

@@ -8,7 +8,7 @@ dp_relayer_action
 dp_relayer_phase_on_result (const char *phase, int ours, const char *status)
 {
     int funded = strcmp (phase, "funded") == 0;
-    int open = funded || strcmp (phase, "unfunded") == 0;
+    int open = funded || strcmp (phase, "unfunded") == 0 || strcmp (phase, "retry_release") == 0;
     //  A deal waiting for its refund (or left to its buyer) moved there on
     //  a result whose signature nobody checked, or one the checks refused:
     //  neither may block a genuine agreed result that comes later. It is

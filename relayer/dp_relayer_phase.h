@@ -12,7 +12,13 @@
       refused        the relayer will not move this deal's money: a deposit
                      over a cap, or a result its checks refused for a deal
                      it did not fund
-      reverted       the chain refused a deposit or a refund
+      reverted       the chain refused a deposit or a refund (or a release
+                     of a deposit that is not the relayer's)
+      retry_deposit, retry_release
+                     the node answered with an error that may pass (rate
+                     limit, internal error, insufficient funds): tried
+                     again at the record's retry_at (a *_sent phase keeps
+                     its name and gets a retry_at too)
 
     "Ours" means the relayer made the deposit (its record has one): that
     money must come back to it if the deal is not released. Reentrant. */

@@ -11,6 +11,10 @@
 #    escrow_tx annotation cannot be sent, and the relayer is killed before
 #    the broker is back. Restarted, the relayer attaches it (before the fix
 #    the record was final and the annotation never made).
+# 4. (before 2) A node error that is not the contract's refusal (here
+#    insufficient funds: the relayer's balance is set to 0) keeps the deal
+#    for a later try instead of dropping it with its event: once the
+#    balance is back, the deal is deposited and released.
 # 2. Nothing stranded: a result the relayer's own checks refuse (signed by
 #    an impostor worker's key) leaves the relayer's deposit in the contract;
 #    once the window has passed on chain it is refunded, like the failed
@@ -90,6 +94,20 @@ done
 grep -q '"escrow_tx": *"0x' <<<"$annotated" \
   || { echo "FAIL: escrow_tx of n-0 never annotated: $annotated"; tail -20 "$work/relayer.log"; exit 1; }
 echo "annotation: escrow_tx attached after the broker and the relayer came back"
+
+# 4. insufficient funds for a while: retried, not dropped
+relayer_address=0x70997970C51812dc3A010C7d01b50e0d17dc79C8    # anvil's account 1: relayer_key
+balance=$(curl -s -X POST -H 'Content-Type: application/json' \
+  --data "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"eth_getBalance\",\"params\":[\"$relayer_address\",\"latest\"]}" "$rpc" \
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)["result"])')
+rpc_call anvil_setBalance "[\"$relayer_address\", \"0x0\"]"
+p0=$(one_deal p-0 0.001 agree); submit p-0
+for _ in $(seq 100); do grep -q "deal=p-0 deposit: retrying" "$work/relayer.log" && break; sleep 0.1; done
+grep -q "deal=p-0 deposit: retrying" "$work/relayer.log" \
+  || { echo "FAIL: the deposit error was not kept for a retry"; tail -20 "$work/relayer.log"; rpc_call anvil_setBalance "[\"$relayer_address\", \"$balance\"]"; exit 1; }
+rpc_call anvil_setBalance "[\"$relayer_address\", \"$balance\"]"
+wait_status "$p0" Completed 60 || { echo "FAIL: p-0 not released after its retry: $out"; tail -20 "$work/relayer.log"; exit 1; }
+echo "node error: the deal retried and released"
 
 # 2. a forged result is refused, and the deposit comes back after the window
 kill -9 "${worker_pids[@]}" 2>/dev/null || true
