@@ -3,15 +3,10 @@
     State, in the relayer's own LMDB (data_dir): one JSON record per deal
     with escrow, keyed by deal id, and a meta database with the next
     nonce and the last event sequence handled. A record's "phase" moves
-
-      deposit_sent → funded → release_sent → released
-                            ↘ refund_wait → refund_sent → refunded
-      (funded also when the buyer funded the deal on chain itself;
-       refused when the relayer's own checks fail; reverted when the
-       chain refused a transaction the relayer cannot repeat usefully)
-
-    and every *_sent phase carries the signed transaction (nonce, hash,
-    raw bytes, fees) that was written before it was sent. */
+    as dp_relayer_phase.h draws it; every *_sent phase carries the signed
+    transaction (nonce, hash, raw bytes, fees) that was written before it
+    was sent, and a deal the relayer deposited for ends released or
+    refunded, never stranded. */
 
 #define _GNU_SOURCE                 //  memmem
 #include "dp_relayer.h"
@@ -36,6 +31,8 @@
 #include "dp_money.h"
 #include "dp_relayer_chain.h"
 #include "dp_relayer_check.h"
+#include "dp_relayer_money.h"
+#include "dp_relayer_phase.h"
 
 struct dp_relayer_t {
     dp_relayer_options_t options;
@@ -47,6 +44,8 @@ struct dp_relayer_t {
     MDB_dbi deals, meta;
     uint64_t next_nonce;
     uint64_t last_seq;
+    uint8_t max_deposit [32];       //  the caps, in wei
+    uint8_t max_outstanding [32];
     dp_relayer_counts_t counts;
     volatile sig_atomic_t *stop;
 };
@@ -58,7 +57,13 @@ dp_relayer_options_default (dp_relayer_options_t *options)
     options->window_s = 3600;
     options->deposit = 1;
     options->receipt_timeout_ms = 30000;
+    options->max_fee_gwei = 500;
     options->rpc_timeout_ms = 10000;
+    //  Above what the demo, tests and bench deposit (at most 0.03 ETH a
+    //  deal, 0.5 ETH unsettled at once), far below a wallet: an operator
+    //  whose deals are bigger raises them knowingly.
+    options->max_deposit_eth = "0.1";
+    options->max_outstanding_eth = "1";
 }
 
 //  ---------------------------------------------------------------------
@@ -188,6 +193,25 @@ static void
 s_set (json_object *record, const char *key, const char *value)
 {
     json_object_object_add (record, key, value? json_object_new_string (value): NULL);
+}
+
+//  Did the relayer make this deal's deposit (its money is in the contract)?
+static int
+s_ours (json_object *record)
+{
+    json_object *deposit = NULL;
+    return json_object_object_get_ex (record, "deposit", &deposit) && deposit;
+}
+
+//  The relayer will not release this deal (reason says why): its own
+//  deposit waits for the refund window, anyone else's is left to them.
+static dp_status
+s_unreleased (dp_relayer_t *self, const char *deal_id, json_object *record, const char *final,
+              const char *reason, dp_error_t *err)
+{
+    s_set (record, "phase", dp_relayer_phase_unreleased (s_ours (record), final));
+    s_set (record, "reason", reason);
+    return s_record_put (self, deal_id, record, 0, err);
 }
 
 //  The ids of the deals whose record contains needle (a phase, quoted),
@@ -393,6 +417,7 @@ s_follow (dp_relayer_t *self, const char *deal_id, json_object *record, const ch
     struct timespec started;
     clock_gettime (CLOCK_MONOTONIC, &started);
     dp_status rc = DP_OK;
+    int at_ceiling = 0;                 //  logged once per wait
     *mined = DP_CHAIN_PENDING;
     for (int delay = 10; !*self->stop; delay = delay < 1000? delay * 2: 1000) {
         json_object *entry = NULL;
@@ -427,6 +452,15 @@ s_follow (dp_relayer_t *self, const char *deal_id, json_object *record, const ch
             dp_chain_tx_clear (&tx);
             if (rc == DP_OK)
                 rc = s_bump (self, deal_id, record, kind, gap, mined_nonce, err);
+            if (rc == DP_LIMIT) {
+                //  At the fee ceiling: the transaction already sent is
+                //  the best offer; it is mined when prices come down.
+                if (!at_ceiling)
+                    dp_log_warn ("deal=%s %s stuck at the fee ceiling (--max-fee-gwei): waiting, no more bumps",
+                                 deal_id, kind);
+                at_ceiling = 1;
+                rc = DP_OK;
+            }
             if (rc != DP_OK)
                 return rc;
             started = now;
@@ -471,6 +505,43 @@ s_send (dp_relayer_t *self, const char *deal_id, json_object *record, const char
 //  ---------------------------------------------------------------------
 //  What happens to a deal
 
+//  Sends the record's owed annotations (to_annotate: key → tx hash) to
+//  the broker, dropping each one sent, or refused for good (a deal the
+//  broker no longer knows). A transient error (the broker is away) is
+//  returned with the rest still owed.
+static dp_status
+s_annotate (dp_relayer_t *self, const char *deal_id, json_object *record, dp_error_t *err)
+{
+    static const char *keys [] = { "escrow_tx", "completion_tx" };
+    json_object *owed = NULL, *hash = NULL;
+    if (!json_object_object_get_ex (record, "to_annotate", &owed) || !owed)
+        return DP_OK;
+    dp_status rc = DP_OK;
+    int changed = 0;
+    for (size_t i = 0; i < sizeof keys / sizeof keys [0] && !s_transient (rc); i++) {
+        if (!json_object_object_get_ex (owed, keys [i], &hash))
+            continue;
+        rc = dp_client_annotate (self->client, deal_id, keys [i], json_object_get_string (hash), err);
+        if (rc != DP_OK && !s_transient (rc))
+            dp_log_warn ("deal=%s annotation %s dropped: %s", deal_id, keys [i], err->text);
+        if (!s_transient (rc)) {
+            json_object_object_del (owed, keys [i]);
+            changed = 1;
+        }
+    }
+    if (!changed)
+        return rc;
+    if (json_object_object_length (owed) == 0)
+        json_object_object_del (record, "to_annotate");
+    dp_error_t store_err;
+    dp_status stored = s_record_put (self, deal_id, record, 0, &store_err);
+    if (stored != DP_OK) {
+        *err = store_err;
+        return stored;
+    }
+    return s_transient (rc)? rc: DP_OK;
+}
+
 //  After its transaction was mined or reverted: the next phase, the
 //  annotation on the broker, the counters.
 static dp_status
@@ -491,12 +562,24 @@ s_settle (dp_relayer_t *self, const char *deal_id, json_object *record, const ch
             return rc;
         dp_log_warn ("deal=%s %s tx=%s reverted; on chain it is %s", deal_id, kind, tx_hash,
                      done? "done anyway": "not done");
+        if (!done && strcmp (kind, "release") == 0)
+            return s_unreleased (self, deal_id, record, "reverted", "the contract reverted the release", err);
         s_set (record, "phase", done? (deposit? "funded": strcmp (kind, "release") == 0? "released": "refunded")
                                     : "reverted");
         s_set (record, "reason", done? NULL: "the contract reverted the transaction");
         return s_record_put (self, deal_id, record, 0, err);
     }
     s_set (record, "phase", deposit? "funded": strcmp (kind, "release") == 0? "released": "refunded");
+    //  Unsigned annotations (SPEC §4/§6): the seed's escrow_tx is the
+    //  deposit, completion_tx the release or refund. Owed in the same
+    //  write as the phase, so a broker that is away or a crash before
+    //  the annotation only delays it (s_annotate_due).
+    json_object *owed = NULL;
+    if (!json_object_object_get_ex (record, "to_annotate", &owed) || !owed) {
+        owed = json_object_new_object ();
+        json_object_object_add (record, "to_annotate", owed);
+    }
+    json_object_object_add (owed, deposit? "escrow_tx": "completion_tx", json_object_new_string (tx_hash));
     dp_status rc = s_record_put (self, deal_id, record, 0, err);
     if (rc != DP_OK)
         return rc;
@@ -507,9 +590,13 @@ s_settle (dp_relayer_t *self, const char *deal_id, json_object *record, const ch
         self->counts.releases++;
     else
         self->counts.refunds++;
-    //  Unsigned annotations (SPEC §4/§6): the seed's escrow_tx is the
-    //  deposit, completion_tx the release or refund.
-    return dp_client_annotate (self->client, deal_id, deposit? "escrow_tx": "completion_tx", tx_hash, err);
+    rc = s_annotate (self, deal_id, record, err);
+    if (s_transient (rc)) {
+        //  The money moved and is recorded; the annotation waits.
+        dp_log_warn ("deal=%s annotation deferred: %s", deal_id, err->text);
+        rc = DP_OK;
+    }
+    return rc;
 }
 
 static dp_status
@@ -575,22 +662,157 @@ s_deposit (dp_relayer_t *self, const dp_envelope_t *envelope, json_object *recor
     return rc;
 }
 
-//  A new deal with escrow: deposit, unless it is funded on chain already.
+//  Adds the deposit of one record to *sum if it is still the relayer's
+//  money in the contract (or on its way there): any record with a deposit
+//  that is not released or refunded. A reverted deposit moved nothing; a
+//  record is "reverted" after its deposit when it has no release or refund.
+static void
+s_outstanding_add (json_object *record, uint8_t sum [32])
+{
+    json_object *deposit = NULL, *value = NULL, *other = NULL;
+    const char *phase = s_phase (record);
+    if (!json_object_object_get_ex (record, "deposit", &deposit)
+    ||  !json_object_object_get_ex (deposit, "value", &value)
+    ||  strcmp (phase, "released") == 0 || strcmp (phase, "refunded") == 0)
+        return;
+    if (strcmp (phase, "reverted") == 0 && !json_object_object_get_ex (record, "release", &other)
+    &&  !json_object_object_get_ex (record, "refund", &other))
+        return;
+    uint8_t wei [32];
+    if (dp_ethtx_u256_parse (json_object_get_string (value), wei, NULL) != DP_OK
+    ||  dp_relayer_money_add (sum, wei, sum) != 0)
+        memset (sum, 0xff, 32);         //  unreadable or huge: counts as over any cap
+}
+
+//  The sum of the relayer's deposits not yet released or refunded, from
+//  its records (so it survives restarts and counts deposits in flight).
 static dp_status
-s_on_pending (dp_relayer_t *self, const dp_envelope_t *envelope, dp_error_t *err)
+s_outstanding (dp_relayer_t *self, uint8_t sum [32], dp_error_t *err)
+{
+    MDB_txn *txn = NULL;
+    MDB_cursor *cursor = NULL;
+    MDB_val key, data;
+    memset (sum, 0, 32);
+    if (mdb_txn_begin (self->env, NULL, MDB_RDONLY, &txn) != 0 || mdb_cursor_open (txn, self->deals, &cursor) != 0) {
+        if (txn)
+            mdb_txn_abort (txn);
+        return dp_error_set (err, DP_IO, "relayer store: cannot read");
+    }
+    for (int op = MDB_FIRST; mdb_cursor_get (cursor, &key, &data, op) == 0; op = MDB_NEXT) {
+        json_object *record = NULL;
+        if (!memmem (data.mv_data, data.mv_size, "\"deposit\"", 9)
+        ||  dp_json_parse (data.mv_data, data.mv_size, &record, NULL) != DP_OK)
+            continue;
+        s_outstanding_add (record, sum);
+        json_object_put (record);
+    }
+    mdb_cursor_close (cursor);
+    mdb_txn_abort (txn);
+    return DP_OK;
+}
+
+//  Is the deal's deposit within the caps? *admitted 0 with the record
+//  marked refused (and why) when it is not. An amount that does not
+//  parse is admitted here: s_deposit says what is wrong with it.
+static dp_status
+s_admit (dp_relayer_t *self, const dp_envelope_t *envelope, json_object *record, int *admitted,
+         dp_error_t *err)
+{
+    uint8_t wei [32], outstanding [32];
+    char reason [DP_RELAYER_MONEY_REASON_MAX];
+    *admitted = 1;
+    if (dp_money_wei_from_text (envelope->escrow_amount_eth, strlen (envelope->escrow_amount_eth), wei,
+                                NULL) != DP_OK)
+        return DP_OK;
+    dp_status rc = s_outstanding (self, outstanding, err);
+    if (rc != DP_OK)
+        return rc;
+    *admitted = dp_relayer_money_admit (wei, outstanding, self->max_deposit, self->max_outstanding, reason);
+    if (*admitted)
+        return DP_OK;
+    dp_log_warn ("deal=%s deposit refused: %s", envelope->deal_id, reason);
+    self->counts.refused++;
+    s_set (record, "phase", "refused");
+    s_set (record, "reason", reason);
+    return s_record_put (self, envelope->deal_id, record, 0, err);
+}
+
+//  Schedules another try of the deal's deposit or release: the record
+//  keeps its transaction if one is in flight (phase *_sent, resumed),
+//  else its phase becomes retry_<kind>. Backoff: 5 s doubling to 5 min.
+static dp_status
+s_retry_later (dp_relayer_t *self, const char *deal_id, const char *kind, const char *reason,
+               dp_error_t *err)
+{
+    json_object *record = s_record_get (self, deal_id), *attempts_json = NULL;
+    if (!record)
+        record = json_object_new_object ();
+    int64_t attempts = json_object_object_get_ex (record, "attempts", &attempts_json)
+                     ? json_object_get_int64 (attempts_json): 0;
+    int64_t delay = attempts < 6? (int64_t) 5 << attempts: 300;
+    const char *phase = s_phase (record);
+    size_t len = strlen (phase);
+    if (len < 6 || strcmp (phase + len - 5, "_sent") != 0) {
+        char retry [32];
+        snprintf (retry, sizeof retry, "retry_%s", kind);
+        s_set (record, "phase", retry);
+    }
+    s_set (record, "reason", reason);
+    json_object_object_add (record, "attempts", json_object_new_int64 (attempts + 1));
+    json_object_object_add (record, "retry_at", json_object_new_int64 ((int64_t) time (NULL) + delay));
+    dp_log_warn ("deal=%s %s: retrying in %lld s (attempt %lld): %s", deal_id, kind, (long long) delay,
+                 (long long) attempts + 1, reason);
+    dp_status rc = s_record_put (self, deal_id, record, 0, err);
+    json_object_put (record);
+    return rc;
+}
+
+//  What an error the node answered (DP_INVALID) does to the deal: the
+//  contract refusing for good ends it (a release: the refund path if the
+//  deposit is the relayer's); anything else (rate limits, internal
+//  errors, insufficient funds) is tried again later instead of being
+//  dropped with its event. Other codes pass through (transient ones are
+//  waited out by the caller).
+static dp_status
+s_after_error (dp_relayer_t *self, const char *deal_id, const char *kind, dp_status rc, dp_error_t *err)
+{
+    if (rc != DP_INVALID)
+        return rc;
+    char reason [DP_ERROR_TEXT_MAX];
+    snprintf (reason, sizeof reason, "%s", err->text);
+    json_object *record = s_record_get (self, deal_id);
+    const char *phase = s_phase (record);
+    size_t len = strlen (phase);
+    //  A transaction in flight is never written off: its receipt decides.
+    if (!dp_chain_error_final (reason) || (len > 5 && strcmp (phase + len - 5, "_sent") == 0)) {
+        json_object_put (record);
+        return s_retry_later (self, deal_id, kind, reason, err);
+    }
+    dp_log_warn ("deal=%s %s refused by the contract for good: %s", deal_id, kind, reason);
+    if (!record)
+        record = json_object_new_object ();
+    if (strcmp (kind, "release") == 0)
+        rc = s_unreleased (self, deal_id, record, "reverted", reason, err);
+    else {
+        s_set (record, "phase", "reverted");
+        s_set (record, "reason", reason);
+        rc = s_record_put (self, deal_id, record, 0, err);
+    }
+    json_object_put (record);
+    return rc;
+}
+
+//  A new deal with escrow: deposit, unless it is funded on chain already
+//  or the deposit is over a cap.
+static dp_status
+s_pending_new (dp_relayer_t *self, const dp_envelope_t *envelope, dp_error_t *err)
 {
     const char *deal_id = envelope->deal_id;
-    json_object *record = s_record_get (self, deal_id);
-    if (record) {
-        dp_status rc = s_resume (self, deal_id, record, err);
-        json_object_put (record);
-        return rc;                      //  already handled (or now settled)
-    }
     dp_chain_deal_t onchain;
     dp_status rc = dp_chain_deal (self->chain, deal_id, &onchain, err);
     if (rc != DP_OK)
         return rc;
-    record = json_object_new_object ();
+    json_object *record = json_object_new_object ();
     if (onchain.status != DP_CHAIN_DEAL_NONE || !self->options.deposit) {
         s_set (record, "phase", onchain.status != DP_CHAIN_DEAL_NONE? "funded": "unfunded");
         s_set (record, "funded_by", onchain.status != DP_CHAIN_DEAL_NONE? "other": NULL);
@@ -598,9 +820,26 @@ s_on_pending (dp_relayer_t *self, const dp_envelope_t *envelope, dp_error_t *err
         json_object_put (record);
         return rc;
     }
-    rc = s_deposit (self, envelope, record, err);
+    int admitted = 0;
+    rc = s_admit (self, envelope, record, &admitted, err);
+    if (rc == DP_OK && admitted)
+        rc = s_deposit (self, envelope, record, err);
     json_object_put (record);
     return rc;
+}
+
+static dp_status
+s_on_pending (dp_relayer_t *self, const dp_envelope_t *envelope, dp_error_t *err)
+{
+    const char *deal_id = envelope->deal_id;
+    json_object *record = s_record_get (self, deal_id);
+    if (record && strcmp (s_phase (record), "retry_deposit") != 0) {
+        dp_status rc = s_resume (self, deal_id, record, err);
+        json_object_put (record);
+        return s_after_error (self, deal_id, "deposit", rc, err);
+    }
+    json_object_put (record);
+    return s_after_error (self, deal_id, "deposit", s_pending_new (self, envelope, err), err);
 }
 
 static dp_status
@@ -613,9 +852,7 @@ s_release (dp_relayer_t *self, const char *deal_id, json_object *record, json_ob
                           dp_chain_contract (self->chain), &release, &why) != DP_OK) {
         dp_log_warn ("deal=%s release refused: %s", deal_id, why.text);
         self->counts.refused++;
-        s_set (record, "phase", "refused");
-        s_set (record, "reason", why.text);
-        return s_record_put (self, deal_id, record, 0, err);
+        return s_unreleased (self, deal_id, record, "refused", why.text, err);
     }
     //  A deposit the relayer saw mined but the chain no longer has (a node
     //  restarted without its last blocks) is made again first.
@@ -623,6 +860,14 @@ s_release (dp_relayer_t *self, const char *deal_id, json_object *record, json_ob
     dp_status rc = dp_chain_deal (self->chain, deal_id, &onchain, err);
     if (rc != DP_OK)
         return rc;
+    //  Past the point where a release can work (a result that arrives
+    //  after the refund): the chain's state is the record's.
+    if (onchain.status == DP_CHAIN_DEAL_COMPLETED || onchain.status == DP_CHAIN_DEAL_REFUNDED) {
+        const char *now = onchain.status == DP_CHAIN_DEAL_COMPLETED? "released": "refunded";
+        dp_log_info ("deal=%s already %s on chain: no release sent", deal_id, now);
+        s_set (record, "phase", now);
+        return s_record_put (self, deal_id, record, 0, err);
+    }
     json_object *deposit = NULL;
     if (onchain.status == DP_CHAIN_DEAL_NONE && json_object_object_get_ex (record, "deposit", &deposit)) {
         dp_log_warn ("deal=%s the chain has lost its deposit: depositing again", deal_id);
@@ -641,9 +886,7 @@ s_release (dp_relayer_t *self, const char *deal_id, json_object *record, json_ob
         dp_eth_address_eip55 (release.signer, address);
         dp_log_warn ("deal=%s release refused: signer %s is not registered on the contract", deal_id, address);
         self->counts.refused++;
-        s_set (record, "phase", "refused");
-        s_set (record, "reason", "signer is not a registered enclave key");
-        return s_record_put (self, deal_id, record, 0, err);
+        return s_unreleased (self, deal_id, record, "refused", "signer is not a registered enclave key", err);
     }
     uint8_t *data = NULL, zero [32] = { 0 };
     size_t len = 0;
@@ -655,43 +898,37 @@ s_release (dp_relayer_t *self, const char *deal_id, json_object *record, json_ob
     return rc;
 }
 
-//  A final result: release on agreement, else wait for the refund window.
+//  A final result: release on agreement (after the checks), else wait
+//  for the refund window (dp_relayer_phase_on_result).
 static dp_status
 s_on_result (dp_relayer_t *self, const char *deal_id, const char *status, const uint8_t *data,
              size_t len, dp_error_t *err)
 {
     json_object *record = s_record_get (self, deal_id);
-    if (record) {
-        //  A deposit still in flight is settled before the result is acted on.
-        dp_status rc = s_resume (self, deal_id, record, err);
-        if (rc != DP_OK) {
-            json_object_put (record);
-            return rc;
-        }
-    }
-    const char *phase = s_phase (record);
-    if (!record || (strcmp (phase, "funded") != 0 && strcmp (phase, "unfunded") != 0)) {
-        json_object_put (record);       //  no escrow, or already past this point
-        return DP_OK;
+    if (!record)
+        return DP_OK;                   //  no escrow
+    //  A transaction still in flight is settled before the result is acted on.
+    dp_status rc = s_resume (self, deal_id, record, err);
+    dp_relayer_action action = dp_relayer_phase_on_result (s_phase (record), s_ours (record), status);
+    if (rc != DP_OK || action == DP_RELAYER_KEEP) {
+        json_object_put (record);
+        return rc;
     }
     dp_client_deal_t deal;
-    dp_status rc = dp_client_status (self->client, deal_id, &deal, err);
     json_object *result = NULL;
-    if (rc == DP_OK && strcmp (status, "agreed") == 0) {
+    rc = dp_client_status (self->client, deal_id, &deal, err);
+    if (rc == DP_OK && action == DP_RELAYER_RELEASE) {
         if (dp_json_parse ((const char *) data, len, &result, err) != DP_OK) {
             dp_log_warn ("deal=%s result event is not JSON: %s", deal_id, err->text);
-            s_set (record, "phase", "refused");
-            s_set (record, "reason", "result is not JSON");
-            rc = s_record_put (self, deal_id, record, 0, err);
+            rc = s_unreleased (self, deal_id, record, "refused", "result is not JSON", err);
         }
         else
-            rc = s_release (self, deal_id, record, result, &deal.envelope, err);
+            rc = s_after_error (self, deal_id, "release",
+                                s_release (self, deal_id, record, result, &deal.envelope, err), err);
     }
     else
     if (rc == DP_OK) {
-        json_object *funded_by = NULL;
-        int ours = !json_object_object_get_ex (record, "funded_by", &funded_by) || !funded_by;
-        s_set (record, "phase", ours && strcmp (phase, "funded") == 0? "refund_wait": "done");
+        s_set (record, "phase", action == DP_RELAYER_WAIT_REFUND? "refund_wait": "done");
         rc = s_record_put (self, deal_id, record, 0, err);
     }
     json_object_put (result);
@@ -713,9 +950,19 @@ s_refund_due (dp_relayer_t *self, dp_error_t *err)
     for (size_t i = 0; i < due.count && rc == DP_OK && !*self->stop; i++) {
         dp_chain_deal_t onchain;
         rc = dp_chain_deal (self->chain, due.ids [i], &onchain, err);
-        if (rc != DP_OK || onchain.status != DP_CHAIN_DEAL_ACTIVE || onchain.deadline > now)
+        if (rc != DP_OK || (onchain.status == DP_CHAIN_DEAL_ACTIVE && onchain.deadline > now))
             continue;
         json_object *record = s_record_get (self, due.ids [i]);
+        if (record && onchain.status != DP_CHAIN_DEAL_ACTIVE) {
+            //  Released or refunded by someone else (or lost with a node
+            //  restarted without its state): nothing left to wait for.
+            dp_log_info ("deal=%s settled on chain without this relayer: %s", due.ids [i],
+                         onchain.status == DP_CHAIN_DEAL_COMPLETED? "released": "refunded or gone");
+            s_set (record, "phase", onchain.status == DP_CHAIN_DEAL_COMPLETED? "released": "refunded");
+            rc = s_record_put (self, due.ids [i], record, 0, err);
+            json_object_put (record);
+            continue;
+        }
         uint8_t *calldata = NULL, zero [32] = { 0 };
         size_t len = 0;
         if (record && dp_chain_calldata_refund (due.ids [i], &calldata, &len) == DP_OK)
@@ -727,11 +974,133 @@ s_refund_due (dp_relayer_t *self, dp_error_t *err)
     return rc;
 }
 
+//  Retries the annotations still owed (the broker was away, or the
+//  relayer stopped between settling a transaction and annotating it);
+//  stops at the first transient error: the broker is still away.
+static dp_status
+s_annotate_due (dp_relayer_t *self, dp_error_t *err)
+{
+    s_ids_t owed;
+    if (s_scan (self, "\"to_annotate\"", &owed, err) != DP_OK)
+        return err->code;
+    dp_status rc = DP_OK;
+    for (size_t i = 0; i < owed.count && rc == DP_OK && !*self->stop; i++) {
+        json_object *record = s_record_get (self, owed.ids [i]);
+        if (record && (rc = s_annotate (self, owed.ids [i], record, err)) == DP_OK)
+            dp_log_info ("deal=%s annotated late", owed.ids [i]);
+        json_object_put (record);
+    }
+    free (owed.ids);
+    return rc;
+}
+
+//  One due retry: the record's transaction in flight is resumed, or its
+//  deposit or release is tried again from the broker's copy of the deal.
+static dp_status
+s_retry (dp_relayer_t *self, const char *deal_id, json_object *record, char kind [16], dp_error_t *err)
+{
+    const char *phase = s_phase (record);
+    size_t len = strlen (phase);
+    if (len > 5 && strcmp (phase + len - 5, "_sent") == 0) {
+        snprintf (kind, 16, "%.*s", (int) (len - 5), phase);
+        return s_resume (self, deal_id, record, err);
+    }
+    if (strncmp (phase, "retry_", 6) != 0)
+        return DP_OK;                   //  settled since
+    snprintf (kind, 16, "%s", phase + 6);
+    if (strcmp (kind, "deposit") == 0) {
+        dp_client_deal_t deal;
+        dp_status rc = dp_client_status (self->client, deal_id, &deal, err);
+        if (rc == DP_OK)
+            rc = s_pending_new (self, &deal.envelope, err);
+        if (rc != DP_OK)
+            return rc;
+        //  The deal's result may have come while the deposit waited (its
+        //  event found nothing to release then): it is acted on now.
+    }
+    dp_client_result_t result;
+    dp_status rc = dp_client_result (self->client, deal_id, &result, err);
+    if (rc != DP_OK)
+        return rc;
+    if (result.json)
+        rc = s_on_result (self, deal_id, result.status, (const uint8_t *) result.json, result.json_len, err);
+    dp_client_result_clear (&result);
+    return rc;
+}
+
+//  Tries again every deal whose retry is due; stops at the first
+//  transient error (the node or the broker is away: each deal keeps its
+//  schedule).
+static dp_status
+s_retry_due (dp_relayer_t *self, dp_error_t *err)
+{
+    s_ids_t due;
+    if (s_scan (self, "\"retry_at\"", &due, err) != DP_OK)
+        return err->code;
+    dp_status rc = DP_OK;
+    for (size_t i = 0; i < due.count && !s_transient (rc) && !*self->stop; i++) {
+        json_object *record = s_record_get (self, due.ids [i]), *at = NULL;
+        if (!record || !json_object_object_get_ex (record, "retry_at", &at)
+        ||  json_object_get_int64 (at) > (int64_t) time (NULL)) {
+            json_object_put (record);
+            continue;
+        }
+        //  Off the schedule before the try: a success leaves no retry
+        //  behind; a failure schedules the next one.
+        json_object_object_del (record, "retry_at");
+        char kind [16] = "";
+        rc = s_record_put (self, due.ids [i], record, 0, err);
+        if (rc == DP_OK)
+            rc = s_retry (self, due.ids [i], record, kind, err);
+        json_object_put (record);
+        if (s_transient (rc) && kind [0]) {
+            dp_error_t why = *err;
+            if (s_retry_later (self, due.ids [i], kind, why.text, err) != DP_OK)
+                dp_log_warn ("deal=%s cannot schedule a retry: %s", due.ids [i], err->text);
+        }
+        else
+        if (kind [0])
+            rc = s_after_error (self, due.ids [i], kind, rc, err);
+    }
+    free (due.ids);
+    return rc;
+}
+
+//  Records an earlier version left final although the deposit is the
+//  relayer's and was never released (a refused result, a reverted
+//  release): they join the refund path.
+static dp_status
+s_unstrand (dp_relayer_t *self, const char *needle, dp_error_t *err)
+{
+    s_ids_t ids;
+    if (s_scan (self, needle, &ids, err) != DP_OK)
+        return err->code;
+    dp_status rc = DP_OK;
+    for (size_t i = 0; i < ids.count && rc == DP_OK; i++) {
+        json_object *record = s_record_get (self, ids.ids [i]), *other = NULL;
+        const char *phase = s_phase (record);
+        int stranded = record && s_ours (record)
+                    && (strcmp (phase, "refused") == 0
+                    ||  (strcmp (phase, "reverted") == 0 && json_object_object_get_ex (record, "release", &other)
+                         && !json_object_object_get_ex (record, "refund", &other)));
+        if (stranded) {
+            dp_log_info ("deal=%s %s with the relayer's deposit: refunded after its window", ids.ids [i], phase);
+            s_set (record, "phase", "refund_wait");
+            rc = s_record_put (self, ids.ids [i], record, 0, err);
+        }
+        json_object_put (record);
+    }
+    free (ids.ids);
+    return rc;
+}
+
 //  On start: every transaction recorded as sent is resent and followed
 //  to its receipt before anything new happens.
 static dp_status
 s_reconcile (dp_relayer_t *self, dp_error_t *err)
 {
+    if (s_unstrand (self, "\"refused\"", err) != DP_OK || s_unstrand (self, "\"reverted\"", err) != DP_OK)
+        return err->code;
     s_ids_t open;
     if (s_scan (self, "_sent\"", &open, err) != DP_OK)
         return err->code;
@@ -743,6 +1112,9 @@ s_reconcile (dp_relayer_t *self, dp_error_t *err)
     }
     dp_log_info ("reconciled %zu transaction(s) in flight", open.count);
     free (open.ids);
+    dp_error_t annotate_err;
+    if (rc == DP_OK && s_annotate_due (self, &annotate_err) != DP_OK)
+        dp_log_warn ("annotations still owed: %s", annotate_err.text);
     return rc;
 }
 
@@ -803,6 +1175,10 @@ dp_relayer_run (dp_relayer_t *self, volatile sig_atomic_t *stop, int idle_exit_m
             dp_error_t scan_err;
             if (s_refund_due (self, &scan_err) != DP_OK && !s_transient (scan_err.code))
                 dp_log_warn ("refund scan: %s", scan_err.text);
+            if (s_annotate_due (self, &scan_err) != DP_OK && !s_transient (scan_err.code))
+                dp_log_warn ("annotation scan: %s", scan_err.text);
+            if (s_retry_due (self, &scan_err) != DP_OK && !s_transient (scan_err.code))
+                dp_log_warn ("retry scan: %s", scan_err.text);
         }
         if (rc == DP_TIMEOUT) {
             idle_ms += 200;
@@ -831,11 +1207,24 @@ dp_relayer_run (dp_relayer_t *self, volatile sig_atomic_t *stop, int idle_exit_m
     return DP_OK;
 }
 
+static dp_status
+s_cap_parse (const char *text, const char *name, uint8_t wei [32], dp_error_t *err)
+{
+    if (!text || dp_money_wei_from_text (text, strlen (text), wei, err) != DP_OK)
+        return dp_error_set (err, DP_INVALID, "%s: '%s' is not a positive amount of ether", name,
+                             text? text: "");
+    return DP_OK;
+}
+
 dp_relayer_t *
 dp_relayer_new (const dp_relayer_options_t *options, dp_error_t *err)
 {
     if (!options->broker || !options->rpc_url || !options->contract || !options->data_dir) {
         dp_error_set (err, DP_INVALID, "--broker, --rpc-url, --contract and --data are required");
+        return NULL;
+    }
+    if (options->max_fee_gwei == 0 || options->max_fee_gwei > DP_RELAYER_MAX_FEE_GWEI_MAX) {
+        dp_error_set (err, DP_INVALID, "--max-fee-gwei: must be 1 to %llu", (unsigned long long) DP_RELAYER_MAX_FEE_GWEI_MAX);
         return NULL;
     }
     dp_relayer_t *self = calloc (1, sizeof *self);
@@ -845,6 +1234,11 @@ dp_relayer_new (const dp_relayer_options_t *options, dp_error_t *err)
     }
     self->options = *options;
     self->lock_fd = -1;
+    if (s_cap_parse (options->max_deposit_eth, "--max-deposit-eth", self->max_deposit, err) != DP_OK
+    ||  s_cap_parse (options->max_outstanding_eth, "--max-outstanding-eth", self->max_outstanding, err) != DP_OK) {
+        dp_relayer_destroy (&self);
+        return NULL;
+    }
     char cache_dir [4200];
     snprintf (cache_dir, sizeof cache_dir, "%s/collateral", options->data_dir);
     dp_relayer_policy_t policy = {
@@ -861,6 +1255,7 @@ dp_relayer_new (const dp_relayer_options_t *options, dp_error_t *err)
         dp_relayer_destroy (&self);
         return NULL;
     }
+    dp_chain_set_max_fee (self->chain, options->max_fee_gwei * 1000000000ULL);
     uint64_t pending = 0;
     if (dp_chain_nonce (self->chain, "pending", &pending, err) != DP_OK) {
         dp_relayer_destroy (&self);

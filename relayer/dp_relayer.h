@@ -34,6 +34,10 @@
 
 #include "dp_status.h"
 
+//  The largest --max-fee-gwei: 10^9 gwei (1 ETH a gas) in wei still fits
+//  the 64 bits fees are kept in.
+#define DP_RELAYER_MAX_FEE_GWEI_MAX 1000000000ULL
+
 typedef struct {
     const char *broker;             //  broker endpoint (required)
     const char *rpc_url;            //  Ethereum JSON-RPC URL (required)
@@ -53,7 +57,15 @@ typedef struct {
     const char *pccs_url;           //  collateral service for real quotes (cached in
                                     //  data_dir/collateral), or NULL
     int deposit;                    //  1 (default): deposit at creation
+    //  Caps on the relayer's own deposits (dp_relayer_money.h), ether as
+    //  decimal text: one deal's deposit (default "0.1") and the sum of its
+    //  deposits not yet released or refunded (default "1"). A deal over
+    //  either is not deposited (its record: phase "refused" and why).
+    const char *max_deposit_eth;
+    const char *max_outstanding_eth;
     int receipt_timeout_ms;         //  a transaction unmined this long is bumped (default 30000)
+    uint64_t max_fee_gwei;          //  fee ceiling per gas: no bump past it (default 500;
+                                    //  1 to DP_RELAYER_MAX_FEE_GWEI_MAX)
     int rpc_timeout_ms;             //  default 10000
 } dp_relayer_options_t;
 
@@ -62,7 +74,8 @@ typedef struct dp_relayer_t dp_relayer_t;
 void dp_relayer_options_default (dp_relayer_options_t *options);
 
 //  Opens the store, connects to the broker and the node, checks the
-//  chain id and the contract's code. NULL with err: DP_INVALID (option),
+//  chain id and the contract's code. NULL with err: DP_INVALID (option,
+//  a cap that is not a positive amount of ether),
 //  DP_UNREACHABLE (broker or node), DP_IO (store), DP_NOMEM.
 dp_relayer_t *dp_relayer_new (const dp_relayer_options_t *options, dp_error_t *err);
 void dp_relayer_destroy (dp_relayer_t **self_p);

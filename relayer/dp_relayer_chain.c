@@ -21,6 +21,7 @@ struct dp_chain_t {
     uint8_t key [32];
     uint8_t address [20];
     char address_text [43];
+    uint64_t max_fee;               //  wei per gas; 0: no ceiling
 };
 
 static void
@@ -106,6 +107,7 @@ dp_chain_destroy (dp_chain_t **self_p)
 }
 
 uint64_t dp_chain_id (const dp_chain_t *self) { return self->chain_id; }
+void dp_chain_set_max_fee (dp_chain_t *self, uint64_t max_fee_wei) { self->max_fee = max_fee_wei; }
 const uint8_t *dp_chain_contract (const dp_chain_t *self) { return self->contract; }
 const char *dp_chain_address_text (const dp_chain_t *self) { return self->address_text; }
 
@@ -285,6 +287,60 @@ dp_chain_tx_clear (dp_chain_tx_t *tx)
     memset (tx, 0, sizeof *tx);
 }
 
+int
+dp_chain_error_final (const char *text)
+{
+    static const char *final [] = {
+        "DealExists()", "NoDeposit()", "BadSeller()", "NotActive()", "AmountMismatch()",
+        "BadSignature()", "UnknownSigner()", "NotBuyer()"
+    };
+    if (!text || !strstr (text, "revert"))
+        return 0;                       //  the node's own error, not the contract's
+    for (size_t i = 0; i < sizeof final / sizeof final [0]; i++) {
+        uint8_t selector [4];
+        char hex [9], name [32];
+        s_selector (final [i], selector);
+        dp_hex_encode (selector, 4, hex);
+        snprintf (name, sizeof name, "%.*s", (int) (strlen (final [i]) - 2), final [i]);
+        if (strstr (text, hex) || strstr (text, name))
+            return 1;
+    }
+    return 0;
+}
+
+//  a + b, or UINT64_MAX when that overflows (a price no cap admits).
+static uint64_t
+s_add_sat (uint64_t a, uint64_t b)
+{
+    return a > UINT64_MAX - b? UINT64_MAX: a + b;
+}
+
+int
+dp_chain_fees (uint64_t base_fee, uint64_t today_tip, const dp_chain_tx_t *fee_bump_of, uint64_t cap,
+               uint64_t *tip, uint64_t *max_fee)
+{
+    *tip = today_tip;
+    //  Twice the base fee survives a few full blocks of base fee rises.
+    *max_fee = s_add_sat (s_add_sat (base_fee, base_fee), today_tip);
+    if (!fee_bump_of) {
+        if (cap && *max_fee > cap)
+            *max_fee = cap;
+        if (*tip > *max_fee)
+            *tip = *max_fee;
+        return 1;
+    }
+    //  A replacement must raise both fees by at least 10 % (geth's rule):
+    //  1/8 over the old ones, or today's price if higher. Cutting it to
+    //  the cap instead would make a replacement the node refuses.
+    uint64_t bumped_tip = s_add_sat (fee_bump_of->tip, fee_bump_of->tip / 8 + 1);
+    uint64_t bumped_fee = s_add_sat (fee_bump_of->max_fee, fee_bump_of->max_fee / 8 + 1);
+    *tip = *tip > bumped_tip? *tip: bumped_tip;
+    *max_fee = *max_fee > bumped_fee? *max_fee: bumped_fee;
+    if (*tip > *max_fee)
+        *max_fee = *tip;
+    return !cap || *max_fee <= cap;
+}
+
 dp_status
 dp_chain_prepare (dp_chain_t *self, uint64_t nonce, const uint8_t value [32], const uint8_t *data,
                   size_t len, const dp_chain_tx_t *fee_bump_of, dp_chain_tx_t *out, dp_error_t *err)
@@ -300,16 +356,9 @@ dp_chain_prepare (dp_chain_t *self, uint64_t nonce, const uint8_t value [32], co
         return rc;
     out->nonce = nonce;
     out->gas = gas + gas / 5;           //  20 % headroom over the estimate
-    out->tip = tip;
-    out->max_fee = 2 * base_fee + tip;  //  survives a few full blocks of base fee rises
-    if (fee_bump_of) {
-        //  A replacement must raise both fees by at least 10 % (geth's
-        //  rule); 1/8 over the old ones, or today's price if higher.
-        uint64_t bumped_tip = fee_bump_of->tip + fee_bump_of->tip / 8 + 1;
-        uint64_t bumped_fee = fee_bump_of->max_fee + fee_bump_of->max_fee / 8 + 1;
-        out->tip = out->tip > bumped_tip? out->tip: bumped_tip;
-        out->max_fee = out->max_fee > bumped_fee? out->max_fee: bumped_fee;
-    }
+    if (!dp_chain_fees (base_fee, tip, fee_bump_of, self->max_fee, &out->tip, &out->max_fee))
+        return dp_error_set (err, DP_LIMIT, "a replacement would offer more than the max fee of %llu wei per gas",
+                             (unsigned long long) self->max_fee);
     dp_ethtx_t tx = {
         .type = 2, .chain_id = self->chain_id, .nonce = nonce, .gas_limit = out->gas,
         .has_to = 1, .data = data, .data_len = len

@@ -67,10 +67,35 @@ dp_status dp_chain_calldata_release (const char *deal_id, const uint8_t amount [
                                      uint8_t **data, size_t *len);
 dp_status dp_chain_calldata_refund (const char *deal_id, uint8_t **data, size_t *len);
 
+//  The most the relayer offers per gas (max fee, wei; 0: no ceiling, the
+//  default). Without one, a transaction stuck while prices climb is bumped
+//  by 1/8 every receipt timeout for ever: its gas bill has no bound.
+void dp_chain_set_max_fee (dp_chain_t *self, uint64_t max_fee_wei);
+
+//  The fees of a new transaction (fee_bump_of NULL) or of the replacement
+//  of a stuck one, from today's base fee and tip, under cap (0: none):
+//    new:      tip, max fee = 2 * base fee + tip, both cut to the cap
+//              (the transaction then waits for the price to come down);
+//    replace:  each fee the higher of today's and 1/8 over the old one
+//              (nodes refuse a replacement raised less than 10 %).
+//  Returns 1 with *tip and *max_fee set, or 0 when a replacement would
+//  offer more than cap (the caller keeps waiting for the one it has).
+int dp_chain_fees (uint64_t base_fee, uint64_t today_tip, const dp_chain_tx_t *fee_bump_of,
+                   uint64_t cap, uint64_t *tip, uint64_t *max_fee);
+
+//  Whether a node's error text (of a DP_INVALID) is DealProof refusing
+//  for good: a revert with one of the contract's errors that no retry
+//  changes (DealExists, NoDeposit, BadSeller, NotActive, AmountMismatch,
+//  BadSignature, UnknownSigner, NotBuyer), by name or selector. 0 for
+//  anything else: rate limits, internal errors, insufficient funds, and
+//  the reverts that time or the seller can lift (WindowOpen, TransferFailed).
+int dp_chain_error_final (const char *text);
+
 //  Estimates gas (DP_INVALID with the node's revert message when the call
-//  would revert), prices it from the latest base fee, signs with nonce.
-//  fee_bump_of (may be NULL): a stuck transaction to replace (same
-//  nonce, fees raised by at least 1/8 as nodes require).
+//  would revert), prices it from the latest base fee (dp_chain_fees),
+//  signs with nonce. fee_bump_of (may be NULL): a stuck transaction to
+//  replace (same nonce, fees raised by at least 1/8 as nodes require);
+//  DP_LIMIT when that would pass the max fee (dp_chain_set_max_fee).
 dp_status dp_chain_prepare (dp_chain_t *self, uint64_t nonce, const uint8_t value [32],
                             const uint8_t *data, size_t len, const dp_chain_tx_t *fee_bump_of,
                             dp_chain_tx_t *out, dp_error_t *err) DP_MUST_CHECK;

@@ -132,13 +132,17 @@ dp_rpc_call (dp_rpc_t *self, const char *method, json_object *params, json_objec
     }
     json_object *error = NULL, *value = NULL;
     if (json_object_object_get_ex (response, "error", &error) && error) {
-        json_object *code = NULL, *message = NULL;
+        json_object *code = NULL, *message = NULL, *data = NULL;
         json_object_object_get_ex (error, "code", &code);
         json_object_object_get_ex (error, "message", &message);
+        //  A revert's data holds the contract's error selector, which is
+        //  what tells a permanent refusal from one worth retrying.
+        json_object_object_get_ex (error, "data", &data);
         if (rpc_code)
             *rpc_code = json_object_get_int (code);
-        rc = dp_error_set (err, DP_INVALID, "%s: code %d: %.300s", method, json_object_get_int (code),
-                           message? json_object_get_string (message): "(no message)");
+        rc = dp_error_set (err, DP_INVALID, "%s: code %d: %.300s%s%.140s", method, json_object_get_int (code),
+                           message? json_object_get_string (message): "(no message)",
+                           data? " data ": "", data? json_object_get_string (data): "");
     }
     else
     if (!json_object_object_get_ex (response, "result", &value))

@@ -5,7 +5,10 @@
     Errors: DP_UNREACHABLE (connection refused, DNS, reset: the node is
     down), DP_TIMEOUT, DP_PROTO (HTTP status other than 200, a body that is
     not a JSON-RPC response), DP_INVALID (the node answered with a JSON-RPC
-    error: err holds "code N: message" and *rpc_code the code), DP_NOMEM. */
+    error: err holds "code N: message" and, when the error has data, " data
+    D" (a revert's selector); *rpc_code the code), DP_NOMEM. A JSON-RPC
+    error is not always final: rate limits (-32005), internal errors and
+    insufficient funds pass; callers judge (dp_chain_error_final). */
 
 #ifndef DP_RPC_H_INCLUDED
 #define DP_RPC_H_INCLUDED

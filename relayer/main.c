@@ -30,6 +30,9 @@ static const dp_config_option_t s_options [] = {
     { "mrtd", "DP_MRTD", NULL, "accept only this MRTD (96 hex digits)", 0, 0 },
     { "pccs", "DP_PCCS_URL", NULL, "fetch real quotes' collateral from this PCS/PCCS (https), cached in DATA/collateral", 0, 0 },
     { "policy", "DP_QUOTE_POLICY", NULL, "quote policy JSON: MRTD/RTMR allow-list, TCB statuses (docs/escrow.md)", 0, 0 },
+    { "max-deposit-eth", "DP_MAX_DEPOSIT_ETH", "0.1", "largest deposit the relayer makes for one deal, ether", 0, 0 },
+    { "max-outstanding-eth", "DP_MAX_OUTSTANDING_ETH", "1", "most of its ether in deposits not yet released or refunded", 0, 0 },
+    { "max-fee-gwei", "DP_MAX_FEE_GWEI", "500", "fee ceiling per gas: a stuck transaction is not bumped past it", 0, 0 },
     { "receipt-timeout", "DP_RECEIPT_TIMEOUT", "30000", "ms before a stuck transaction is replaced", 0, 0 },
     { "idle-exit", NULL, "0", "exit after this many ms without events (tests; 0: never)", 0, 0 },
     { "log-level", "LOG_LEVEL", "info", "error | warn | info | debug", 0, 0 },
@@ -92,10 +95,11 @@ s_main (dp_config_t *config)
 {
     dp_relayer_options_t options;
     dp_relayer_options_default (&options);
-    long long window, receipt_timeout, idle_exit;
+    long long window, receipt_timeout, idle_exit, max_fee_gwei;
     if (s_int (config, "window", 0, 10LL * 365 * 86400, &window)
     ||  s_int (config, "receipt-timeout", 100, 3600000, &receipt_timeout)
     ||  s_int (config, "idle-exit", 0, 86400000, &idle_exit)
+    ||  s_int (config, "max-fee-gwei", 1, (long long) DP_RELAYER_MAX_FEE_GWEI_MAX, &max_fee_gwei)
     ||  s_load_key (config, options.key))
         return 2;
     options.broker = dp_config_get (config, "broker");
@@ -112,6 +116,9 @@ s_main (dp_config_t *config)
     options.policy_path = dp_config_get (config, "policy");
     options.pccs_url = dp_config_get (config, "pccs");
     options.receipt_timeout_ms = (int) receipt_timeout;
+    options.max_fee_gwei = (uint64_t) max_fee_gwei;
+    options.max_deposit_eth = dp_config_get (config, "max-deposit-eth");
+    options.max_outstanding_eth = dp_config_get (config, "max-outstanding-eth");
     dp_error_t err;
     dp_relayer_t *relayer = dp_relayer_new (&options, &err);
     OPENSSL_cleanse (options.key, sizeof options.key);

@@ -47,11 +47,16 @@ echo "contract $contract, enclave signer $signer"
 # Its events port is chosen too: the default (listen port + 1) may be
 # anvil's or another test's. Waits until it answers: a broker that could
 # not start must say so here, not as a client timeout later.
-"$bin/dp-broker" --data "$work/broker" --listen "$broker" --events "tcp://127.0.0.1:$(port)" \
-  2>"$work/broker.log" & broker_pid=$!; pids+=($broker_pid)
-for _ in $(seq 100); do "$bin/dp-submit" stats --broker "$broker" --timeout 200 >/dev/null 2>&1 && break; sleep 0.1; done
-"$bin/dp-submit" stats --broker "$broker" --timeout 2000 >/dev/null 2>&1 \
-  || { echo "relayer: dp-broker does not answer (pid $broker_pid $(kill -0 $broker_pid 2>/dev/null && echo running || echo exited)): $(cat "$work/broker.log")" >&2; exit 1; }
+# start_broker again after a kill restarts it on the same ports and store.
+events="tcp://127.0.0.1:$(port)"
+start_broker() {
+  "$bin/dp-broker" --data "$work/broker" --listen "$broker" --events "$events" \
+    2>>"$work/broker.log" & broker_pid=$!; pids+=($broker_pid)
+  for _ in $(seq 100); do "$bin/dp-submit" stats --broker "$broker" --timeout 200 >/dev/null 2>&1 && break; sleep 0.1; done
+  "$bin/dp-submit" stats --broker "$broker" --timeout 2000 >/dev/null 2>&1 \
+    || { echo "relayer: dp-broker does not answer (pid $broker_pid $(kill -0 $broker_pid 2>/dev/null && echo running || echo exited)): $(cat "$work/broker.log")" >&2; exit 1; }
+}
+start_broker
 worker_pids=()
 for i in 1 2; do
   CHAIN_ID=1337 CONTRACT_ADDRESS="$contract" "$bin/dp-worker" --broker "$broker" \
