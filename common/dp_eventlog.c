@@ -123,8 +123,8 @@ s_read_event (json_object *entry, size_t index, dp_eventlog_event_t *e, dp_error
         return rc;
     e->imr = (uint32_t) imr;
     e->event_type = (uint32_t) type;
-    const char *text;
-    size_t len;
+    const char *text = NULL;
+    size_t len = 0;
     if ((rc = s_string (entry, index, "digest", 0, &text, &len, err)) != DP_OK)
         return rc;
     if (len != 2 * DP_EVENTLOG_DIGEST_SIZE

@@ -75,7 +75,9 @@ s_item (const char *deal_id, const char *body)
 {
     dp_wire_item_t item;
     memset (&item, 0, sizeof item);
-    snprintf (item.envelope.deal_id, sizeof item.envelope.deal_id, "%s", deal_id);
+    size_t id_len = strlen (deal_id);
+    cr_assert_lt (id_len, sizeof item.envelope.deal_id);
+    memcpy (item.envelope.deal_id, deal_id, id_len + 1);
     snprintf (item.envelope.batch, sizeof item.envelope.batch, "unit");
     item.body = (const uint8_t *) body;
     item.body_len = strlen (body);
