@@ -189,10 +189,21 @@ dp_enclave_key_new (dp_tee_t *tee, const dp_enclave_key_options_t *options, dp_e
                      ? options->derive_path : DP_ENCLAVE_KEY_DERIVE_PATH;
     self->source = "derived";
     dp_status rc = dp_tee_derive_key (tee, path, self->secret, err);
+    int simulation = strcmp (dp_tee_mode_name (tee), "simulation") == 0;
+    if (rc == DP_UNSUPPORTED && !simulation && !dp_tee_endpoint_configured (tee)
+    &&  !(options && options->allow_stored)) {
+        //  A guest agent's socket, so a CVM, that cannot derive the key: a
+        //  stored key would live on the container's disk, change with it
+        //  and be bound to nothing the quote measures.
+        dp_error_set (err, DP_UNSUPPORTED, "worker key: the %s agent at %s has no secp256k1 key "
+                      "derivation: a key stored on disk is refused inside a CVM "
+                      "(--allow-stored-key accepts it)", dp_tee_mode_name (tee), dp_tee_endpoint (tee));
+    }
+    else
     if (rc == DP_UNSUPPORTED) {
-        //  Simulation, or an agent without secp256k1 derivation (the
-        //  legacy tappd simulator): a generated key, stored.
-        if (strcmp (dp_tee_mode_name (tee), "simulation") != 0)
+        //  Simulation, a simulator's endpoint without secp256k1 derivation
+        //  (the legacy tappd simulator), or allowed: a generated key, stored.
+        if (!simulation)
             dp_log_warn ("worker key: the %s agent has no secp256k1 key derivation (%s); using a "
                          "stored key", dp_tee_mode_name (tee), err ? err->text : "unsupported");
         dp_error_clear (err);

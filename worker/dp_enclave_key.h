@@ -42,6 +42,8 @@ typedef struct {
     const char *key_file;       //  simulation: the key file (wins over data_dir)
     const char *data_dir;       //  simulation: key in data_dir/worker-key
     const char *derive_path;    //  CVM: derivation path; NULL: the default above
+    int allow_stored;           //  a stored key even from a guest agent's socket that
+                                //  cannot derive one (see dp_enclave_key_new)
 } dp_enclave_key_options_t;
 
 //  Gets the key for tee's mode (tee borrowed, only used during the call;

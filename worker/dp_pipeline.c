@@ -620,7 +620,8 @@ dp_pipeline_new (const dp_pipeline_options_t *options, dp_error_t *err)
     if (!self->tee)
         goto failed;
     dp_enclave_key_options_t key = {
-        .key_file = options->key_file, .data_dir = options->data_dir
+        .key_file = options->key_file, .data_dir = options->data_dir,
+        .allow_stored = options->allow_stored_key,
     };
     self->key = dp_enclave_key_new (self->tee, &key, err);
     if (!self->key)

@@ -45,6 +45,7 @@ typedef struct {
     //  Enclave key (dp_enclave_key.h): simulation key file / data dir.
     const char *key_file;
     const char *data_dir;
+    int allow_stored_key;               //  a stored key from a CVM agent that cannot derive one
     //  Escrow authorisation (SPEC §7): both set, or no release signatures.
     uint64_t chain_id;                  //  0: off
     const char *contract_address;       //  NULL: off

@@ -30,6 +30,7 @@ struct dp_tee_t {
     dp_tee_sim_t *sim;
     int attempts;
     int backoff_ms;
+    int configured;             //  the endpoint was given (a *_SIMULATOR_ENDPOINT), not found
 };
 
 static const char *s_dstack_sockets [] = {
@@ -156,6 +157,7 @@ s_select_endpoint (dp_tee_t *self, s_mode_t mode, const dp_tee_options_t *option
     const char *tappd = s_option_or_env (options ? options->tappd_endpoint : NULL,
                                          "TAPPD_SIMULATOR_ENDPOINT");
     char dstack_buf [4096], tappd_buf [4096];
+    self->configured = 1;
     if (mode != S_MODE_TAPPD && dstack)
         return s_use_endpoint (self, dstack, mode == S_MODE_DSTACK ? DP_TEE_API_DSTACK : 0,
                                timeout_ms, err);
@@ -164,6 +166,7 @@ s_select_endpoint (dp_tee_t *self, s_mode_t mode, const dp_tee_options_t *option
     //  Seed compatibility: its DSTACK_SIMULATOR_ENDPOINT named a tappd simulator.
     if (mode == S_MODE_TAPPD && dstack)
         return s_use_endpoint (self, dstack, DP_TEE_API_TAPPD, timeout_ms, err);
+    self->configured = 0;
     const char *socket = mode == S_MODE_TAPPD ? NULL
                        : s_find_socket (options, DP_TEE_API_DSTACK, dstack_buf, sizeof dstack_buf);
     if (socket)
@@ -243,6 +246,12 @@ const char *
 dp_tee_endpoint (const dp_tee_t *self)
 {
     return self->api ? dp_tee_api_endpoint (self->api) : dp_simroot_dir (self->root);
+}
+
+int
+dp_tee_endpoint_configured (const dp_tee_t *self)
+{
+    return self->api && self->configured;
 }
 
 dp_simroot_t *

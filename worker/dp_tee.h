@@ -96,6 +96,12 @@ const char *dp_tee_mode_name (const dp_tee_t *self);
 //  The socket path or URL in use, or the sim root folder in simulation.
 const char *dp_tee_endpoint (const dp_tee_t *self);
 
+//  1 when the agent's endpoint was given (--dstack-endpoint, --tappd-
+//  endpoint or their *_SIMULATOR_ENDPOINT variables: a simulator, as their
+//  names say), 0 when the worker found a guest agent's socket (a CVM) or
+//  runs in simulation.
+int dp_tee_endpoint_configured (const dp_tee_t *self);
+
 //  The simulation root (borrowed) in simulation mode, else NULL.
 dp_simroot_t *dp_tee_simroot (const dp_tee_t *self);
 

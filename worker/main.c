@@ -29,6 +29,8 @@ static const dp_config_option_t s_options [] = {
     { "sim-root", "DP_SIM_ROOT", NULL, "simulation root folder [default: $XDG_DATA_HOME/dealproof/sim-root]", 0, 0 },
     { "key-file", "DP_KEY_FILE", NULL, "simulation: the enclave key file (mode 0600)", 0, 0 },
     { "data", "DP_DATA", NULL, "simulation: folder for the enclave key", 0, 0 },
+    { "allow-stored-key", "DP_ALLOW_STORED_KEY", NULL,
+      "accept a key stored on disk when a CVM's agent cannot derive one (not bound to the CVM)", 1, 0 },
     { "chain-id", "CHAIN_ID", NULL, "escrow: chain id for release signatures", 0, 0 },
     { "contract", "CONTRACT_ADDRESS", NULL, "escrow: DealProof.sol address", 0, 0 },
     { "dkim-path", "DP_DKIM_PATH", "doh", "DKIM key path: doh | dnssec | dns | file", 0, 0 },
@@ -76,6 +78,7 @@ s_pipeline_options (dp_config_t *config, dp_pipeline_options_t *options)
     options->sim_root = dp_config_get (config, "sim-root");
     options->key_file = dp_config_get (config, "key-file");
     options->data_dir = dp_config_get (config, "data");
+    options->allow_stored_key = dp_config_get_switch (config, "allow-stored-key");
     options->contract_address = dp_config_get (config, "contract");
     options->dkim_path = dp_config_get (config, "dkim-path");
     options->dkim_doh_url = dp_config_get (config, "dkim-doh");

@@ -277,3 +277,32 @@ Test (enclave_key, legacy_tappd_without_k256_uses_a_stored_key)
     ft_stop (&server);
     dp_tee_destroy (&tee);
 }
+
+//  The same agent found at a guest agent's socket (so inside a CVM): a key
+//  stored on disk would live on the container's disk, change with it and
+//  be bound to nothing the quote measures. Refused, unless allowed.
+Test (enclave_key, cvm_agent_without_k256_refuses_a_stored_key)
+{
+    ft_server_t server;
+    ft_start (&server, s_base, "tappd-legacy", "tappd.sock", FT_QUOTE_TAPPD, NULL);
+    dp_tee_options_t tee_options = { .socket_dir = s_base };
+    dp_error_t err;
+    dp_tee_t *tee = dp_tee_new (&tee_options, &err);
+    cr_assert_not_null (tee, "%s", err.text);
+    cr_assert_eq (dp_tee_endpoint_configured (tee), 0);
+    char file [512];
+    snprintf (file, sizeof file, "%s", s_path ("cvm-key"));
+    dp_enclave_key_options_t options = { .key_file = file };
+    cr_assert_null (dp_enclave_key_new (tee, &options, &err));
+    cr_assert_eq (err.code, DP_UNSUPPORTED);
+    cr_assert (strstr (err.text, "refused inside a CVM") && strstr (err.text, "--allow-stored-key"),
+               "%s", err.text);
+    cr_assert_neq (access (file, F_OK), 0, "a key was stored although refused");
+    options.allow_stored = 1;
+    dp_enclave_key_t *key = dp_enclave_key_new (tee, &options, &err);
+    cr_assert_not_null (key, "%s", err.text);
+    cr_assert_str_eq (dp_enclave_key_source (key), "generated");
+    dp_enclave_key_destroy (&key);
+    ft_stop (&server);
+    dp_tee_destroy (&tee);
+}
