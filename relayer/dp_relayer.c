@@ -1153,6 +1153,72 @@ s_handle_with_retry (dp_relayer_t *self, const dp_wire_event_t *event, dp_error_
     return dp_error_set (err, DP_TIMEOUT, "stopped");
 }
 
+//  One listed deal, as its missed events would have done: the deposit
+//  when it has escrow fields (s_on_pending), then its result when final.
+//  Both are no-ops for a deal its record says was handled.
+static dp_status
+s_rescan_one (dp_relayer_t *self, const dp_wire_entry_t *entry, dp_error_t *err)
+{
+    dp_client_deal_t deal;
+    dp_status rc = dp_client_status (self->client, entry->deal_id, &deal, err);
+    if (rc != DP_OK)
+        return rc == DP_NOTFOUND? DP_OK: rc;
+    if (!deal.envelope.seller_address [0] || !deal.envelope.escrow_amount_eth [0])
+        return DP_OK;                   //  no escrow for this deal
+    rc = s_on_pending (self, &deal.envelope, err);
+    if (rc != DP_OK || strcmp (entry->status, "pending") == 0 || strcmp (entry->status, "negotiating") == 0)
+        return rc;
+    dp_client_result_t result;
+    rc = dp_client_result (self->client, entry->deal_id, &result, err);
+    if (rc == DP_OK && result.json)
+        rc = s_on_result (self, entry->deal_id, result.status, (const uint8_t *) result.json,
+                          result.json_len, err);
+    dp_client_result_clear (&result);      //  zeroed by the call, so always safe
+    return rc == DP_NOTFOUND? DP_OK: rc;
+}
+
+//  Events the broker no longer keeps were missed (the relayer was stopped
+//  longer than the broker's event window, --event-window): the broker's
+//  own state stands in for them. Every deal of every status is listed and
+//  handled as its events would have been; a node or broker that is away
+//  is waited out, so no deal is skipped. Costs a status (and result) query
+//  per deal the broker holds, once.
+static dp_status
+s_rescan (dp_relayer_t *self, dp_error_t *err)
+{
+    static const char *const statuses [] = {
+        "pending", "negotiating", "agreed", "failed", "verification_failed"
+    };
+    size_t deals = 0;
+    for (size_t s = 0; s < sizeof statuses / sizeof statuses [0] && !*self->stop; s++) {
+        char after [DP_DEAL_ID_MAX + 1] = "", next [DP_DEAL_ID_MAX + 1] = "";
+        do {
+            dp_wire_entry_t *entries = NULL;
+            size_t count = 0;
+            dp_status rc = dp_client_list (self->client, statuses [s], "", after, 1000, &entries,
+                                           &count, next, err);
+            if (rc != DP_OK)
+                return rc;
+            for (size_t i = 0; i < count && !*self->stop; i++) {
+                for (int delay = 100; !*self->stop; delay = delay < 5000? delay * 2: 5000) {
+                    rc = s_rescan_one (self, &entries [i], err);
+                    if (!s_transient (rc))
+                        break;
+                    dp_log_warn ("rescan: deal=%s waiting %d ms: %s", entries [i].deal_id, delay, err->text);
+                    s_sleep_ms (delay);
+                }
+                if (rc != DP_OK && !*self->stop)
+                    dp_log_error ("rescan: deal=%s: %s", entries [i].deal_id, err->text);
+                deals++;
+            }
+            free (entries);
+            snprintf (after, sizeof after, "%s", next);
+        } while (*next && !*self->stop);
+    }
+    dp_log_info ("rescan: %zu deal(s) checked against the broker's state", deals);
+    return DP_OK;
+}
+
 dp_status
 dp_relayer_run (dp_relayer_t *self, volatile sig_atomic_t *stop, int idle_exit_ms, dp_error_t *err)
 {
@@ -1161,6 +1227,13 @@ dp_relayer_run (dp_relayer_t *self, volatile sig_atomic_t *stop, int idle_exit_m
     if (rc != DP_OK)
         return rc;
     rc = dp_client_subscribe (self->client, self->last_seq + 1, err);
+    if (rc == DP_NOTFOUND) {
+        //  Subscribed from the oldest event kept; those before it are
+        //  gone, and the broker's state stands in for them.
+        dp_log_warn ("events from seq=%llu are no longer kept: %s; rescanning",
+                     (unsigned long long) self->last_seq + 1, err->text);
+        rc = s_rescan (self, err);
+    }
     if (rc != DP_OK)
         return rc;
     int idle_ms = 0;
@@ -1185,7 +1258,9 @@ dp_relayer_run (dp_relayer_t *self, volatile sig_atomic_t *stop, int idle_exit_m
             continue;
         }
         if (rc == DP_NOTFOUND) {
-            dp_log_error ("events missed that the broker no longer keeps: %s", err->text);
+            dp_log_warn ("events missed that the broker no longer keeps: %s; rescanning", err->text);
+            if ((rc = s_rescan (self, err)) != DP_OK)
+                return rc;
             continue;
         }
         if (rc != DP_OK)

@@ -49,8 +49,8 @@ echo "contract $contract, enclave signer $signer"
 # not start must say so here, not as a client timeout later.
 # start_broker again after a kill restarts it on the same ports and store.
 events="tcp://127.0.0.1:$(port)"
-start_broker() {
-  "$bin/dp-broker" --data "$work/broker" --listen "$broker" --events "$events" \
+start_broker() {   # [extra dp-broker flags]
+  "$bin/dp-broker" --data "$work/broker" --listen "$broker" --events "$events" "$@" \
     2>>"$work/broker.log" & broker_pid=$!; pids+=($broker_pid)
   for _ in $(seq 100); do "$bin/dp-submit" stats --broker "$broker" --timeout 200 >/dev/null 2>&1 && break; sleep 0.1; done
   "$bin/dp-submit" stats --broker "$broker" --timeout 2000 >/dev/null 2>&1 \
